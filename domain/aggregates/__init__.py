@@ -1,0 +1,1 @@
+"""One decider per aggregate: its state, how events evolve it, and what it decides."""

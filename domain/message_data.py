@@ -1,0 +1,243 @@
+"""The data of each inbound message type, exactly as the contract (section 2) defines it."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Self
+
+from pydantic import AfterValidator, BaseModel, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from domain.fields import Count, DataModel, Day, IntOrText, Name, Number, cross_field_error
+
+Season = Literal["busy", "normal", "low"]
+MONTH_KEYS = tuple(str(month) for month in range(1, 13))
+
+
+def _twelve_months(months: dict[str, Season]) -> dict[str, Season]:
+    missing = [key for key in MONTH_KEYS if key not in months]
+    if missing:
+        raise PydanticCustomError(
+            "months_missing", 'must have all 12 months "1" to "12"; missing {missing}',
+            {"missing": ", ".join(f'"{key}"' for key in missing)},
+        )
+    extra = sorted(key for key in months if key not in MONTH_KEYS)
+    if extra:
+        raise PydanticCustomError(
+            "months_extra", 'must have only the months "1" to "12"; not {extra}',
+            {"extra": ", ".join(f'"{key}"' for key in extra)},
+        )
+    return {key: months[key] for key in MONTH_KEYS}
+
+
+Months = Annotated[dict[str, Season], AfterValidator(_twelve_months)]
+
+
+# Company set-up
+
+class EducationStrategyAdopted(DataModel):
+    adopted_on: Day
+    formality: Literal["formal", "informal"]
+    vision: str
+    cycle_start_month: Annotated[int, Field(ge=1, le=12)] = 3
+    completion_target: Annotated[Number, Field(ge=0, le=1)] = 0.85
+
+
+class DepartmentRegistered(DataModel):
+    department: Name
+    name: Name
+
+
+class EmployeeRegistered(DataModel):
+    employee_id: Name
+    name: Name
+    department: Name
+    job_family: Literal["unskilled", "skilled", "professional", "manager"]
+    hired_on: Day
+
+
+class EmployeeMoved(DataModel):
+    employee_id: Name
+    department: Name
+    moved_on: Day
+
+
+class EmployeeLeft(DataModel):
+    employee_id: Name
+    left_on: Day
+
+
+class ManagerAssigned(DataModel):
+    employee_id: Name
+    manager_id: Name
+    assigned_on: Day | None = None
+
+
+class AmbassadorAppointed(DataModel):
+    employee_id: Name
+    role: Literal["shop_steward", "education_ambassador"]
+    appointed_on: Day | None = None
+
+
+class FocusArea(DataModel):
+    quarter: Annotated[int, Field(ge=1, le=4)]
+    title: Name
+
+
+class AnnualWheelDefined(DataModel):
+    effective_from: Day
+    department: Name | None = None
+    kind: Literal["seasonal", "departmental", "fixed", "flexible"]
+    months: Months
+    focus_areas: list[FocusArea] = Field(default_factory=list)
+
+
+class CommitteeMeetingHeld(DataModel):
+    held_on: Day
+    management_reps: Count
+    employee_reps: Count
+    topics: list[str] = Field(default_factory=list)
+
+
+# Phase 1 - needs
+
+class DevelopmentReviewHeld(DataModel):
+    employee_id: Name
+    held_on: Day
+    education_item: bool
+    follow_up_on: Day | None = None
+    notes: str | None = None
+
+
+class CompetenceAssessed(DataModel):
+    employee_id: Name
+    competence: Name
+    level: Annotated[int, Field(ge=1, le=5)]
+    assessed_on: Day
+
+
+class CompetenceGapIdentified(DataModel):
+    gap_id: Name
+    employee_id: Name
+    competence: Name
+    identified_on: Day
+    current_level: Annotated[int, Field(ge=0, le=4)]
+    target_level: Annotated[int, Field(ge=1, le=5)]
+    source: Literal["mus", "manager", "committee", "consultant", "ambassador", "strategy"]
+
+    @model_validator(mode="after")
+    def _target_above_current(self) -> Self:
+        if self.target_level <= self.current_level:
+            raise cross_field_error("target_level", "must be greater than data.current_level")
+        return self
+
+
+class CompetenceGapClosed(DataModel):
+    gap_id: Name
+    closed_on: Day
+
+
+# Phase 2 - plan
+
+class EducationAgreed(DataModel):
+    agreement_id: Name
+    employee_id: Name
+    title: Name
+    agreed_on: Day
+    due_by: Day | None = None
+    gap_id: Name | None = None
+    course_code: str | None = None
+
+
+class EducationAgreementWithdrawn(DataModel):
+    agreement_id: Name
+    withdrawn_on: Day
+    reason: str
+
+
+# Phase 3 - carry out
+
+class Course(DataModel):
+    title: Name
+    kind: Literal["amu", "vocational", "higher", "private", "internal"]
+    hours: Annotated[Number, Field(gt=0)]
+    code: str | None = None
+    provider: str | None = None
+    competence: str | None = None
+    level: IntOrText | None = None
+
+
+class CourseBooked(DataModel):
+    booking_id: Name
+    employee_id: Name
+    booked_on: Day
+    agreement_id: Name | None = None
+    course: Course
+    starts_on: Day
+    ends_on: Day
+    buddies: list[Name] = Field(default_factory=list)
+    collective: bool = False
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> Self:
+        if self.ends_on < self.starts_on:
+            raise cross_field_error("ends_on", "must not be before data.starts_on")
+        return self
+
+
+class BuddyPaired(DataModel):
+    booking_id: Name
+    buddy_id: Name
+    paired_on: Day
+
+
+class SubstituteArranged(DataModel):
+    booking_id: Name
+    substitute: Name
+    arranged_on: Day
+
+
+class ManagerCheckInHeld(DataModel):
+    booking_id: Name
+    held_on: Day
+
+
+class CourseCompleted(DataModel):
+    booking_id: Name
+    completed_on: Day
+    hours_attended: Annotated[Number, Field(ge=0)] | None = None
+    passed: bool = True
+
+
+class CourseCancelled(DataModel):
+    booking_id: Name
+    cancelled_on: Day
+    reason: str
+
+
+# Phase 4 - follow-up
+
+class KnowledgeShared(DataModel):
+    booking_id: Name
+    shared_on: Day
+    format: Literal["board_meeting", "peer", "department_meeting"]
+    audience: Count | None = None
+
+
+class PracticeFollowUpHeld(DataModel):
+    booking_id: Name
+    held_on: Day
+    applied: bool
+
+
+DATA_MODELS: dict[str, type[BaseModel]] = {
+    model.__name__: model
+    for model in (
+        EducationStrategyAdopted, DepartmentRegistered, EmployeeRegistered, EmployeeMoved, EmployeeLeft,
+        ManagerAssigned, AmbassadorAppointed, AnnualWheelDefined, CommitteeMeetingHeld,
+        DevelopmentReviewHeld, CompetenceAssessed, CompetenceGapIdentified, CompetenceGapClosed,
+        EducationAgreed, EducationAgreementWithdrawn,
+        CourseBooked, BuddyPaired, SubstituteArranged, ManagerCheckInHeld, CourseCompleted, CourseCancelled,
+        KnowledgeShared, PracticeFollowUpHeld,
+    )
+}
+"""One data model per contract message type, keyed by the type name."""

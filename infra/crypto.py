@@ -1,0 +1,129 @@
+"""Personal fields encrypted with a per-employee AES-GCM key (crypto-shredding).
+
+An encrypted value is stored in place of the plain one as
+``{"$enc": "v1", "subject": <employee_id>, "ct": <base64 nonce+ciphertext>}``.
+Erasure destroys the subject's key; reads then give ``null`` for those fields, the log stays untouched.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import asyncpg
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+ERASED = None
+
+
+def _aad(tenant: str, subject: str) -> bytes:
+    return f"{tenant}\x1f{subject}".encode()
+
+
+def is_encrypted(value: Any) -> bool:
+    return isinstance(value, dict) and value.get("$enc") == "v1"
+
+
+def encrypt_value(key: bytes, tenant: str, subject: str, value: Any) -> dict[str, str]:
+    nonce = os.urandom(12)
+    plain = json.dumps(value, ensure_ascii=False).encode()
+    sealed = AESGCM(key).encrypt(nonce, plain, _aad(tenant, subject))
+    return {"$enc": "v1", "subject": subject, "ct": base64.b64encode(nonce + sealed).decode()}
+
+
+def decrypt_value(key: bytes | None, tenant: str, sealed: Mapping[str, str]) -> Any:
+    if key is None:
+        return ERASED
+    raw = base64.b64decode(sealed["ct"])
+    plain = AESGCM(key).decrypt(raw[:12], raw[12:], _aad(tenant, sealed["subject"]))
+    return json.loads(plain)
+
+
+class KeyRing:
+    """Loads and creates per-subject keys; keeps those it has seen in memory (erasure clears them)."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[str, str], bytes | None] = {}
+
+    async def keys_for_writing(
+        self, conn: asyncpg.Connection, wanted: Iterable[tuple[str, str]]
+    ) -> tuple[dict[tuple[str, str], bytes | None], dict[tuple[str, str], bytes | None]]:
+        """Keys for these subjects, created when missing, inside the caller's transaction.
+
+        Returns (keys, loaded): the caller passes ``loaded`` to :meth:`remember` only after its commit,
+        so a rolled-back key never lingers in memory.
+        """
+        wanted = set(wanted)
+        keys = {pair: self._cache[pair] for pair in wanted if pair in self._cache}
+        missing = [pair for pair in wanted if pair not in self._cache]
+        loaded: dict[tuple[str, str], bytes | None] = {}
+        if missing:
+            tenants = [t for t, _ in missing]
+            subjects = [s for _, s in missing]
+            fresh = [AESGCM.generate_key(bit_length=256) for _ in missing]
+            await conn.execute(
+                "INSERT INTO subject_keys (tenant, subject, key)"
+                " SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[]) ON CONFLICT DO NOTHING",
+                tenants,
+                subjects,
+                fresh,
+            )
+            rows = await conn.fetch(
+                "SELECT tenant, subject, key FROM subject_keys"
+                " WHERE (tenant, subject) IN (SELECT * FROM unnest($1::text[], $2::text[]))",
+                tenants,
+                subjects,
+            )
+            for row in rows:
+                loaded[(row["tenant"], row["subject"])] = row["key"]
+            keys.update(loaded)
+        return keys, loaded
+
+    def remember(self, loaded: dict[tuple[str, str], bytes | None]) -> None:
+        self._cache.update(loaded)
+
+    async def keys_for_reading(
+        self, conn: asyncpg.Connection | asyncpg.Pool, wanted: Iterable[tuple[str, str]]
+    ) -> dict[tuple[str, str], bytes | None]:
+        wanted = set(wanted)
+        missing = [pair for pair in wanted if pair not in self._cache]
+        if missing:
+            rows = await conn.fetch(
+                "SELECT tenant, subject, key FROM subject_keys"
+                " WHERE (tenant, subject) IN (SELECT * FROM unnest($1::text[], $2::text[]))",
+                [t for t, _ in missing],
+                [s for _, s in missing],
+            )
+            for row in rows:
+                self._cache[(row["tenant"], row["subject"])] = row["key"]
+        return {pair: self._cache.get(pair) for pair in wanted}
+
+    def forget(self, tenant: str, subject: str) -> None:
+        self._cache.pop((tenant, subject), None)
+
+
+def seal_fields(
+    data: dict[str, Any], fields: Iterable[str], key: bytes | None, tenant: str, subject: str
+) -> dict[str, Any]:
+    sealed = dict(data)
+    for field in fields:
+        value = sealed.get(field)
+        if value is None:
+            continue
+        sealed[field] = encrypt_value(key, tenant, subject, value) if key is not None else ERASED
+    return sealed
+
+
+def subjects_in(tenant: str, data: Mapping[str, Any]) -> set[tuple[str, str]]:
+    return {(tenant, v["subject"]) for v in data.values() if is_encrypted(v)}
+
+
+def open_fields(data: Mapping[str, Any], tenant: str, keys: Mapping[tuple[str, str], bytes | None]) -> dict[str, Any]:
+    opened = dict(data)
+    for field, value in data.items():
+        if is_encrypted(value):
+            opened[field] = decrypt_value(keys.get((tenant, value["subject"])), tenant, value)
+    return opened

@@ -1,0 +1,35 @@
+"""Settings read from the environment (the only place that reads EDUPLAN_* variables)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+MAX_MESSAGE_BYTES = 64 * 1024
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return Path(base) / "eduplan"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str | None
+    data_dir: Path
+    kafka_bootstrap: str | None
+    log_level: str  # empty: the command's default
+    http_host: str
+    http_port: int
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        return cls(
+            database_url=os.environ.get("EDUPLAN_DATABASE_URL") or None,
+            data_dir=Path(os.environ.get("EDUPLAN_DATA_DIR") or default_data_dir()),
+            kafka_bootstrap=os.environ.get("EDUPLAN_KAFKA_BOOTSTRAP") or None,
+            log_level=os.environ.get("EDUPLAN_LOG_LEVEL", "").upper(),
+            http_host=os.environ.get("EDUPLAN_HTTP_HOST", "127.0.0.1"),
+            http_port=int(os.environ.get("EDUPLAN_HTTP_PORT", "8000")),
+        )

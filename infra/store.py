@@ -1,0 +1,343 @@
+"""The event log on PostgreSQL: locked batch appends with idempotent outcomes, and ordered reads.
+
+Ordering: every append first takes a transaction-level advisory lock per target stream, before its
+first write, so a later append to the same stream always gets a larger transaction id. Readers read
+below ``pg_snapshot_xmin(pg_current_snapshot())`` in ``(transaction_id, position)`` order: no
+transaction below that horizon is still running, so nothing can later commit behind a reader's
+cursor, and each stream comes out in version order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from infra.crypto import KeyRing, open_fields, subjects_in
+
+START_CURSOR = "0-0"
+
+
+class InvalidCursor(ValueError):
+    pass
+
+
+def parse_cursor(cursor: str | None) -> tuple[int, int]:
+    if cursor is None or cursor == "":
+        return (0, 0)
+    try:
+        xid, pos = cursor.split("-", 1)
+        parsed = (int(xid), int(pos))
+    except ValueError:
+        raise InvalidCursor(f"cursor {cursor!r} is not one this service gave out") from None
+    if parsed[0] < 0 or parsed[1] < 0:
+        raise InvalidCursor(f"cursor {cursor!r} is not one this service gave out")
+    return parsed
+
+
+def format_cursor(xid: int, position: int) -> str:
+    return f"{xid}-{position}"
+
+
+def stream_lock_key(tenant: str, stream: str) -> int:
+    digest = hashlib.blake2b(f"{tenant}\x1f{stream}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+@dataclass(frozen=True)
+class StoredOutcome:
+    tenant: str | None
+    message_id: str | None
+    status: str
+    reason: str | None
+    detail: str | None
+    events: list[dict[str, Any]] | None
+
+    def as_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"status": self.status, "tenant": self.tenant, "message_id": self.message_id}
+        if self.status == "rejected":
+            body["reason"] = self.reason
+            body["detail"] = self.detail
+        else:
+            body["events"] = self.events or []
+        return body
+
+
+@dataclass
+class PendingEvent:
+    tenant: str
+    stream: str
+    version: int
+    type: str
+    occurred_at: datetime
+    message_id: str
+    actor: str | None
+    data: dict[str, Any]
+    schema_version: int = 1
+
+
+@dataclass
+class PendingOutcome:
+    tenant: str | None
+    message_id: str | None
+    status: str
+    reason: str | None = None
+    detail: str | None = None
+    message_type: str | None = None
+    raw: bytes | None = None
+    raw_size: int | None = None
+
+
+@dataclass
+class WriteBatch:
+    events: list[PendingEvent] = field(default_factory=list)
+    outcomes: list[PendingOutcome] = field(default_factory=list)
+    duplicates: list[tuple[str, str]] = field(default_factory=list)
+
+
+_OUTCOME_COLUMNS = "tenant, message_id, status, reason, detail, events::text AS events"
+
+_WRITE_SQL = """
+WITH ev AS (
+    INSERT INTO events (tenant, stream, version, type, occurred_at, message_id, actor, data, schema_version)
+    SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::timestamptz[], $6::text[],
+                         $7::text[], $8::jsonb[], $9::int[])
+    RETURNING tenant, message_id, stream, version, position, transaction_id
+), oc AS (
+    INSERT INTO outcomes (tenant, message_id, status, reason, detail, message_type, raw, raw_size, door, events)
+    SELECT o.tenant, o.message_id, o.status, o.reason, o.detail, o.message_type, o.raw, o.raw_size, $18,
+           CASE WHEN o.status = 'accepted' THEN (
+               SELECT jsonb_agg(jsonb_build_object('stream', ev.stream, 'version', ev.version,
+                                                   'position', ev.position) ORDER BY ev.position)
+               FROM ev WHERE ev.tenant = o.tenant AND ev.message_id = o.message_id)
+           END
+    FROM unnest($10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::bytea[],
+                $17::int[]) AS o(tenant, message_id, status, reason, detail, message_type, raw, raw_size)
+    RETURNING 1
+), dup AS (
+    INSERT INTO duplicates (tenant, message_id, door)
+    SELECT d.tenant, d.message_id, $18 FROM unnest($19::text[], $20::text[]) AS d(tenant, message_id)
+    RETURNING 1
+)
+SELECT tenant, message_id, stream, version, position, transaction_id::text AS xid,
+       (SELECT count(*) FROM oc) AS outcomes_written, (SELECT count(*) FROM dup) AS duplicates_written
+FROM ev
+"""
+
+_EVENT_COLUMNS = (
+    "transaction_id::text AS xid, position, tenant, stream, version, type, occurred_at, recorded_at,"
+    " message_id, actor, data::text AS data, schema_version"
+)
+
+
+class EventStore:
+    def __init__(self, pool: asyncpg.Pool, keyring: KeyRing | None = None) -> None:
+        self.pool = pool
+        self.keys = keyring or KeyRing()
+
+    # --- the write side ------------------------------------------------------------------------
+
+    @staticmethod
+    async def begin_locked(conn: asyncpg.Connection, streams: Iterable[tuple[str, str]]) -> None:
+        """BEGIN and take the stream locks, in key order, before any write of this transaction."""
+        keys = sorted({stream_lock_key(t, s) for t, s in streams})
+        locks = ", ".join(f"pg_advisory_xact_lock({k})" for k in keys)
+        await conn.execute("BEGIN" + (f"; SELECT {locks}" if locks else ""))
+
+    @staticmethod
+    async def lookup(
+        conn: asyncpg.Connection,
+        message_ids: Sequence[tuple[str, str]],
+        streams: Sequence[tuple[str, str]],
+    ) -> tuple[dict[tuple[str, str], StoredOutcome], dict[tuple[str, str], list[tuple[int, str, dict[str, Any]]]]]:
+        """First outcomes of already-seen message ids, and the events of the given streams."""
+        outcomes: dict[tuple[str, str], StoredOutcome] = {}
+        if message_ids:
+            rows = await conn.fetch(
+                f"SELECT {_OUTCOME_COLUMNS} FROM outcomes WHERE (tenant, message_id) IN"
+                " (SELECT * FROM unnest($1::text[], $2::text[]))",
+                [t for t, _ in message_ids],
+                [m for _, m in message_ids],
+            )
+            for row in rows:
+                outcomes[(row["tenant"], row["message_id"])] = _outcome(row)
+        history: dict[tuple[str, str], list[tuple[int, str, dict[str, Any]]]] = {s: [] for s in streams}
+        if streams:
+            rows = await conn.fetch(
+                "SELECT tenant, stream, version, type, data::text AS data FROM events"
+                " WHERE (tenant, stream) IN (SELECT * FROM unnest($1::text[], $2::text[]))"
+                " ORDER BY tenant, stream, version",
+                [t for t, _ in streams],
+                [s for _, s in streams],
+            )
+            for row in rows:
+                history[(row["tenant"], row["stream"])].append(
+                    (row["version"], row["type"], json.loads(row["data"]))
+                )
+        return outcomes, history
+
+    @staticmethod
+    async def write(conn: asyncpg.Connection, batch: WriteBatch, door: str) -> list[asyncpg.Record]:
+        ev, oc = batch.events, batch.outcomes
+        return await conn.fetch(
+            _WRITE_SQL,
+            [e.tenant for e in ev],
+            [e.stream for e in ev],
+            [e.version for e in ev],
+            [e.type for e in ev],
+            [e.occurred_at for e in ev],
+            [e.message_id for e in ev],
+            [e.actor for e in ev],
+            [json.dumps(e.data, ensure_ascii=False) for e in ev],
+            [e.schema_version for e in ev],
+            [o.tenant for o in oc],
+            [o.message_id for o in oc],
+            [o.status for o in oc],
+            [o.reason for o in oc],
+            [o.detail for o in oc],
+            [o.message_type for o in oc],
+            [o.raw for o in oc],
+            [o.raw_size for o in oc],
+            door,
+            [t for t, _ in batch.duplicates],
+            [m for _, m in batch.duplicates],
+        )
+
+    # --- the read side -------------------------------------------------------------------------
+
+    async def read_all(
+        self, after: str | None = None, limit: int = 1000, tenant: str | None = None, *, decrypt: bool = True
+    ) -> tuple[list[dict[str, Any]], str]:
+        """Committed events after the cursor in log order, and the cursor to continue from."""
+        xid, pos = parse_cursor(after)
+        where = "transaction_id < pg_snapshot_xmin(pg_current_snapshot())" \
+                " AND (transaction_id, position) > ($1::text::xid8, $2::bigint)"
+        args: list[Any] = [str(xid), pos, limit]
+        if tenant is not None:
+            where += " AND tenant = $4"
+            args.append(tenant)
+        rows = await self.pool.fetch(
+            f"SELECT {_EVENT_COLUMNS} FROM events WHERE {where} ORDER BY transaction_id, position LIMIT $3",
+            *args,
+        )
+        events = await self._to_events(rows, decrypt)
+        next_cursor = format_cursor(int(rows[-1]["xid"]), rows[-1]["position"]) if rows else format_cursor(xid, pos)
+        return events, next_cursor
+
+    async def read_stream(self, tenant: str, stream: str, *, decrypt: bool = True) -> list[dict[str, Any]]:
+        rows = await self.pool.fetch(
+            f"SELECT {_EVENT_COLUMNS} FROM events WHERE tenant = $1 AND stream = $2 ORDER BY version",
+            tenant,
+            stream,
+        )
+        return await self._to_events(rows, decrypt)
+
+    async def head(self, tenant: str | None = None) -> str:
+        """The cursor of the last event committed now (readers at this cursor have seen everything)."""
+        if tenant is None:
+            row = await self.pool.fetchrow(
+                "SELECT transaction_id::text AS xid, position FROM events"
+                " ORDER BY transaction_id DESC, position DESC LIMIT 1"
+            )
+        else:
+            row = await self.pool.fetchrow(
+                "SELECT transaction_id::text AS xid, position FROM events WHERE tenant = $1"
+                " ORDER BY transaction_id DESC, position DESC LIMIT 1",
+                tenant,
+            )
+        return format_cursor(int(row["xid"]), row["position"]) if row else START_CURSOR
+
+    async def outcome(self, tenant: str, message_id: str) -> StoredOutcome | None:
+        row = await self.pool.fetchrow(
+            f"SELECT {_OUTCOME_COLUMNS} FROM outcomes WHERE tenant = $1 AND message_id = $2", tenant, message_id
+        )
+        return _outcome(row) if row else None
+
+    async def rejections(self, tenant: str | None, *, limit: int = 1000, after_id: int = 0) -> list[dict[str, Any]]:
+        """Rejected outcomes in arrival order; ``tenant=None`` lists those whose tenant could not be read."""
+        if tenant is None:
+            cond, args = "tenant IS NULL", [after_id, limit]
+        else:
+            cond, args = "tenant = $3", [after_id, limit, tenant]
+        rows = await self.pool.fetch(
+            f"SELECT id, {_OUTCOME_COLUMNS}, message_type, door, raw_size, received_at FROM outcomes"
+            f" WHERE status = 'rejected' AND {cond} AND id > $1 ORDER BY id LIMIT $2",
+            *args,
+        )
+        out = []
+        for row in rows:
+            body = _outcome(row).as_json()
+            body["type"] = row["message_type"]
+            body["received_at"] = row["received_at"].isoformat()
+            body["door"] = row["door"]
+            out.append(body)
+        return out
+
+    async def outcome_counts(self, tenant: str | None = None) -> dict[str, dict[str, int]]:
+        rows = await self.pool.fetch(
+            "SELECT coalesce(tenant, '') AS tenant, status, count(*) AS n FROM outcomes"
+            " WHERE $1::text IS NULL OR tenant = $1 GROUP BY 1, 2"
+            " UNION ALL SELECT tenant, 'duplicate', count(*) FROM duplicates"
+            " WHERE $1::text IS NULL OR tenant = $1 GROUP BY 1",
+            tenant,
+        )
+        counts: dict[str, dict[str, int]] = {}
+        for row in rows:
+            counts.setdefault(row["tenant"], {"accepted": 0, "duplicate": 0, "rejected": 0})[row["status"]] = row["n"]
+        return counts
+
+    async def erase_subject(self, tenant: str, subject: str) -> bool:
+        """Destroy a person's key: their personal fields read as null from now on; the log is untouched."""
+        status = await self.pool.execute(
+            "UPDATE subject_keys SET key = NULL, erased_at = clock_timestamp()"
+            " WHERE tenant = $1 AND subject = $2 AND key IS NOT NULL",
+            tenant,
+            subject,
+        )
+        self.keys.forget(tenant, subject)
+        return status.endswith(" 1")
+
+    async def _to_events(self, rows: Sequence[asyncpg.Record], decrypt: bool) -> list[dict[str, Any]]:
+        events = [_event(row) for row in rows]
+        if decrypt:
+            wanted: set[tuple[str, str]] = set()
+            for e in events:
+                wanted |= subjects_in(e["tenant"], e["data"])
+            if wanted:
+                keys = await self.keys.keys_for_reading(self.pool, wanted)
+                for e in events:
+                    e["data"] = open_fields(e["data"], e["tenant"], keys)
+        return events
+
+
+def _outcome(row: asyncpg.Record) -> StoredOutcome:
+    return StoredOutcome(
+        tenant=row["tenant"],
+        message_id=row["message_id"],
+        status=row["status"],
+        reason=row["reason"],
+        detail=row["detail"],
+        events=json.loads(row["events"]) if row["events"] else None,
+    )
+
+
+def _event(row: asyncpg.Record) -> dict[str, Any]:
+    return {
+        "position": row["position"],
+        "tenant": row["tenant"],
+        "stream": row["stream"],
+        "version": row["version"],
+        "type": row["type"],
+        "occurred_at": row["occurred_at"].isoformat(),
+        "recorded_at": row["recorded_at"].isoformat(),
+        "message_id": row["message_id"],
+        "actor": row["actor"],
+        "data": json.loads(row["data"]),
+        "schema_version": row["schema_version"],
+        "cursor": format_cursor(int(row["xid"]), row["position"]),
+    }

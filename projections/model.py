@@ -1,0 +1,73 @@
+"""What a read model is: the event types it folds, its tables, and how a batch of events lands in them."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One event of the log as a projection sees it.
+
+    ``seq`` numbers the events of one projection version in log order ((transaction_id, position)),
+    so "equal dates: the one accepted last" is a comparison of seq.
+    """
+
+    seq: int
+    tenant: str
+    type: str
+    data: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Fold:
+    """One event type folded by one statement; ``row`` gives that statement's parameters."""
+
+    sql: str
+    row: Callable[[Event], tuple[Any, ...]]
+
+
+Derive = Callable[[asyncpg.Connection, str, Sequence[Event]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Projection:
+    """A read model. Its tables live in one schema per version: ``{name}_v{version}``.
+
+    Folds must not depend on the order of the events inside a batch (they upsert, keep the earliest
+    date, or insert rows keyed by seq); ``derive`` then recomputes what spans several events for the
+    entities the batch touched.
+    """
+
+    name: str
+    layout: int
+    tables: Callable[[str], str]
+    folds: Mapping[str, Fold]
+    derive: Derive | None = None
+
+    @property
+    def handles(self) -> frozenset[str]:
+        return frozenset(self.folds)
+
+    def schema(self, version: int) -> str:
+        return f"{self.name}_v{version}"
+
+    async def apply(self, conn: asyncpg.Connection, schema: str, events: Sequence[Event]) -> None:
+        rows: dict[str, list[tuple[Any, ...]]] = {}
+        for event in events:
+            fold = self.folds.get(event.type)
+            if fold is not None:
+                rows.setdefault(event.type, []).append(fold.row(event))
+        for event_type, batch in rows.items():
+            await conn.executemany(in_schema(self.folds[event_type].sql, schema), batch)
+        if self.derive is not None:
+            await self.derive(conn, schema, events)
+
+
+def in_schema(sql: str, schema: str) -> str:
+    """SQL written with ``{s}`` for the schema of a projection version (braces elsewhere stay as they are)."""
+    return sql.replace("{s}", schema)

@@ -1,0 +1,45 @@
+"""The composition root: settings → database → store → intake, shared by every door."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import asyncpg
+
+from infra.db import open_database
+from infra.logging import configure_logging
+from infra.settings import Settings
+from infra.store import EventStore
+from services.intake import Intake
+
+
+@dataclass
+class App:
+    settings: Settings
+    pool: asyncpg.Pool
+    store: EventStore
+    intake: Intake
+
+    async def close(self) -> None:
+        await self.pool.close()
+
+
+async def open_app(
+    settings: Settings | None = None, *, max_size: int = 10, notify: bool = True, log_level: str = "WARNING"
+) -> App:
+    settings = settings or Settings.from_env()
+    configure_logging(settings.log_level or log_level)
+    pool = await open_database(settings, max_size=max_size)
+    store = EventStore(pool)
+    return App(settings=settings, pool=pool, store=store, intake=Intake(store, notify=notify))
+
+
+async def app_for_url(url: str, *, max_size: int = 10) -> App:
+    """An app on an explicit database URL (tests, benchmarks)."""
+    from infra.db import create_pool, migrate
+
+    settings = Settings.from_env()
+    pool = await create_pool(url, max_size=max_size)
+    await migrate(pool)
+    store = EventStore(pool)
+    return App(settings=settings, pool=pool, store=store, intake=Intake(store))

@@ -1,0 +1,275 @@
+"""Intake: every message gets exactly one outcome — accepted, duplicate or rejected.
+
+A batch of messages is decided in one transaction: the target streams are locked, seen message ids
+and stream histories loaded in one query, every message decided in order against states that
+already include the earlier messages of the batch, and events, outcomes and duplicate receipts
+written in one statement. Conflicts (a racing writer of the same message id) retry the batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+import structlog
+
+from domain.decider import PERSONAL_FIELDS, decide, evolve, initial_state, referenced_streams, target_stream
+from domain.errors import Reason, Rejected
+from domain.messages import Message, event_data, parse_message, readable_ids
+from infra.crypto import seal_fields
+from infra.settings import MAX_MESSAGE_BYTES
+from infra.store import EventStore, PendingEvent, PendingOutcome, StoredOutcome, WriteBatch
+
+log = structlog.get_logger(__name__)
+
+_RETRYABLE = (
+    asyncpg.UniqueViolationError,
+    asyncpg.DeadlockDetectedError,
+    asyncpg.SerializationError,
+)
+MAX_ATTEMPTS = 6
+NOTIFY_CHANNEL = "eduplan_events"
+
+
+@dataclass
+class Prepared:
+    """A message after the pure checks (size, JSON, envelope, type, data); no database involved."""
+
+    raw: bytes
+    tenant: str | None
+    message_id: str | None
+    message: Message | None = None
+    rejection: Rejected | None = None
+    streams: list[str] = field(default_factory=list)
+
+    @property
+    def key(self) -> tuple[str, str] | None:
+        if self.tenant is None or self.message_id is None:
+            return None
+        return (self.tenant, self.message_id)
+
+
+def prepare(raw: bytes | str | Any) -> Prepared:
+    """Size, JSON and shape checks. ``raw`` is the message's bytes/text, or an already decoded value."""
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8", errors="surrogateescape")
+    if isinstance(raw, bytes | bytearray | memoryview):
+        raw = bytes(raw)
+        if len(raw) > MAX_MESSAGE_BYTES:
+            return Prepared(raw, None, None, rejection=Rejected(
+                Reason.TOO_LARGE, f"the message is {len(raw)} bytes; at most {MAX_MESSAGE_BYTES} are accepted"))
+        try:
+            decoded = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as error:
+            return Prepared(raw, None, None, rejection=Rejected(
+                Reason.INVALID_ENVELOPE, f"the message is not valid JSON ({_first_line(str(error))})"))
+    else:
+        decoded = raw
+        raw = json.dumps(decoded, ensure_ascii=False).encode()
+        if len(raw) > MAX_MESSAGE_BYTES:
+            return Prepared(raw, None, None, rejection=Rejected(
+                Reason.TOO_LARGE, f"the message is {len(raw)} bytes; at most {MAX_MESSAGE_BYTES} are accepted"))
+    tenant, message_id = readable_ids(decoded)
+    try:
+        message = parse_message(decoded)
+    except Rejected as rejection:
+        return Prepared(raw, tenant, message_id, rejection=rejection)
+    streams = [target_stream(message), *referenced_streams(message)]
+    return Prepared(raw, tenant, message_id, message=message, streams=streams)
+
+
+def _first_line(text: str) -> str:
+    return text.splitlines()[0] if text else text
+
+
+class Intake:
+    def __init__(self, store: EventStore, *, notify: bool = True) -> None:
+        self.store = store
+        self.pool = store.pool
+        self._notify = notify
+        self._last_notify = 0.0
+        self._notify_pending = False
+
+    async def submit(self, raw: bytes | str | Any, door: str = "api") -> dict[str, Any]:
+        return (await self.submit_many([raw], door))[0]
+
+    async def submit_many(self, raws: Sequence[bytes | str | Any], door: str = "api") -> list[dict[str, Any]]:
+        return await self.process([prepare(raw) for raw in raws], door)
+
+    async def process(self, batch: Sequence[Prepared], door: str) -> list[dict[str, Any]]:
+        """Decide and store a batch in one transaction; outcomes come back in the batch's order."""
+        if not batch:
+            return []
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                outcomes = await self._attempt(batch, door)
+                break
+            except _RETRYABLE as error:
+                if attempt == MAX_ATTEMPTS:
+                    raise
+                log.info("intake_retry", attempt=attempt, error=type(error).__name__)
+                await asyncio.sleep(0.005 * attempt)
+        if self._notify and any(o["status"] == "accepted" for o in outcomes):
+            await self._poke_listeners()
+        for outcome in outcomes:
+            if outcome["status"] == "rejected":
+                log.info("message_rejected", tenant=outcome.get("tenant"), message_id=outcome.get("message_id"),
+                         reason=outcome["reason"], detail=outcome["detail"], door=door)
+        return outcomes
+
+    async def _attempt(self, batch: Sequence[Prepared], door: str) -> list[dict[str, Any]]:
+        ids = sorted({p.key for p in batch if p.key is not None})
+        targets = {(p.tenant, p.streams[0]) for p in batch if p.message is not None}
+        streams = sorted({(p.tenant, s) for p in batch if p.message is not None for s in p.streams})
+        async with self.pool.acquire() as conn:
+            await self.store.begin_locked(conn, targets)  # type: ignore[arg-type]
+            try:
+                seen, history = await self.store.lookup(conn, ids, streams)  # type: ignore[arg-type]
+                plan = _decide_all(batch, seen, history)
+                loaded = await self._seal_personal_fields(conn, plan.write)
+                rows = await self.store.write(conn, plan.write, door)
+                await conn.execute("COMMIT")
+            except BaseException:
+                if not conn.is_closed():
+                    try:
+                        await conn.execute("ROLLBACK")
+                    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+                        conn.terminate()
+                raise
+        self.store.keys.remember(loaded)
+        refs = {(r["tenant"], r["message_id"]): {"stream": r["stream"], "version": r["version"],
+                                                 "position": r["position"]} for r in rows}
+        return plan.outcomes(refs)
+
+    async def _seal_personal_fields(
+        self, conn: asyncpg.Connection, write: WriteBatch
+    ) -> dict[tuple[str, str], bytes | None]:
+        personal = [(e, s) for e, s in write.subjects if PERSONAL_FIELDS.get(e.type)]
+        if not personal:
+            return {}
+        keys, loaded = await self.store.keys.keys_for_writing(conn, {(e.tenant, s) for e, s in personal})
+        for event, subject in personal:
+            event.data = seal_fields(event.data, PERSONAL_FIELDS[event.type], keys.get((event.tenant, subject)),
+                                     event.tenant, subject)
+        return loaded
+
+    async def _poke_listeners(self) -> None:
+        """Wake projection runners; NOTIFY serialises commits, so it is sent at most every 50 ms."""
+        now = time.monotonic()
+        if now - self._last_notify >= 0.05:
+            self._last_notify = now
+            await self.pool.execute(f"NOTIFY {NOTIFY_CHANNEL}")
+        elif not self._notify_pending:
+            self._notify_pending = True
+            asyncio.get_running_loop().call_later(0.05, lambda: asyncio.ensure_future(self._delayed_notify()))
+
+    async def _delayed_notify(self) -> None:
+        self._notify_pending = False
+        self._last_notify = time.monotonic()
+        try:
+            await self.pool.execute(f"NOTIFY {NOTIFY_CHANNEL}")
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+            pass  # runners poll as well
+
+
+class _WriteWithSubjects(WriteBatch):
+    def __init__(self) -> None:
+        super().__init__()
+        self.subjects: list[tuple[PendingEvent, str]] = []
+
+
+@dataclass
+class _Plan:
+    write: _WriteWithSubjects
+    results: list[tuple[str, Any]]  # ("accepted", key) | ("rejected", outcome) | ("duplicate", first)
+    batch: Sequence[Prepared]
+
+    def outcomes(self, refs: dict[tuple[str, str], dict[str, Any]]) -> list[dict[str, Any]]:
+        built: list[dict[str, Any]] = []
+        for prepared, (kind, value) in zip(self.batch, self.results, strict=True):
+            if kind == "accepted":
+                built.append({"status": "accepted", "tenant": prepared.tenant, "message_id": prepared.message_id,
+                              "events": [refs[value]]})
+            elif kind == "rejected":
+                built.append(value)
+            elif isinstance(value, int):  # the first one is earlier in this batch
+                built.append(_duplicate(prepared, built[value]))
+            else:
+                built.append(_duplicate(prepared, value.as_json()))
+        return built
+
+
+def _duplicate(prepared: Prepared, first: dict[str, Any]) -> dict[str, Any]:
+    first = first if first["status"] != "duplicate" else first["first"]
+    return {"status": "duplicate", "tenant": prepared.tenant, "message_id": prepared.message_id, "first": first}
+
+
+def _decide_all(
+    batch: Sequence[Prepared],
+    seen: dict[tuple[str, str], StoredOutcome],
+    history: dict[tuple[str, str], list[tuple[int, str, dict[str, Any]]]],
+) -> _Plan:
+    states: dict[tuple[str, str], Any] = {}
+    versions: dict[tuple[str, str], int] = {}
+    for key, events in history.items():
+        state = initial_state(key[1])
+        for _, event_type, data in events:
+            state = evolve(state, event_type, data)
+        states[key] = state
+        versions[key] = events[-1][0] if events else 0
+    write = _WriteWithSubjects()
+    results: list[tuple[str, Any]] = []
+    first_in_batch: dict[tuple[str, str], int] = {}
+    for index, prepared in enumerate(batch):
+        key = prepared.key
+        if key is not None and key in seen:
+            results.append(("duplicate", seen[key]))
+            write.duplicates.append(key)
+            continue
+        if key is not None and key in first_in_batch:
+            results.append(("duplicate", first_in_batch[key]))
+            write.duplicates.append(key)
+            continue
+        if key is not None:
+            first_in_batch[key] = index
+        rejection = prepared.rejection
+        if rejection is None:
+            assert prepared.message is not None and prepared.tenant is not None
+            tenant = prepared.tenant
+            try:
+                new_events = decide(prepared.message, {s: states[(tenant, s)] for s in prepared.streams})
+            except Rejected as refused:
+                rejection = refused
+            else:
+                envelope = prepared.message.envelope
+                for new in new_events:
+                    stream_key = (tenant, new.stream)
+                    versions[stream_key] = versions.get(stream_key, 0) + 1
+                    states[stream_key] = evolve(states.get(stream_key, initial_state(new.stream)), new.type, new.data)
+                    pending = PendingEvent(tenant=tenant, stream=new.stream, version=versions[stream_key],
+                                           type=new.type, occurred_at=envelope.occurred_at,
+                                           message_id=envelope.message_id, actor=envelope.actor, data=new.data)
+                    write.events.append(pending)
+                    if new.subject is not None:
+                        write.subjects.append((pending, new.subject))
+                write.outcomes.append(PendingOutcome(tenant, envelope.message_id, "accepted",
+                                                     message_type=envelope.type))
+                results.append(("accepted", key))
+                continue
+        outcome = {"status": "rejected", "tenant": prepared.tenant, "message_id": prepared.message_id,
+                   "reason": rejection.reason.value, "detail": rejection.detail}
+        message_type = prepared.message.envelope.type if prepared.message is not None else None
+        write.outcomes.append(PendingOutcome(prepared.tenant, prepared.message_id, "rejected",
+                                             reason=rejection.reason.value, detail=rejection.detail,
+                                             message_type=message_type, raw=prepared.raw,
+                                             raw_size=len(prepared.raw)))
+        results.append(("rejected", outcome))
+    return _Plan(write=write, results=results, batch=batch)
+
+
+__all__ = ["Intake", "Prepared", "prepare", "event_data"]
