@@ -26,14 +26,14 @@ def embedded_url(settings: Settings) -> str:
     key = str(settings.data_dir)
     server = _embedded.get(key)
     if server is None:
+        pgdata = settings.data_dir / "pgdata"
+        pgdata.mkdir(parents=True, exist_ok=True)
+        log.info("embedded_postgres_starting", data_dir=str(pgdata))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             import pgserver
 
-        pgdata = settings.data_dir / "pgdata"
-        pgdata.mkdir(parents=True, exist_ok=True)
-        log.info("embedded_postgres_starting", data_dir=str(pgdata))
-        server = pgserver.get_server(pgdata, cleanup_mode="stop")
+            server = pgserver.get_server(pgdata, cleanup_mode="stop")
         _embedded[key] = server
     uri: str = server.get_uri()
     return uri
