@@ -21,9 +21,12 @@ class Rejected(Exception):
     """A message the domain refuses; ``detail`` is a sentence naming the field or entity."""
 
     def __init__(self, reason: Reason, detail: str) -> None:
-        super().__init__(f"{reason}: {detail}")
+        super().__init__(reason, detail)
         self.reason = reason
         self.detail = detail
+
+    def __str__(self) -> str:
+        return f"{self.reason.value}: {self.detail}"
 
     def __repr__(self) -> str:
         return f"Rejected({self.reason.value!r}, {self.detail!r})"

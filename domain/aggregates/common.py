@@ -43,7 +43,3 @@ def require(state: StateT | None, reason: Reason, detail: str) -> StateT:
 def refuse_if(condition: bool, detail: str) -> None:
     if condition:
         raise Rejected(Reason.INVALID_STATE, detail)
-
-
-def tenant_of(msg: Message) -> str:
-    return msg.envelope.tenant

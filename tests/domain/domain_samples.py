@@ -61,10 +61,11 @@ def message(type_: str, /, **changes: Any) -> dict[str, Any]:
 
 
 def envelope(**fields: Any) -> dict[str, Any]:
-    """A valid envelope around empty data, changed by ``fields`` (MISSING drops a field)."""
+    """A valid DepartmentRegistered envelope, changed by ``fields`` (MISSING drops a field)."""
     base: dict[str, Any] = {
         "message_id": f"hr-{next(_ids)}", "tenant": "bitzer", "type": "DepartmentRegistered",
-        "occurred_at": "2026-03-10T08:00:00Z", "actor": "hr-system:payroll", "data": {},
+        "occurred_at": "2026-03-10T08:00:00Z", "actor": "hr-system:payroll",
+        "data": copy.deepcopy(SAMPLE_DATA["DepartmentRegistered"]),
     }
     base.update(fields)
     return {name: value for name, value in base.items() if value is not MISSING}
