@@ -33,6 +33,15 @@ _RETRYABLE = (
     asyncpg.SerializationError,
 )
 MAX_ATTEMPTS = 6
+# Losing the database (restart, failover) is waited out this long before the caller sees an error.
+RECONNECT_FOR_SECONDS = 90.0
+_CONNECTION_LOST = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.InterfaceError,
+    ConnectionError,
+    OSError,
+)
 NOTIFY_CHANNEL = "eduplan_events"
 
 
@@ -105,15 +114,24 @@ class Intake:
         """Decide and store a batch in one transaction; outcomes come back in the batch's order."""
         if not batch:
             return []
-        for attempt in range(1, MAX_ATTEMPTS + 1):
+        attempt = 0
+        deadline = time.monotonic() + RECONNECT_FOR_SECONDS
+        while True:
+            attempt += 1
             try:
                 outcomes = await self._attempt(batch, door)
                 break
             except _RETRYABLE as error:
-                if attempt == MAX_ATTEMPTS:
+                if attempt >= MAX_ATTEMPTS:
                     raise
                 log.info("intake_retry", attempt=attempt, error=type(error).__name__)
                 await asyncio.sleep(0.005 * attempt)
+            except _CONNECTION_LOST as error:
+                # The batch either committed or not; a retry is safe: what committed comes back as duplicate.
+                if time.monotonic() >= deadline:
+                    raise
+                log.warning("database_unreachable_retrying", error=str(error) or type(error).__name__)
+                await asyncio.sleep(min(0.2 * attempt, 2.0))
         if self._notify and any(o["status"] == "accepted" for o in outcomes):
             await self._poke_listeners()
         for outcome in outcomes:
