@@ -159,8 +159,8 @@ class EventStore:
         outcomes: dict[tuple[str, str], StoredOutcome] = {}
         if message_ids:
             rows = await conn.fetch(
-                f"SELECT {_OUTCOME_COLUMNS} FROM outcomes WHERE (tenant, message_id) IN"
-                " (SELECT * FROM unnest($1::text[], $2::text[]))",
+                f"SELECT {_OUTCOME_COLUMNS} FROM unnest($1::text[], $2::text[]) AS k(tenant, message_id)"
+                " JOIN outcomes USING (tenant, message_id)",
                 [t for t, _ in message_ids],
                 [m for _, m in message_ids],
             )
@@ -169,8 +169,8 @@ class EventStore:
         history: dict[tuple[str, str], list[tuple[int, str, dict[str, Any]]]] = {s: [] for s in streams}
         if streams:
             rows = await conn.fetch(
-                "SELECT tenant, stream, version, type, data::text AS data FROM events"
-                " WHERE (tenant, stream) IN (SELECT * FROM unnest($1::text[], $2::text[]))"
+                "SELECT tenant, stream, version, type, data::text AS data"
+                " FROM unnest($1::text[], $2::text[]) AS k(tenant, stream) JOIN events USING (tenant, stream)"
                 " ORDER BY tenant, stream, version",
                 [t for t, _ in streams],
                 [s for _, s in streams],
