@@ -138,6 +138,12 @@ class Intake:
             if outcome["status"] == "rejected":
                 log.info("message_rejected", tenant=outcome.get("tenant"), message_id=outcome.get("message_id"),
                          reason=outcome["reason"], detail=outcome["detail"], door=door)
+            elif outcome["status"] == "accepted":
+                for ref in outcome["events"]:
+                    log.debug("event_appended", tenant=outcome["tenant"], message_id=outcome["message_id"],
+                              stream=ref["stream"], version=ref["version"], position=ref["position"], door=door)
+            else:
+                log.debug("message_duplicate", tenant=outcome["tenant"], message_id=outcome["message_id"], door=door)
         return outcomes
 
     async def _attempt(self, batch: Sequence[Prepared], door: str) -> list[dict[str, Any]]:
