@@ -43,7 +43,12 @@ def decrypt_value(key: bytes | None, tenant: str, sealed: Mapping[str, str]) -> 
 
 
 class KeyRing:
-    """Loads and creates per-subject keys; keeps those it has seen in memory (erasure clears them)."""
+    """Loads and creates per-subject keys.
+
+    Keys used for writing are kept in memory; reads always ask the database. After an erasure by
+    another process, a value this process still seals with the destroyed key can never be opened:
+    erased all the same.
+    """
 
     def __init__(self) -> None:
         self._cache: dict[tuple[str, str], bytes | None] = {}
@@ -88,18 +93,16 @@ class KeyRing:
     async def keys_for_reading(
         self, conn: asyncpg.Connection | asyncpg.Pool, wanted: Iterable[tuple[str, str]]
     ) -> dict[tuple[str, str], bytes | None]:
-        wanted = set(wanted)
-        missing = [pair for pair in wanted if pair not in self._cache]
-        if missing:
-            rows = await conn.fetch(
-                "SELECT tenant, subject, key FROM subject_keys"
-                " WHERE (tenant, subject) IN (SELECT * FROM unnest($1::text[], $2::text[]))",
-                [t for t, _ in missing],
-                [s for _, s in missing],
-            )
-            for row in rows:
-                self._cache[(row["tenant"], row["subject"])] = row["key"]
-        return {pair: self._cache.get(pair) for pair in wanted}
+        """Always read from the database, so an erasure by any process is honoured at once."""
+        wanted = list(set(wanted))
+        rows = await conn.fetch(
+            "SELECT tenant, subject, key FROM subject_keys"
+            " WHERE (tenant, subject) IN (SELECT * FROM unnest($1::text[], $2::text[]))",
+            [t for t, _ in wanted],
+            [s for _, s in wanted],
+        )
+        found = {(row["tenant"], row["subject"]): row["key"] for row in rows}
+        return {pair: found.get(pair) for pair in wanted}
 
     def forget(self, tenant: str, subject: str) -> None:
         self._cache.pop((tenant, subject), None)

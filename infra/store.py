@@ -2,9 +2,9 @@
 
 Ordering: every append first takes a transaction-level advisory lock per target stream, before its
 first write, so a later append to the same stream always gets a larger transaction id. Readers read
-below ``pg_snapshot_xmin(pg_current_snapshot())`` in ``(transaction_id, position)`` order: no
-transaction below that horizon is still running, so nothing can later commit behind a reader's
-cursor, and each stream comes out in version order.
+in ``(transaction_id, position)`` order, and only below a *horizon*: the smallest transaction id
+that may still commit rows here (see :data:`HORIZON_SQL`). Nothing can later commit behind a
+reader's cursor, and each stream comes out in version order.
 """
 
 from __future__ import annotations
@@ -21,6 +21,24 @@ import asyncpg
 from infra.crypto import KeyRing, open_fields, subjects_in
 
 START_CURSOR = "0-0"
+_MAX_XID8 = 2**64 - 1
+_MAX_POSITION = 2**63 - 1
+
+# The reading horizon, computed in its own statement BEFORE the read (whose statement snapshot is then
+# newer). Like pg_snapshot_xmin(pg_current_snapshot()), but only transactions of this database hold it
+# back: a long transaction in another database on the same server must not stall our readers.
+# In-progress ids of the snapshot are matched (by their 32-bit epoch-less value) to the sessions of
+# this database; one that ended between the snapshot and that look-up has committed or aborted
+# before the read's snapshot is taken, so the read sees it.
+HORIZON_SQL = """
+SELECT coalesce(
+    (SELECT min(x) FROM pg_snapshot_xip(s.snap) AS x
+     WHERE (x::text::numeric % 4294967296) IN (
+         SELECT backend_xid::text::numeric FROM pg_stat_activity
+         WHERE datname = current_database() AND backend_xid IS NOT NULL)),
+    pg_snapshot_xmax(s.snap))::text
+FROM (SELECT pg_current_snapshot() AS snap) AS s
+"""
 
 
 class InvalidCursor(ValueError):
@@ -35,7 +53,7 @@ def parse_cursor(cursor: str | None) -> tuple[int, int]:
         parsed = (int(xid), int(pos))
     except ValueError:
         raise InvalidCursor(f"cursor {cursor!r} is not one this service gave out") from None
-    if parsed[0] < 0 or parsed[1] < 0:
+    if not (0 <= parsed[0] <= _MAX_XID8 and 0 <= parsed[1] <= _MAX_POSITION):
         raise InvalidCursor(f"cursor {cursor!r} is not one this service gave out")
     return parsed
 
@@ -153,9 +171,12 @@ class EventStore:
     async def lookup(
         conn: asyncpg.Connection,
         message_ids: Sequence[tuple[str, str]],
-        streams: Sequence[tuple[str, str]],
+        streams: Sequence[tuple[str, str, int]],
     ) -> tuple[dict[tuple[str, str], StoredOutcome], dict[tuple[str, str], list[tuple[int, str, dict[str, Any]]]]]:
-        """First outcomes of already-seen message ids, and the events of the given streams."""
+        """First outcomes of already-seen message ids, and each stream's events after a known version.
+
+        ``streams`` holds (tenant, stream, known_version): only events with a larger version are read.
+        """
         outcomes: dict[tuple[str, str], StoredOutcome] = {}
         if message_ids:
             rows = await conn.fetch(
@@ -166,14 +187,16 @@ class EventStore:
             )
             for row in rows:
                 outcomes[(row["tenant"], row["message_id"])] = _outcome(row)
-        history: dict[tuple[str, str], list[tuple[int, str, dict[str, Any]]]] = {s: [] for s in streams}
+        history: dict[tuple[str, str], list[tuple[int, str, dict[str, Any]]]] = {(t, s): [] for t, s, _ in streams}
         if streams:
             rows = await conn.fetch(
-                "SELECT tenant, stream, version, type, data::text AS data"
-                " FROM unnest($1::text[], $2::text[]) AS k(tenant, stream) JOIN events USING (tenant, stream)"
-                " ORDER BY tenant, stream, version",
-                [t for t, _ in streams],
-                [s for _, s in streams],
+                "SELECT e.tenant, e.stream, e.version, e.type, e.data::text AS data"
+                " FROM unnest($1::text[], $2::text[], $3::int[]) AS k(tenant, stream, known)"
+                " JOIN events AS e ON e.tenant = k.tenant AND e.stream = k.stream AND e.version > k.known"
+                " ORDER BY e.tenant, e.stream, e.version",
+                [t for t, _, _ in streams],
+                [s for _, s, _ in streams],
+                [v for _, _, v in streams],
             )
             for row in rows:
                 history[(row["tenant"], row["stream"])].append(
@@ -215,16 +238,17 @@ class EventStore:
     ) -> tuple[list[dict[str, Any]], str]:
         """Committed events after the cursor in log order, and the cursor to continue from."""
         xid, pos = parse_cursor(after)
-        where = "transaction_id < pg_snapshot_xmin(pg_current_snapshot())" \
-                " AND (transaction_id, position) > ($1::text::xid8, $2::bigint)"
+        where = "transaction_id < $4::text::xid8 AND (transaction_id, position) > ($1::text::xid8, $2::bigint)"
         args: list[Any] = [str(xid), pos, limit]
         if tenant is not None:
-            where += " AND tenant = $4"
+            where += " AND tenant = $5"
             args.append(tenant)
-        rows = await self.pool.fetch(
-            f"SELECT {_EVENT_COLUMNS} FROM events WHERE {where} ORDER BY transaction_id, position LIMIT $3",
-            *args,
-        )
+        async with self.pool.acquire() as conn:
+            horizon = await conn.fetchval(HORIZON_SQL)
+            rows = await conn.fetch(
+                f"SELECT {_EVENT_COLUMNS} FROM events WHERE {where} ORDER BY transaction_id, position LIMIT $3",
+                *args[:3], horizon, *args[3:],
+            )
         events = await self._to_events(rows, decrypt)
         next_cursor = format_cursor(int(rows[-1]["xid"]), rows[-1]["position"]) if rows else format_cursor(xid, pos)
         return events, next_cursor

@@ -146,6 +146,26 @@ async def _run(
                         on_progress(size)
 
     tasks = [asyncio.create_task(work(q)) for q in queues]
+    ended: set[int] = set()
+
+    async def put(lane: int, item: Any) -> None:
+        """Queue an item, but fail at once if a worker died (its queue would never drain)."""
+        queue = queues[lane]
+        if not queue.full():
+            queue.put_nowait(item)
+            return
+        putter = asyncio.ensure_future(queue.put(item))
+        while True:
+            for worker_lane, task in enumerate(tasks):
+                if task.done() and (task.exception() is not None or worker_lane not in ended):
+                    putter.cancel()
+                    error = task.exception()
+                    raise error if error is not None else RuntimeError("an ingest worker stopped early")
+            running = [task for task in tasks if not task.done()]
+            await asyncio.wait([putter, *running], return_when=asyncio.FIRST_COMPLETED)
+            if putter.done():
+                return
+
     index = 0
     try:
         async for chunk in chunks:
@@ -158,13 +178,14 @@ async def _run(
                     continue
                 prepared = prepare(raw.rstrip(b"\r\n"))
                 lane = zlib.crc32((prepared.tenant or "").encode()) % workers
-                await queues[lane].put((index, prepared, size))
+                await put(lane, (index, prepared, size))
                 index += 1
             for task in tasks:
                 if task.done() and task.exception() is not None:
                     raise task.exception()  # type: ignore[misc]
-        for q in queues:
-            await q.put(_END)
+        for lane in range(workers):
+            await put(lane, _END)
+            ended.add(lane)
         await asyncio.gather(*tasks)
     except BaseException:
         for task in tasks:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -103,6 +104,7 @@ class Intake:
         self._notify = notify
         self._last_notify = 0.0
         self._notify_pending = False
+        self._states = StreamStateCache()
 
     async def submit(self, raw: bytes | str | Any, door: str = "api") -> dict[str, Any]:
         return (await self.submit_many([raw], door))[0]
@@ -150,11 +152,14 @@ class Intake:
         ids = sorted({p.key for p in batch if p.key is not None})
         targets = {(p.tenant, p.streams[0]) for p in batch if p.message is not None}
         streams = sorted({(p.tenant, s) for p in batch if p.message is not None for s in p.streams})
+        known = {key: self._states.get(key) for key in streams}
         async with self.pool.acquire() as conn:
             await self.store.begin_locked(conn, targets)  # type: ignore[arg-type]
             try:
-                seen, history = await self.store.lookup(conn, ids, streams)  # type: ignore[arg-type]
-                plan = _decide_all(batch, seen, history)
+                seen, history = await self.store.lookup(
+                    conn, ids, [(t, s, known[(t, s)].version if known[(t, s)] else 0) for t, s in streams]
+                )
+                plan = _decide_all(batch, seen, history, known)
                 loaded = await self._seal_personal_fields(conn, plan.write)
                 rows = await self.store.write(conn, plan.write, door)
                 await conn.execute("COMMIT")
@@ -166,6 +171,7 @@ class Intake:
                         conn.terminate()
                 raise
         self.store.keys.remember(loaded)
+        self._states.update(plan.states)
         refs = {(r["tenant"], r["message_id"]): {"stream": r["stream"], "version": r["version"],
                                                  "position": r["position"]} for r in rows}
         return plan.outcomes(refs)
@@ -201,6 +207,39 @@ class Intake:
             pass  # runners poll as well
 
 
+@dataclass(frozen=True)
+class StreamState:
+    version: int
+    state: Any
+
+
+class StreamStateCache:
+    """Folded stream states this process has seen committed, so a batch reads only newer events.
+
+    A stale entry is harmless: the batch always reads every event after the cached version (under the
+    stream lock for targets), so the cache only saves work, it never decides anything.
+    """
+
+    def __init__(self, capacity: int = 200_000) -> None:
+        self._entries: OrderedDict[tuple[str, str], StreamState] = OrderedDict()
+        self._capacity = capacity
+
+    def get(self, key: tuple[str, str]) -> StreamState | None:
+        entry = self._entries.get(key)
+        if entry is not None:
+            self._entries.move_to_end(key)
+        return entry
+
+    def update(self, states: dict[tuple[str, str], StreamState]) -> None:
+        for key, entry in states.items():
+            current = self._entries.get(key)
+            if current is None or entry.version > current.version:
+                self._entries[key] = entry
+                self._entries.move_to_end(key)
+        while len(self._entries) > self._capacity:
+            self._entries.popitem(last=False)
+
+
 class _WriteWithSubjects(WriteBatch):
     def __init__(self) -> None:
         super().__init__()
@@ -212,6 +251,7 @@ class _Plan:
     write: _WriteWithSubjects
     results: list[tuple[str, Any]]  # ("accepted", key) | ("rejected", outcome) | ("duplicate", first)
     batch: Sequence[Prepared]
+    states: dict[tuple[str, str], StreamState]
 
     def outcomes(self, refs: dict[tuple[str, str], dict[str, Any]]) -> list[dict[str, Any]]:
         built: list[dict[str, Any]] = []
@@ -237,15 +277,19 @@ def _decide_all(
     batch: Sequence[Prepared],
     seen: dict[tuple[str, str], StoredOutcome],
     history: dict[tuple[str, str], list[tuple[int, str, dict[str, Any]]]],
+    known: dict[tuple[str, str], StreamState | None],
 ) -> _Plan:
     states: dict[tuple[str, str], Any] = {}
     versions: dict[tuple[str, str], int] = {}
     for key, events in history.items():
-        state = initial_state(key[1])
-        for _, event_type, data in events:
+        cached = known.get(key)
+        state = cached.state if cached else initial_state(key[1])
+        version = cached.version if cached else 0
+        for event_version, event_type, data in events:
             state = evolve(state, event_type, data)
+            version = event_version
         states[key] = state
-        versions[key] = events[-1][0] if events else 0
+        versions[key] = version
     write = _WriteWithSubjects()
     results: list[tuple[str, Any]] = []
     first_in_batch: dict[tuple[str, str], int] = {}
@@ -293,7 +337,8 @@ def _decide_all(
                                              message_type=message_type, raw=prepared.raw,
                                              raw_size=len(prepared.raw)))
         results.append(("rejected", outcome))
-    return _Plan(write=write, results=results, batch=batch)
+    folded = {key: StreamState(versions[key], state) for key, state in states.items()}
+    return _Plan(write=write, results=results, batch=batch, states=folded)
 
 
 __all__ = ["Intake", "Prepared", "prepare", "event_data"]

@@ -80,13 +80,13 @@ async def read_everything(core: Any, *, tenant: str | None = None, page: int = 1
         events += batch
 
 
-async def settled(core: Any, timeout: float = 30.0) -> None:
+async def settled(core: Any, within: float = 60.0) -> None:
     """Wait until every event committed so far is below the readers' horizon.
 
     Readers only see transactions older than the oldest one still running anywhere on the server, so
     an unrelated short transaction elsewhere may hide a fresh commit for a moment.
     """
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within
     while True:
         done = await core.pool.fetchval(
             "SELECT coalesce(max(transaction_id) < pg_snapshot_xmin(pg_current_snapshot()), true) FROM events"

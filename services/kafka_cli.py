@@ -1,0 +1,107 @@
+"""`eduplan worker` and `eduplan asyncapi`: the Kafka doors wired to the intake and the event store."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from aiokafka.errors import KafkaConnectionError
+from faststream import FastStream
+from faststream.specification import AsyncAPI
+
+from infra.kafka import KafkaSettings, KafkaWorker, build_doors, ensure_topics
+from infra.kafka.inbound import Process
+from infra.settings import Settings
+from services.intake import Intake, prepare
+
+EXIT_USAGE = 2
+KAFKA_DOOR = "kafka"
+
+
+def kafka_process(intake: Intake) -> Process:
+    """Each record's bytes through the same intake as every other door, in order, one batch per call."""
+
+    async def process(raws: list[bytes]) -> list[dict[str, Any]]:
+        return await intake.process([prepare(raw) for raw in raws], KAFKA_DOOR)
+
+    return process
+
+
+def run_worker() -> int:
+    settings = Settings.from_env()
+    if not settings.kafka_bootstrap:
+        print("eduplan: EDUPLAN_KAFKA_BOOTSTRAP is not set, so the Kafka doors are off", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        kafka = KafkaSettings.from_env(settings.kafka_bootstrap)
+    except ValueError as error:
+        print(f"eduplan: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        asyncio.run(_serve(settings, kafka))
+    except KafkaConnectionError as error:
+        print(f"eduplan: cannot reach Kafka at {kafka.bootstrap} ({error})", file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"eduplan: cannot reach the database ({error})", file=sys.stderr)
+        return 1
+    return 0
+
+
+async def _serve(settings: Settings, kafka: KafkaSettings) -> None:
+    from services.app import open_app
+
+    # One connection per partition processed side by side, one for the relay's lease, one spare.
+    app = await open_app(settings, max_size=min(kafka.partitions, 16) + 2, log_level="INFO")
+    try:
+        await ensure_topics(kafka)
+        worker = KafkaWorker(kafka, app.store, kafka_process(app.intake))
+        # FastStream runs the broker and stops it cleanly on SIGINT/SIGTERM; the relay rides along.
+        runner = FastStream(worker.broker, after_startup=[worker.start_side_tasks],
+                            on_shutdown=[worker.stop_side_tasks])
+        await runner.run()
+    finally:
+        await app.close()
+
+
+def asyncapi_document() -> str:
+    settings = Settings.from_env()
+    kafka = KafkaSettings.from_env(settings.kafka_bootstrap or "localhost:9092")
+
+    async def not_wired(raws: list[bytes]) -> list[dict[str, Any]]:
+        raise RuntimeError("the document's broker processes nothing")
+
+    broker = build_doors(kafka, not_wired)
+    spec = AsyncAPI(
+        broker,
+        title="eduplan Kafka doors",
+        version=_package_version(),
+        description="HR systems publish envelopes to eduplan.messages (key = tenant); rejected ones are "
+        "copied to eduplan.messages.dlq; every committed event of the log goes out on eduplan.events "
+        "(key = stream). Topic names take the EDUPLAN_KAFKA_TOPIC_PREFIX, when set.",
+    )
+    return json.dumps(spec.to_specification().to_jsonable(), indent=2, ensure_ascii=False)
+
+
+def write_asyncapi(out: str) -> int:
+    document = asyncapi_document()
+    if out == "-":
+        sys.stdout.write(document + "\n")
+        return 0
+    try:
+        with open(out, "w", encoding="utf-8") as file:
+            file.write(document + "\n")
+    except OSError as error:
+        print(f"eduplan: cannot write {out}: {error.strerror}", file=sys.stderr)
+        return EXIT_USAGE
+    return 0
+
+
+def _package_version() -> str:
+    try:
+        return version("eduplan")
+    except PackageNotFoundError:
+        return "0.0.0"

@@ -1,0 +1,134 @@
+"""Idempotency per tenant: a re-sent message gets `duplicate` with the first outcome, nothing appended."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import asyncpg
+from store_samples import (
+    TENANT,
+    booking,
+    check_in,
+    company_with_bookings,
+    department,
+    employee,
+    read_everything,
+    settled,
+)
+
+from services.app import App
+
+
+async def _counts(database_url: str) -> tuple[int, int, int]:
+    conn = await asyncpg.connect(database_url)
+    try:
+        return (
+            await conn.fetchval("SELECT count(*) FROM events"),
+            await conn.fetchval("SELECT count(*) FROM outcomes"),
+            await conn.fetchval("SELECT count(*) FROM duplicates"),
+        )
+    finally:
+        await conn.close()
+
+
+async def test_a_resent_message_is_a_duplicate_with_the_first_outcome(app: App, database_url: str) -> None:
+    msg = department("rd")
+    first = await app.intake.submit(msg, door="test")
+    assert first["status"] == "accepted"
+
+    again = await app.intake.submit(copy.deepcopy(msg), door="test")
+    assert again == {"status": "duplicate", "tenant": TENANT, "message_id": msg["message_id"], "first": first}
+    assert "events" not in again and "reason" not in again
+
+    # also as raw text through another door, and a third time
+    third = await app.intake.submit(json.dumps(msg).encode(), door="file")
+    assert third["status"] == "duplicate" and third["first"] == first
+
+    assert await _counts(database_url) == (1, 1, 2)
+    await settled(app)
+    assert len(await read_everything(app)) == 1
+
+
+async def test_a_resent_message_with_other_content_is_still_a_duplicate(app: App, database_url: str) -> None:
+    msg = department("rd")
+    first = await app.intake.submit(msg, door="test")
+    changed = department("ops", message_id=msg["message_id"])
+    again = await app.intake.submit(changed, door="test")
+    assert again["status"] == "duplicate" and again["first"] == first
+    assert (await _counts(database_url))[0] == 1
+
+
+async def test_a_resent_rejected_message_is_a_duplicate_of_the_rejection(app: App, database_url: str) -> None:
+    msg = check_in("b-404")
+    first = await app.intake.submit(msg, door="test")
+    assert first["status"] == "rejected" and first["reason"] == "unknown_booking"
+
+    # the booking now exists, but the message id was already answered
+    made = await app.intake.submit_many([employee("e-404"), booking("b-404", "e-404")], door="test")
+    assert [o["status"] for o in made] == ["accepted", "accepted"]
+    again = await app.intake.submit(msg, door="test")
+    assert again["status"] == "duplicate"
+    assert again["first"] == first
+    assert again["first"]["reason"] == "unknown_booking"
+    assert len(await app.store.rejections(TENANT)) == 1
+
+
+async def test_an_invalid_message_with_readable_ids_is_remembered(app: App) -> None:
+    msg = department("rd")
+    msg["data"] = {"department": 5}
+    first = await app.intake.submit(msg, door="test")
+    assert first["status"] == "rejected" and first["reason"] == "invalid_data"
+    again = await app.intake.submit(msg, door="test")
+    assert again == {"status": "duplicate", "tenant": TENANT, "message_id": msg["message_id"], "first": first}
+
+
+async def test_the_same_message_id_in_another_tenant_is_independent(app: App, database_url: str) -> None:
+    one = await app.intake.submit(department("rd", tenant="t-one", message_id="hr-1"), door="test")
+    two = await app.intake.submit(department("rd", tenant="t-two", message_id="hr-1"), door="test")
+    assert one["status"] == "accepted" and two["status"] == "accepted"
+    assert one["events"][0]["position"] != two["events"][0]["position"]
+    dup = await app.intake.submit(department("rd", tenant="t-two", message_id="hr-1"), door="test")
+    assert dup["status"] == "duplicate" and dup["first"] == two
+    assert await _counts(database_url) == (2, 2, 1)
+
+
+async def test_duplicates_within_one_batch(app: App, database_url: str) -> None:
+    a, b = department("a"), department("b")
+    rejected = check_in("b-missing")
+    outcomes = await app.intake.submit_many(
+        [a, copy.deepcopy(a), b, rejected, copy.deepcopy(rejected), copy.deepcopy(a)], door="test"
+    )
+    assert [o["status"] for o in outcomes] == [
+        "accepted", "duplicate", "accepted", "rejected", "duplicate", "duplicate",
+    ]
+    assert outcomes[1]["first"] == outcomes[0]
+    assert outcomes[5]["first"] == outcomes[0]
+    assert outcomes[4]["first"] == outcomes[3]
+    assert outcomes[3]["reason"] == "unknown_booking"
+    assert await _counts(database_url) == (2, 3, 3)
+
+    # the stored first outcome is the same as the one given in the batch
+    later = await app.intake.submit(a, door="test")
+    assert later["first"] == outcomes[0]
+    later = await app.intake.submit(rejected, door="test")
+    assert later["first"] == outcomes[3]
+
+
+async def test_a_duplicate_in_a_batch_does_not_disturb_the_others(app: App) -> None:
+    setup = company_with_bookings(1)
+    await app.intake.submit_many(setup, door="test")
+    batch = [check_in("b-1", "2026-04-01"), setup[1], check_in("b-1", "2026-04-02")]
+    outcomes = await app.intake.submit_many(batch, door="test")
+    assert [o["status"] for o in outcomes] == ["accepted", "duplicate", "accepted"]
+    assert [o["events"][0]["version"] for o in (outcomes[0], outcomes[2])] == [2, 3]
+    stream = await app.store.read_stream(TENANT, "booking-b-1")
+    assert [e["version"] for e in stream] == [1, 2, 3]
+
+
+async def test_outcome_lookup(app: App) -> None:
+    msg = department("rd")
+    first = await app.intake.submit(msg, door="test")
+    stored = await app.store.outcome(TENANT, msg["message_id"])
+    assert stored is not None and stored.as_json() == first
+    assert await app.store.outcome(TENANT, "never-sent") is None
