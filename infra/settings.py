@@ -1,4 +1,4 @@
-"""Settings read from the environment (the only place that reads EDUPLAN_* variables)."""
+"""Settings read from the environment (the Kafka doors' own EDUPLAN_KAFKA_* tuning lives in infra/kafka/config.py)."""
 
 from __future__ import annotations
 

@@ -21,6 +21,8 @@ import asyncpg
 from infra.crypto import KeyRing, open_fields, subjects_in
 
 START_CURSOR = "0-0"
+# Intake sends NOTIFY on this channel after appending; followers of the log LISTEN to wake up early.
+NOTIFY_CHANNEL = "eduplan_events"
 _MAX_XID8 = 2**64 - 1
 _MAX_POSITION = 2**63 - 1
 

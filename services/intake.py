@@ -9,6 +9,7 @@ written in one statement. Conflicts (a racing writer of the same message id) ret
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections import OrderedDict
@@ -24,7 +25,7 @@ from domain.errors import Reason, Rejected
 from domain.messages import Message, event_data, parse_message, readable_ids
 from infra.crypto import seal_fields
 from infra.settings import MAX_MESSAGE_BYTES
-from infra.store import EventStore, PendingEvent, PendingOutcome, StoredOutcome, WriteBatch
+from infra.store import NOTIFY_CHANNEL, EventStore, PendingEvent, PendingOutcome, StoredOutcome, WriteBatch
 
 log = structlog.get_logger(__name__)
 
@@ -43,7 +44,6 @@ _CONNECTION_LOST = (
     ConnectionError,
     OSError,
 )
-NOTIFY_CHANNEL = "eduplan_events"
 
 
 @dataclass
@@ -78,12 +78,31 @@ def prepare(raw: bytes | str | Any) -> Prepared:
         except (ValueError, UnicodeDecodeError) as error:
             return Prepared(raw, None, None, rejection=Rejected(
                 Reason.INVALID_ENVELOPE, f"the message is not valid JSON ({_first_line(str(error))})"))
+        except RecursionError:
+            return Prepared(raw, None, None, rejection=Rejected(
+                Reason.INVALID_ENVELOPE, "the message is nested too deeply to be read"))
+        suspicious = b"\\u" in raw
     else:
         decoded = raw
-        raw = json.dumps(decoded, ensure_ascii=False).encode()
+        try:
+            raw = json.dumps(decoded, ensure_ascii=False).encode("utf-8", errors="surrogatepass")
+        except (TypeError, ValueError, RecursionError):
+            raw = repr(decoded).encode("utf-8", errors="backslashreplace")
+            return Prepared(raw, None, None, rejection=Rejected(
+                Reason.INVALID_ENVELOPE, "the message is not a JSON value that can be read"))
         if len(raw) > MAX_MESSAGE_BYTES:
             return Prepared(raw, None, None, rejection=Rejected(
                 Reason.TOO_LARGE, f"the message is {len(raw)} bytes; at most {MAX_MESSAGE_BYTES} are accepted"))
+        suspicious = True
+    if suspicious:
+        where = _unstorable_text(decoded)
+        if where is not None:
+            tenant, message_id = readable_ids(decoded)
+            if message_id is not None and _unstorable_text(message_id) is not None:
+                message_id = None
+            path, problem = where
+            reason = Reason.INVALID_DATA if path.startswith("data") else Reason.INVALID_ENVELOPE
+            return Prepared(raw, tenant, message_id, rejection=Rejected(reason, f"{path} {problem}"))
     tenant, message_id = readable_ids(decoded)
     try:
         message = parse_message(decoded)
@@ -91,6 +110,37 @@ def prepare(raw: bytes | str | Any) -> Prepared:
         return Prepared(raw, tenant, message_id, rejection=rejection)
     streams = [target_stream(message), *referenced_streams(message)]
     return Prepared(raw, tenant, message_id, message=message, streams=streams)
+
+
+_BAD_TEXT = "contains a NUL character or an unpaired surrogate, which text cannot hold"
+
+
+def _unstorable_text(value: Any, path: str = "", depth: int = 0) -> tuple[str, str] | None:
+    """The first string (or key) PostgreSQL text cannot hold (NUL, unpaired surrogate): (path, problem)."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return (path or "message", _BAD_TEXT)
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return (path or "message", _BAD_TEXT)
+        return None
+    if depth > 200:
+        return (path.split("[")[0] or "message", "is nested too deeply to be read")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            where = _unstorable_text(key, path or "message", depth + 1)
+            if where is not None:
+                return where
+            where = _unstorable_text(item, f"{path}.{key}" if path else str(key), depth + 1)
+            if where is not None:
+                return where
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            where = _unstorable_text(item, f"{path}[{index}]", depth + 1)
+            if where is not None:
+                return where
+    return None
 
 
 def _first_line(text: str) -> str:
@@ -164,11 +214,10 @@ class Intake:
                 rows = await self.store.write(conn, plan.write, door)
                 await conn.execute("COMMIT")
             except BaseException:
-                if not conn.is_closed():
-                    try:
-                        await conn.execute("ROLLBACK")
-                    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
-                        conn.terminate()
+                # The connection may be gone or already handed back (pool closing); the pool's reset
+                # rolls back whatever is left, so a failed ROLLBACK here changes nothing.
+                with contextlib.suppress(Exception):
+                    await conn.execute("ROLLBACK")
                 raise
         self.store.keys.remember(loaded)
         self._states.update(plan.states)
