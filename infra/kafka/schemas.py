@@ -1,0 +1,53 @@
+"""What travels on the three topics, as pydantic models for the AsyncAPI document.
+
+The inbound model only documents the envelope: the worker hands every record's bytes to the intake
+unparsed, so a malformed message gets its rejection outcome rather than breaking the consumer.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, WithJsonSchema
+
+from domain.message_data import DATA_MODELS
+
+
+class InboundMessage(BaseModel):
+    """One envelope (contract §1) per record; record key = tenant, so a tenant's messages stay in order."""
+
+    model_config = ConfigDict(title="InboundMessage")
+
+    message_id: str = Field(min_length=1, max_length=200, description="Idempotency key, per tenant.")
+    tenant: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$", description="One company = one tenant.")
+    type: str = Field(description="The message type.", json_schema_extra={"enum": list[JsonValue](sorted(DATA_MODELS))})
+    occurred_at: str = Field(description="RFC 3339 date-time with an offset: when it happened in the company.")
+    actor: str | None = Field(default=None, description="Who reports it.")
+    data: dict[str, Any] = Field(description="The fields of this message type (contract §2).")
+
+
+class PublishedEvent(BaseModel):
+    """One committed event of the log (contract §3); record key = stream; headers tenant, type, position."""
+
+    model_config = ConfigDict(title="PublishedEvent")
+
+    position: int = Field(description="Global position in the log; consumers drop repeats by position.")
+    tenant: str
+    stream: str
+    version: int = Field(ge=1, description="1, 2, … per stream, no gaps; a stream's events arrive in order.")
+    type: str
+    occurred_at: str
+    recorded_at: str
+    message_id: str
+    actor: str | None
+    data: dict[str, Any]
+    schema_version: int
+    cursor: str = Field(description="Log cursor after this event (as in GET /v1/tenants/{t}/events).")
+
+
+DeadLetter = Annotated[bytes, WithJsonSchema({
+    "type": "string",
+    "format": "binary",
+    "description": "A rejected inbound record, value and key exactly as received (possibly not JSON at all); "
+    "headers `reason` (a contract reason code) and `detail` (a sentence naming the field or entity), UTF-8.",
+})]

@@ -1,0 +1,81 @@
+"""The worker: the inbound door, the outbox relay and a heartbeat, started and stopped together."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from pathlib import Path
+
+import structlog
+from faststream.kafka import KafkaBroker
+
+from infra.kafka.broker import make_broker
+from infra.kafka.config import KafkaSettings
+from infra.kafka.inbound import Process, add_inbound_door
+from infra.kafka.outbound import EventPublisher, document_event_topic
+from infra.kafka.relay import OutboxRelay
+from infra.store import EventStore
+
+log = structlog.get_logger(__name__)
+
+
+def build_doors(settings: KafkaSettings, process: Process) -> KafkaBroker:
+    """The broker with its subscriber (eduplan.messages) and publishers (DLQ, eduplan.events)."""
+    broker = make_broker(settings)
+    add_inbound_door(broker, settings, process)
+    document_event_topic(broker, settings)
+    return broker
+
+
+class KafkaWorker:
+    """Consumes eduplan.messages through ``process`` and relays the log to eduplan.events."""
+
+    HEARTBEAT_EVERY = 5.0
+
+    def __init__(self, settings: KafkaSettings, store: EventStore, process: Process) -> None:
+        self.settings = settings
+        self.broker = build_doors(settings, process)
+        self.events = EventPublisher(settings)
+        self.relay = OutboxRelay(store, self.events, name=f"kafka:{settings.topics.events}",
+                                 batch_size=settings.relay_batch_size)
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        await self.broker.start()
+        await self.start_side_tasks()
+
+    async def stop(self) -> None:
+        await self.stop_side_tasks()
+        await self.broker.stop()
+
+    async def start_side_tasks(self) -> None:
+        """The relay with its producer, and the heartbeat file."""
+        await self.events.start()
+        self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
+        if self.settings.heartbeat_file:
+            self._tasks.append(asyncio.create_task(self._beat(Path(self.settings.heartbeat_file)), name="heartbeat"))
+
+    async def stop_side_tasks(self) -> None:
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if tasks:
+            await self.events.stop()
+
+    async def _beat(self, path: Path) -> None:
+        while True:
+            if await self.broker.ping(timeout=3):
+                await asyncio.to_thread(path.touch)
+            else:
+                log.warning("kafka_unreachable", bootstrap=self.settings.bootstrap)
+            await asyncio.sleep(self.HEARTBEAT_EVERY)
+
+    async def __aenter__(self) -> KafkaWorker:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
