@@ -23,18 +23,48 @@ class Event:
     data: Mapping[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
+Row = tuple[Any, ...]
+
+
+def keep_first(kept: Row, later: Row) -> Row:
+    return kept
+
+
+@dataclass(frozen=True)
 class Fold:
-    """One event type folded by one statement; ``row`` gives that statement's parameters."""
+    """One event type, folded by one set-based statement over all its events of a batch.
+
+    ``row`` turns an event into values for ``columns`` ("name type, …"); ``sql`` reads them as the
+    relation ``{rows}`` (one row per event). Rows that agree on their first ``key`` values are one
+    entity, and a statement may touch an entity only once, so ``keep`` merges them first (default: the
+    earlier event wins).
+    """
 
     sql: str
-    row: Callable[[Event], tuple[Any, ...]]
+    columns: str
+    row: Callable[[Event], Row]
+    key: int = 0
+    keep: Callable[[Row, Row], Row] = keep_first
+
+    def statement(self, schema: str) -> str:
+        names, types = zip(*(column.split() for column in self.columns.split(",")), strict=True)
+        arrays = ", ".join(f"${i}::{kind}[]" for i, kind in enumerate(types, start=1))
+        return in_schema(self.sql, schema).replace("{rows}", f"unnest({arrays}) AS r({', '.join(names)})")
+
+    def collapse(self, rows: list[Row]) -> list[Row]:
+        if not self.key:
+            return rows
+        merged: dict[Row, Row] = {}
+        for row in rows:
+            entity = row[: self.key]
+            merged[entity] = self.keep(merged[entity], row) if entity in merged else row
+        return list(merged.values())
 
 
 Derive = Callable[[asyncpg.Connection, str, Sequence[Event]], Awaitable[None]]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Projection:
     """A read model. Its tables live in one schema per version: ``{name}_v{version}``.
 
@@ -63,7 +93,8 @@ class Projection:
             if fold is not None:
                 rows.setdefault(event.type, []).append(fold.row(event))
         for event_type, batch in rows.items():
-            await conn.executemany(in_schema(self.folds[event_type].sql, schema), batch)
+            fold = self.folds[event_type]
+            await conn.execute(fold.statement(schema), *zip(*fold.collapse(batch), strict=True))
         if self.derive is not None:
             await self.derive(conn, schema, events)
 

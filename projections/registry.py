@@ -40,13 +40,24 @@ CREATE TABLE IF NOT EXISTS projection_checkpoints (
 
 
 async def ensure_schema(pool: asyncpg.Pool) -> None:
-    """Create the registry and, for a projection seen for the first time, its first version."""
+    """Create the registry and, for a projection seen for the first time, its first version.
+
+    When a projection's code folds differently than its active version was built (``layout``), a new
+    version is started beside it; runners build it and switch to it.
+    """
+    try:
+        rows = await pool.fetch("SELECT name, layout FROM projection_registry")
+        if {(p.name, p.layout) for p in PROJECTIONS} <= {(r["name"], r["layout"]) for r in rows}:
+            return
+    except asyncpg.UndefinedTableError:
+        pass
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock($1)", _ENSURE_LOCK)
         await conn.execute(_REGISTRY)
         for projection in PROJECTIONS:
             row = await conn.fetchrow(
-                "SELECT active_version, building_version, layout FROM projection_registry WHERE name = $1", projection.name
+                "SELECT active_version, building_version, layout FROM projection_registry WHERE name = $1",
+                projection.name,
             )
             if row is None:
                 version = await create_version(conn, projection)
@@ -56,11 +67,7 @@ async def ensure_schema(pool: asyncpg.Pool) -> None:
                     version,
                     projection.layout,
                 )
-            elif row["layout"] == projection.layout:
-                # Tables or indexes added without changing the layout appear in place.
-                await conn.execute(projection.tables(projection.schema(row["active_version"])))
-            elif row["building_version"] is None:
-                # This code folds differently: build its version beside the live one (runners pick it up).
+            elif row["layout"] != projection.layout and row["building_version"] is None:
                 version = await create_version(conn, projection)
                 await conn.execute(
                     "UPDATE projection_registry SET building_version = $2, updated_at = clock_timestamp()"
@@ -97,7 +104,7 @@ async def active_schema(conn: asyncpg.Connection, name: str) -> str:
 
 
 async def try_lock(conn: asyncpg.Connection, schema: str) -> bool:
-    """The session lock that makes one process at a time the applier of a projection version."""
+    """The advisory lock, held by this connection, that makes one process the applier of a version."""
     return bool(await conn.fetchval("SELECT pg_try_advisory_lock($1, hashtext($2))", LOCK_CLASS, schema))
 
 

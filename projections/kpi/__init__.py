@@ -1,6 +1,7 @@
 """The KPI read model: dated facts per tenant, so a KPI document for any date is a few queries."""
 
-from projections.kpi.folds import FOLDS, derive
+from projections.kpi.derive import derive
+from projections.kpi.folds import FOLDS
 from projections.kpi.tables import tables
 from projections.model import Projection
 

@@ -9,10 +9,17 @@ from typing import Any
 
 import asyncpg
 
-from projections.kpi import queries
-from projections.kpi.calendar import Windows, windows
+from projections.kpi.queries import DOCUMENT, FIGURES
 from projections.model import in_schema
-from projections.registry import active_schema, ensure_schema
+from projections.registry import ensure_schema
+
+# Hash joins over a tenant's rows stay fast even when statistics lag behind a bulk fold, where a
+# nested loop over a misestimated side would not; compiling would take longer than these queries run.
+# Connection-level settings: the pool resets them when the connection goes back.
+_ACTIVE_VERSION = """
+SELECT set_config('enable_nestloop', 'off', false), set_config('jit', 'off', false), active_version
+FROM projection_registry WHERE name = 'kpi'
+"""
 
 
 @dataclass
@@ -45,15 +52,15 @@ def _ratio(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def figures(t: Tally, w: Windows) -> dict[str, Any]:
+def figures(t: Tally, target: float) -> dict[str, Any]:
     rate = _ratio(t.on_time, t.made)
     return {
         "active_employees": t.active,
         "agreements_made": t.made,
         "agreements_completed_on_time": t.on_time,
         "agreement_completion_rate": rate,
-        "completion_target": w.completion_target,
-        "target_met": None if rate is None else rate >= w.completion_target,
+        "completion_target": target,
+        "target_met": None if rate is None else rate >= target,
         "participation_rate_12m": _ratio(t.participants, t.active),
         "training_hours_per_employee_12m": float(t.hours / t.active) if t.active else 0.0,
         "mus_coverage": _ratio(t.covered, t.active),
@@ -73,45 +80,34 @@ async def kpi_document(
     """Exactly the §4 JSON; with ``department``, ``departments`` holds that one only (even when empty)."""
     for attempt in range(3):
         try:
-            async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
-                schema = await active_schema(conn, "kpi")
-                return await _document(conn, schema, tenant, as_of, department)
+            async with pool.acquire() as conn:
+                row = await conn.fetchrow(_ACTIVE_VERSION)
+                if row is None:
+                    raise LookupError("the KPI projection is not set up")
+                rows = await conn.fetch(in_schema(DOCUMENT, f"kpi_v{row['active_version']}"), tenant, as_of)
+            return _document(rows, tenant, as_of, department)
         except (asyncpg.UndefinedTableError, asyncpg.InvalidSchemaNameError, LookupError):
             # Not set up yet, or a version retired and dropped between the registry read and the
-            # queries: set up if needed and read the registry again.
+            # document query: set up if needed and read the registry again.
             if attempt == 2:
                 raise
             await ensure_schema(pool)
     raise AssertionError("unreachable")
 
 
-async def _document(
-    conn: asyncpg.Connection, schema: str, tenant: str, as_of: date, department: str | None
-) -> dict[str, Any]:
-    strategy = await conn.fetchrow(in_schema(queries.STRATEGY, schema), tenant, as_of)
-    w = windows(
-        as_of,
-        strategy["cycle_start_month"] if strategy else None,
-        strategy["completion_target"] if strategy else None,
-    )
+def _document(rows: list[asyncpg.Record], tenant: str, as_of: date, department: str | None) -> dict[str, Any]:
     tallies: dict[str | None, Tally] = {None: Tally()}
-    reads = (
-        (queries.EMPLOYEES, (w.as_of, w.cycle_start, w.year_start)),
-        (queries.AGREEMENTS, (w.as_of, w.cycle_start)),
-        (queries.KNOWLEDGE_SHARING, (w.sharing_start, w.sharing_end)),
-        (queries.BOOKINGS, (w.as_of, w.year_start, w.cycle_start, w.cycle_end)),
-    )
-    for sql, args in reads:
-        for row in await conn.fetch(in_schema(sql, schema), tenant, *args):
-            scope = None if row["total"] else row["department"]
-            tally = tallies.setdefault(scope, Tally())
-            for key, value in row.items():
-                if key not in ("department", "total"):
-                    setattr(tally, key, value)
-    meetings = await conn.fetchval(in_schema(queries.COMMITTEE_MEETINGS, schema), tenant, w.year_start, as_of)
-
-    company = figures(tallies[None], w)
-    company["committee_meetings_12m"] = meetings
+    window = next(row for row in rows if row["family"] == "window")
+    for row in rows:
+        if row["family"] == "window":
+            continue
+        scope = None if row["total"] else row["department"]
+        tally = tallies.setdefault(scope, Tally())
+        for name, value in zip(FIGURES[row["family"]], row["figures"], strict=True):
+            setattr(tally, name, value if name == "hours" else int(value))
+    target = window["target"]
+    company = figures(tallies[None], target)
+    company["committee_meetings_12m"] = int(window["figures"][0])
     if department is not None:
         listed = {department: tallies.get(department, Tally())}
     else:
@@ -119,7 +115,7 @@ async def _document(
     return {
         "tenant": tenant,
         "as_of": as_of.isoformat(),
-        "cycle": {"start": w.cycle_start.isoformat(), "end": w.cycle_end.isoformat()},
+        "cycle": {"start": window["cycle_start"].isoformat(), "end": window["cycle_end"].isoformat()},
         "company": company,
-        "departments": {d: figures(listed[d], w) for d in sorted(listed)},
+        "departments": {d: figures(listed[d], target) for d in sorted(listed)},
     }

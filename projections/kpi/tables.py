@@ -2,16 +2,18 @@
 
 Every row carries ``tenant``; ``seq`` is the event's place in the log where "accepted last" decides
 ties. Dates that only matter as "is there one on or before X" are kept as the earliest such date
-(``first_*_on``), so a KPI read never has to look at more than one row per entity.
+(``first_*_on``), so a KPI read never has to look at more than one row per entity. Identifiers are
+compared byte by byte (``COLLATE "C"``): they are opaque keys, and sorting or hashing them under a
+language collation would only cost time.
 """
 
 TABLES = """
 CREATE TABLE IF NOT EXISTS {s}.tenants (
-    tenant      text PRIMARY KEY
+    tenant      text COLLATE "C" PRIMARY KEY
 );
 
 CREATE TABLE IF NOT EXISTS {s}.strategies (
-    tenant              text    NOT NULL,
+    tenant              text COLLATE "C"    NOT NULL,
     seq                 bigint  NOT NULL,
     adopted_on          date    NOT NULL,
     cycle_start_month   integer NOT NULL,
@@ -20,18 +22,18 @@ CREATE TABLE IF NOT EXISTS {s}.strategies (
 );
 
 CREATE TABLE IF NOT EXISTS {s}.departments (
-    tenant      text    NOT NULL,
-    department  text    NOT NULL,
+    tenant      text COLLATE "C"    NOT NULL,
+    department  text COLLATE "C"    NOT NULL,
     seq         bigint  NOT NULL,
     PRIMARY KEY (tenant, department)
 );
 
 -- Registration fills the first columns, EmployeeLeft the last; either may arrive first.
 CREATE TABLE IF NOT EXISTS {s}.employees (
-    tenant      text    NOT NULL,
-    employee_id text    NOT NULL,
-    department  text,
-    job_family  text,
+    tenant      text COLLATE "C"    NOT NULL,
+    employee_id text COLLATE "C"    NOT NULL,
+    department  text COLLATE "C",
+    job_family  text COLLATE "C",
     hired_on    date,
     seq         bigint,
     left_on     date,
@@ -40,10 +42,10 @@ CREATE TABLE IF NOT EXISTS {s}.employees (
 
 -- The registration (dated hired_on) and every move: the department history as received.
 CREATE TABLE IF NOT EXISTS {s}.department_changes (
-    tenant          text    NOT NULL,
-    employee_id     text    NOT NULL,
+    tenant          text COLLATE "C"    NOT NULL,
+    employee_id     text COLLATE "C"    NOT NULL,
     effective_on    date    NOT NULL,
-    department      text    NOT NULL,
+    department      text COLLATE "C"    NOT NULL,
     seq             bigint  NOT NULL,
     PRIMARY KEY (tenant, employee_id, seq)
 );
@@ -51,18 +53,18 @@ CREATE TABLE IF NOT EXISTS {s}.department_changes (
 -- Derived from department_changes: the department on X is the spell with valid_from <= X < valid_to;
 -- the first spell starts at -infinity (before hired_on, the registered department).
 CREATE TABLE IF NOT EXISTS {s}.department_spells (
-    tenant      text    NOT NULL,
-    employee_id text    NOT NULL,
+    tenant      text COLLATE "C"    NOT NULL,
+    employee_id text COLLATE "C"    NOT NULL,
     valid_from  date    NOT NULL,
     valid_to    date    NOT NULL,
-    department  text    NOT NULL,
+    department  text COLLATE "C"    NOT NULL,
     PRIMARY KEY (tenant, employee_id, valid_from)
 );
 
 CREATE TABLE IF NOT EXISTS {s}.reviews (
-    tenant          text    NOT NULL,
+    tenant          text COLLATE "C"    NOT NULL,
     seq             bigint  NOT NULL,
-    employee_id     text    NOT NULL,
+    employee_id     text COLLATE "C"    NOT NULL,
     held_on         date    NOT NULL,
     education_item  boolean NOT NULL,
     PRIMARY KEY (tenant, seq)
@@ -70,10 +72,10 @@ CREATE TABLE IF NOT EXISTS {s}.reviews (
 CREATE INDEX IF NOT EXISTS reviews_by_date ON {s}.reviews (tenant, held_on);
 
 CREATE TABLE IF NOT EXISTS {s}.assessments (
-    tenant      text    NOT NULL,
+    tenant      text COLLATE "C"    NOT NULL,
     seq         bigint  NOT NULL,
-    employee_id text    NOT NULL,
-    competence  text    NOT NULL,
+    employee_id text COLLATE "C"    NOT NULL,
+    competence  text COLLATE "C"    NOT NULL,
     level       integer NOT NULL,
     assessed_on date    NOT NULL,
     PRIMARY KEY (tenant, seq)
@@ -82,10 +84,10 @@ CREATE INDEX IF NOT EXISTS assessments_by_competence ON {s}.assessments (tenant,
 
 -- closed_effective_on: the earlier of closed_on and the first assessment that reaches the target.
 CREATE TABLE IF NOT EXISTS {s}.gaps (
-    tenant              text    NOT NULL,
-    gap_id              text    NOT NULL,
-    employee_id         text,
-    competence          text,
+    tenant              text COLLATE "C"    NOT NULL,
+    gap_id              text COLLATE "C"    NOT NULL,
+    employee_id         text COLLATE "C",
+    competence          text COLLATE "C",
     identified_on       date,
     target_level        integer,
     seq                 bigint,
@@ -96,24 +98,30 @@ CREATE TABLE IF NOT EXISTS {s}.gaps (
 CREATE INDEX IF NOT EXISTS gaps_by_competence ON {s}.gaps (tenant, employee_id, competence);
 
 -- due_by stays null when the message had none: its default depends on strategies that may arrive later.
+-- department (on agreed_on) and employee_left_on are copied from the employee's facts whenever they change.
 CREATE TABLE IF NOT EXISTS {s}.agreements (
-    tenant              text    NOT NULL,
-    agreement_id        text    NOT NULL,
-    employee_id         text,
+    tenant              text COLLATE "C"    NOT NULL,
+    agreement_id        text COLLATE "C"    NOT NULL,
+    employee_id         text COLLATE "C",
     agreed_on           date,
     due_by              date,
     seq                 bigint,
     withdrawn_on        date,
     first_completed_on  date,
+    department          text COLLATE "C",
+    employee_left_on    date,
     PRIMARY KEY (tenant, agreement_id)
 );
 CREATE INDEX IF NOT EXISTS agreements_by_date ON {s}.agreements (tenant, agreed_on);
+CREATE INDEX IF NOT EXISTS agreements_by_employee ON {s}.agreements (tenant, employee_id);
 
+-- department (on booked_on), completed_department (on completed_on) and job_family are copied from
+-- the employee's facts whenever they change, so KPI reads need no join for them.
 CREATE TABLE IF NOT EXISTS {s}.bookings (
-    tenant              text    NOT NULL,
-    booking_id          text    NOT NULL,
-    employee_id         text,
-    agreement_id        text,
+    tenant              text COLLATE "C"    NOT NULL,
+    booking_id          text COLLATE "C"    NOT NULL,
+    employee_id         text COLLATE "C",
+    agreement_id        text COLLATE "C",
     booked_on           date,
     starts_on           date,
     ends_on             date,
@@ -128,8 +136,12 @@ CREATE TABLE IF NOT EXISTS {s}.bookings (
     first_paired_on     date,
     first_substitute_on date,
     first_shared_on     date,
+    department          text COLLATE "C",
+    completed_department text COLLATE "C",
+    job_family          text COLLATE "C",
     PRIMARY KEY (tenant, booking_id)
 );
+CREATE INDEX IF NOT EXISTS bookings_by_employee ON {s}.bookings (tenant, employee_id);
 CREATE INDEX IF NOT EXISTS bookings_by_start ON {s}.bookings (tenant, starts_on);
 CREATE INDEX IF NOT EXISTS bookings_by_completion ON {s}.bookings (tenant, completed_on)
     WHERE completed_on IS NOT NULL;
@@ -138,17 +150,17 @@ CREATE INDEX IF NOT EXISTS bookings_by_agreement ON {s}.bookings (tenant, agreem
 
 -- department null = the company wheel; busy_months lists the months marked busy.
 CREATE TABLE IF NOT EXISTS {s}.wheels (
-    tenant          text        NOT NULL,
+    tenant          text COLLATE "C"        NOT NULL,
     seq             bigint      NOT NULL,
-    department      text,
+    department      text COLLATE "C",
     effective_from  date        NOT NULL,
-    kind            text        NOT NULL,
+    kind            text COLLATE "C"        NOT NULL,
     busy_months     integer[]   NOT NULL,
     PRIMARY KEY (tenant, seq)
 );
 
 CREATE TABLE IF NOT EXISTS {s}.committee_meetings (
-    tenant          text    NOT NULL,
+    tenant          text COLLATE "C"    NOT NULL,
     seq             bigint  NOT NULL,
     held_on         date    NOT NULL,
     PRIMARY KEY (tenant, seq)
