@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import importlib.resources
+import json
 import warnings
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -33,10 +35,33 @@ def embedded_url(settings: Settings) -> str:
             warnings.simplefilter("ignore")
             import pgserver
 
+            _forget_dead_handles(pgdata)
             server = pgserver.get_server(pgdata, cleanup_mode="stop")
         _embedded[key] = server
     uri: str = server.get_uri()
     return uri
+
+
+def _forget_dead_handles(pgdata: Path) -> None:
+    """Drop processes that died without saying goodbye (kill -9) from pgserver's list of users.
+
+    pgserver stops the server when the last process on its list exits; a dead process left on the
+    list would keep it running for ever.
+    """
+    import psutil
+    from pgserver.postgres_server import PostgresServer
+
+    handles = pgdata / ".handle_pids.json"
+    with PostgresServer._lock:
+        if not handles.exists():
+            return
+        try:
+            pids = json.loads(handles.read_text())
+        except ValueError:
+            return
+        alive = [pid for pid in pids if psutil.pid_exists(pid)]
+        if alive != pids:
+            handles.write_text(json.dumps(alive))
 
 
 def database_url(settings: Settings) -> str:
