@@ -40,10 +40,17 @@ RECONNECT_FOR_SECONDS = 90.0
 _CONNECTION_LOST = (
     asyncpg.PostgresConnectionError,
     asyncpg.CannotConnectNowError,
+    asyncpg.OperatorInterventionError,
     asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
     ConnectionError,
     OSError,
 )
+
+
+def _discard(conn: Any) -> None:
+    with contextlib.suppress(Exception):
+        conn.terminate()
 
 
 @dataclass
@@ -213,11 +220,17 @@ class Intake:
                 loaded = await self._seal_personal_fields(conn, plan.write)
                 rows = await self.store.write(conn, plan.write, door)
                 await conn.execute("COMMIT")
+            except asyncpg.PostgresError as error:
+                if isinstance(error, asyncpg.PostgresConnectionError | asyncpg.OperatorInterventionError):
+                    _discard(conn)
+                else:  # the server refused a statement: the connection itself is fine
+                    with contextlib.suppress(Exception):
+                        await conn.execute("ROLLBACK")
+                raise
             except BaseException:
-                # The connection may be gone or already handed back (pool closing); the pool's reset
-                # rolls back whatever is left, so a failed ROLLBACK here changes nothing.
-                with contextlib.suppress(Exception):
-                    await conn.execute("ROLLBACK")
+                # Lost connection, client-side protocol error or cancellation: the connection's state is
+                # unknown, so it is closed (the pool opens a new one); the server rolls the transaction back.
+                _discard(conn)
                 raise
         self.store.keys.remember(loaded)
         self._states.update(plan.states)
