@@ -74,6 +74,18 @@ async def create_pool(url: str, *, min_size: int = 1, max_size: int = 10) -> asy
     return pool
 
 
+async def _rollback_only(conn: asyncpg.Connection) -> None:
+    """Release without the full session reset: the pool has already rolled back any open transaction."""
+
+
+async def create_write_pool(url: str, *, max_size: int = 10) -> asyncpg.Pool:
+    """Connections for the intake only. It keeps no session state (its locks end with the transaction),
+    so the round trip of the full reset on every release is skipped."""
+    pool = await asyncpg.create_pool(url, min_size=1, max_size=max_size, command_timeout=120, reset=_rollback_only)
+    assert pool is not None
+    return pool
+
+
 def _migration_files() -> list[tuple[str, str]]:
     folder = importlib.resources.files("infra") / "migrations"
     files = sorted(
@@ -108,9 +120,11 @@ async def migrate(pool: asyncpg.Pool) -> list[str]:
     return applied
 
 
-async def open_database(settings: Settings, *, max_size: int = 10) -> asyncpg.Pool:
-    """Connect (starting the embedded server when no URL is set) and bring the schema up to date."""
+async def open_database(settings: Settings, *, max_size: int = 10) -> tuple[asyncpg.Pool, asyncpg.Pool]:
+    """Connect (starting the embedded server when no URL is set) and bring the schema up to date.
+
+    Returns the general pool and the intake's write pool."""
     url = await asyncio.to_thread(database_url, settings)
     pool = await create_pool(url, max_size=max_size)
     await migrate(pool)
-    return pool
+    return pool, await create_write_pool(url, max_size=max_size)

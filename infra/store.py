@@ -180,30 +180,35 @@ class EventStore:
         ``streams`` holds (tenant, stream, known_version): only events with a larger version are read.
         """
         outcomes: dict[tuple[str, str], StoredOutcome] = {}
-        if message_ids:
-            rows = await conn.fetch(
-                f"SELECT {_OUTCOME_COLUMNS} FROM unnest($1::text[], $2::text[]) AS k(tenant, message_id)"
-                " JOIN outcomes USING (tenant, message_id)",
-                [t for t, _ in message_ids],
-                [m for _, m in message_ids],
-            )
-            for row in rows:
-                outcomes[(row["tenant"], row["message_id"])] = _outcome(row)
         history: dict[tuple[str, str], list[tuple[int, str, dict[str, Any]]]] = {(t, s): [] for t, s, _ in streams}
-        if streams:
-            rows = await conn.fetch(
-                "SELECT e.tenant, e.stream, e.version, e.type, e.data::text AS data"
-                " FROM unnest($1::text[], $2::text[], $3::int[]) AS k(tenant, stream, known)"
-                " JOIN events AS e ON e.tenant = k.tenant AND e.stream = k.stream AND e.version > k.known"
-                " ORDER BY e.tenant, e.stream, e.version",
-                [t for t, _, _ in streams],
-                [s for _, s, _ in streams],
-                [v for _, _, v in streams],
-            )
-            for row in rows:
-                history[(row["tenant"], row["stream"])].append(
-                    (row["version"], row["type"], json.loads(row["data"]))
+        if not message_ids and not streams:
+            return outcomes, history
+        # One round trip for both: outcome rows (kind 0) and stream events (kind 1).
+        rows = await conn.fetch(
+            "SELECT 0 AS kind, o.tenant, o.message_id AS name, NULL::int AS version, o.status AS type,"
+            " jsonb_build_object('reason', o.reason, 'detail', o.detail, 'events', o.events)::text AS data"
+            " FROM unnest($1::text[], $2::text[]) AS k(tenant, message_id)"
+            " JOIN outcomes AS o ON o.tenant = k.tenant AND o.message_id = k.message_id"
+            " UNION ALL"
+            " SELECT 1, e.tenant, e.stream, e.version, e.type, e.data::text"
+            " FROM unnest($3::text[], $4::text[], $5::int[]) AS k(tenant, stream, known)"
+            " JOIN events AS e ON e.tenant = k.tenant AND e.stream = k.stream AND e.version > k.known"
+            " ORDER BY 1, 2, 3, 4",
+            [t for t, _ in message_ids],
+            [m for _, m in message_ids],
+            [t for t, _, _ in streams],
+            [s for _, s, _ in streams],
+            [v for _, _, v in streams],
+        )
+        for row in rows:
+            data = json.loads(row["data"])
+            if row["kind"] == 0:
+                outcomes[(row["tenant"], row["name"])] = StoredOutcome(
+                    tenant=row["tenant"], message_id=row["name"], status=row["type"], reason=data["reason"],
+                    detail=data["detail"], events=data["events"],
                 )
+            else:
+                history[(row["tenant"], row["name"])].append((row["version"], row["type"], data))
         return outcomes, history
 
     @staticmethod

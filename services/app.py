@@ -21,6 +21,7 @@ class App:
     intake: Intake
 
     async def close(self) -> None:
+        await self.intake.pool.close()
         await self.pool.close()
 
 
@@ -29,17 +30,18 @@ async def open_app(
 ) -> App:
     settings = settings or Settings.from_env()
     configure_logging(settings.log_level or log_level)
-    pool = await open_database(settings, max_size=max_size)
+    pool, write_pool = await open_database(settings, max_size=max_size)
     store = EventStore(pool)
-    return App(settings=settings, pool=pool, store=store, intake=Intake(store, notify=notify))
+    return App(settings=settings, pool=pool, store=store, intake=Intake(store, notify=notify, pool=write_pool))
 
 
 async def app_for_url(url: str, *, max_size: int = 10) -> App:
     """An app on an explicit database URL (tests, benchmarks)."""
-    from infra.db import create_pool, migrate
+    from infra.db import create_pool, create_write_pool, migrate
 
     settings = Settings.from_env()
     pool = await create_pool(url, max_size=max_size)
     await migrate(pool)
     store = EventStore(pool)
-    return App(settings=settings, pool=pool, store=store, intake=Intake(store))
+    write_pool = await create_write_pool(url, max_size=max_size)
+    return App(settings=settings, pool=pool, store=store, intake=Intake(store, pool=write_pool))

@@ -155,9 +155,9 @@ def _first_line(text: str) -> str:
 
 
 class Intake:
-    def __init__(self, store: EventStore, *, notify: bool = True) -> None:
+    def __init__(self, store: EventStore, *, notify: bool = True, pool: asyncpg.Pool | None = None) -> None:
         self.store = store
-        self.pool = store.pool
+        self.pool = pool or store.pool
         self._notify = notify
         self._last_notify = 0.0
         self._notify_pending = False
