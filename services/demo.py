@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import sys
 from datetime import date, timedelta
 from typing import Any
 
@@ -14,9 +15,9 @@ from services.app import open_app
 
 HEADLINE = (
     ("active_employees", "staff"),
-    ("agreement_completion_rate", "on time, cycle so far"),
-    ("participation_rate_12m", "took part 12m"),
-    ("training_hours_per_employee_12m", "hours/pers. 12m"),
+    ("agreement_completion_rate", "on time, this cycle"),
+    ("participation_rate_12m", "took part"),
+    ("training_hours_per_employee_12m", "hours each"),
     ("mus_coverage", "MUS"),
     ("knowledge_sharing_rate", "shared"),
 )
@@ -80,19 +81,21 @@ def print_headlines(docs: list[dict[str, Any]], console: Console) -> None:
     table.add_column("tenant")
     for _, label in HEADLINE:
         table.add_column(label, justify="right")
-    table.add_column("on time, last cycle", justify="right")
+    table.add_column("last cycle vs target", justify="right")
     for doc in docs:
         company = doc["company"]
         last = doc["last_cycle"]["company"]
-        verdict = {True: "met", False: "missed", None: "–"}[last.get("target_met")]
+        sign = {True: "≥", False: "<", None: "vs"}[last.get("target_met")]
         last_rate = fmt("agreement_completion_rate", last.get("agreement_completion_rate"))
+        target = fmt("completion_target", last.get("completion_target"))
         table.add_row(doc["tenant"], *(fmt(key, company.get(key)) for key, _ in HEADLINE),
-                      f"{last_rate} ({verdict} {fmt('completion_target', last.get('completion_target'))})")
+                      f"{last_rate} {sign} {target}")
     console.print(table)
 
 
 def run_demo(*, serve_after: bool = True, host: str | None = None, port: int | None = None) -> int:
-    console = Console()
+    # Piped output is not cut to 80 columns: the tables are meant to be read whole.
+    console = Console() if sys.stdout.isatty() else Console(width=140)
     app, _, docs = asyncio.run(load_demo(console))
     print_headlines(docs, console)
     if not serve_after:
