@@ -36,7 +36,7 @@ def embedded_url(settings: Settings) -> str:
             import pgserver
 
             _forget_dead_handles(pgdata)
-            server = pgserver.get_server(pgdata, cleanup_mode="stop")
+            server = pgserver.get_server(pgdata, cleanup_mode="stop")  # type: ignore[attr-defined]
         _embedded[key] = server
     uri: str = server.get_uri()
     return uri

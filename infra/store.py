@@ -214,7 +214,7 @@ class EventStore:
     @staticmethod
     async def write(conn: asyncpg.Connection, batch: WriteBatch, door: str) -> list[asyncpg.Record]:
         ev, oc = batch.events, batch.outcomes
-        return await conn.fetch(
+        rows: list[asyncpg.Record] = await conn.fetch(
             _WRITE_SQL,
             [e.tenant for e in ev],
             [e.stream for e in ev],
@@ -237,6 +237,7 @@ class EventStore:
             [t for t, _ in batch.duplicates],
             [m for _, m in batch.duplicates],
         )
+        return rows
 
     # --- the read side -------------------------------------------------------------------------
 
@@ -291,10 +292,12 @@ class EventStore:
 
     async def rejections(self, tenant: str | None, *, limit: int = 1000, after_id: int = 0) -> list[dict[str, Any]]:
         """Rejected outcomes in arrival order; ``tenant=None`` lists those whose tenant could not be read."""
+        args: list[Any] = [after_id, limit]
         if tenant is None:
-            cond, args = "tenant IS NULL", [after_id, limit]
+            cond = "tenant IS NULL"
         else:
-            cond, args = "tenant = $3", [after_id, limit, tenant]
+            cond = "tenant = $3"
+            args.append(tenant)
         rows = await self.pool.fetch(
             f"SELECT id, {_OUTCOME_COLUMNS}, message_type, door, raw_size, received_at FROM outcomes"
             f" WHERE status = 'rejected' AND {cond} AND id > $1 ORDER BY id LIMIT $2",
@@ -331,7 +334,7 @@ class EventStore:
             subject,
         )
         self.keys.forget(tenant, subject)
-        return status.endswith(" 1")
+        return str(status).endswith(" 1")
 
     async def _to_events(self, rows: Sequence[asyncpg.Record], decrypt: bool) -> list[dict[str, Any]]:
         events = [_event(row) for row in rows]

@@ -141,7 +141,11 @@ async def _ingest(source: Any, args: argparse.Namespace, total: int | None) -> A
     app = await open_app(max_size=args.workers + 2)
     try:
         out = sys.stdout
-        on_outcome = (lambda o: out.write(json.dumps(o, ensure_ascii=False) + "\n")) if args.json else None
+
+        def print_outcome(outcome: dict[str, Any]) -> None:
+            out.write(json.dumps(outcome, ensure_ascii=False) + "\n")
+
+        on_outcome = print_outcome if args.json else None
         with ByteProgress("ingest", total) as progress:
             return await ingest_stream(app.intake, source, workers=args.workers, batch_size=args.batch_size,
                                        on_outcome=on_outcome, on_progress=progress.advance)

@@ -207,15 +207,15 @@ class Intake:
 
     async def _attempt(self, batch: Sequence[Prepared], door: str) -> list[dict[str, Any]]:
         ids = sorted({p.key for p in batch if p.key is not None})
-        targets = {(p.tenant, p.streams[0]) for p in batch if p.message is not None}
-        streams = sorted({(p.tenant, s) for p in batch if p.message is not None for s in p.streams})
+        decided = [(p.tenant, p) for p in batch if p.message is not None and p.tenant is not None]
+        targets = {(tenant, p.streams[0]) for tenant, p in decided}
+        streams = sorted({(tenant, s) for tenant, p in decided for s in p.streams})
         known = {key: self._states.get(key) for key in streams}
+        versions = [(t, s, entry.version if (entry := known[(t, s)]) is not None else 0) for t, s in streams]
         async with self.pool.acquire() as conn:
-            await self.store.begin_locked(conn, targets)  # type: ignore[arg-type]
+            await self.store.begin_locked(conn, targets)
             try:
-                seen, history = await self.store.lookup(
-                    conn, ids, [(t, s, known[(t, s)].version if known[(t, s)] else 0) for t, s in streams]
-                )
+                seen, history = await self.store.lookup(conn, ids, versions)
                 plan = _decide_all(batch, seen, history, known)
                 loaded = await self._seal_personal_fields(conn, plan.write)
                 rows = await self.store.write(conn, plan.write, door)
@@ -239,7 +239,7 @@ class Intake:
         return plan.outcomes(refs)
 
     async def _seal_personal_fields(
-        self, conn: asyncpg.Connection, write: WriteBatch
+        self, conn: asyncpg.Connection, write: _WriteWithSubjects
     ) -> dict[tuple[str, str], bytes | None]:
         personal = [(e, s) for e, s in write.subjects if PERSONAL_FIELDS.get(e.type)]
         if not personal:
@@ -343,20 +343,20 @@ def _decide_all(
 ) -> _Plan:
     states: dict[tuple[str, str], Any] = {}
     versions: dict[tuple[str, str], int] = {}
-    for key, events in history.items():
-        cached = known.get(key)
-        state = cached.state if cached else initial_state(key[1])
+    for stream_key, events in history.items():
+        cached = known.get(stream_key)
+        state = cached.state if cached else initial_state(stream_key[1])
         version = cached.version if cached else 0
         for event_version, event_type, data in events:
             state = evolve(state, event_type, data)
             version = event_version
-        states[key] = state
-        versions[key] = version
+        states[stream_key] = state
+        versions[stream_key] = version
     write = _WriteWithSubjects()
     results: list[tuple[str, Any]] = []
     first_in_batch: dict[tuple[str, str], int] = {}
     for index, prepared in enumerate(batch):
-        key = prepared.key
+        key: tuple[str, str] | None = prepared.key
         if key is not None and key in seen:
             results.append(("duplicate", seen[key]))
             write.duplicates.append(key)

@@ -4,5 +4,5 @@ set -e
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-.venv/bin/python}
 "$PY" -m ruff check .
-"$PY" -m mypy domain
+"$PY" -m mypy domain infra services projections
 exec "$PY" -m pytest -q -p no:cacheprovider "$@"
