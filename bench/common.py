@@ -120,7 +120,11 @@ class FreshDatabase:
     async def __aenter__(self) -> str:
         conn = await asyncpg.connect(self.server.url)
         try:
-            template = f" TEMPLATE {self.template}" if self.template else ""
+            template = ""
+            if self.template:
+                template = f" TEMPLATE {self.template}"
+                if int(await conn.fetchval("SHOW server_version_num")) >= 150000:
+                    template += " STRATEGY FILE_COPY"  # a file copy: much faster than WAL-logging every block
             await conn.execute(f"CREATE DATABASE {self.dbname}{template}")
         finally:
             await conn.close()

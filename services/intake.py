@@ -255,7 +255,9 @@ class Intake:
         now = time.monotonic()
         if now - self._last_notify >= 0.05:
             self._last_notify = now
-            await self.pool.execute(f"NOTIFY {NOTIFY_CHANNEL}")
+            # Best effort: the batch is committed whatever happens here, and runners poll as well.
+            with contextlib.suppress(Exception):
+                await self.pool.execute(f"NOTIFY {NOTIFY_CHANNEL}")
         elif not self._notify_pending:
             self._notify_pending = True
             asyncio.get_running_loop().call_later(0.05, lambda: asyncio.ensure_future(self._delayed_notify()))
@@ -263,10 +265,8 @@ class Intake:
     async def _delayed_notify(self) -> None:
         self._notify_pending = False
         self._last_notify = time.monotonic()
-        try:
+        with contextlib.suppress(Exception):  # runners poll as well
             await self.pool.execute(f"NOTIFY {NOTIFY_CHANNEL}")
-        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
-            pass  # runners poll as well
 
 
 @dataclass(frozen=True)
