@@ -282,7 +282,7 @@ class StreamStateCache:
     stream lock for targets), so the cache only saves work, it never decides anything.
     """
 
-    def __init__(self, capacity: int = 200_000) -> None:
+    def __init__(self, capacity: int = 20_000) -> None:
         self._entries: OrderedDict[tuple[str, str], StreamState] = OrderedDict()
         self._capacity = capacity
 
