@@ -46,7 +46,12 @@ class EventPublisher:
             )
             for event in events
         ]
-        await asyncio.gather(*pending)
+        # Wait for every send to settle before reporting a failure: a send left retrying in the producer
+        # could otherwise land after the relay has re-sent earlier events of the same stream.
+        results = await asyncio.gather(*pending, return_exceptions=True)
+        failures = [r for r in results if isinstance(r, BaseException)]
+        if failures:
+            raise failures[0]
 
 
 def document_event_topic(broker: KafkaBroker, settings: KafkaSettings) -> None:
