@@ -10,7 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from door_samples import TENANT, check_in, company_with_bookings, department, employee
+from message_samples import TENANT, check_in, company_with_bookings, department, employee
 
 from infra.settings import MAX_MESSAGE_BYTES
 from services.app import app_for_url

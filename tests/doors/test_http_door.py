@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from door_samples import TENANT, check_in, company_with_bookings, department, settled
+from message_samples import TENANT, check_in, company_with_bookings, department, settled
 
 from infra.settings import MAX_MESSAGE_BYTES
 from services.app import App, app_for_url

@@ -19,7 +19,7 @@ from typing import Any
 
 import asyncpg
 import pytest
-from store_samples import check_in, company_with_bookings, envelope, knowledge_shared, read_everything, settled
+from message_samples import check_in, company_with_bookings, envelope, knowledge_shared, read_everything, settled
 
 from services.app import App, app_for_url
 from services.intake import prepare

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import asyncpg
 import pytest
-from store_samples import (
+from message_samples import (
     EVENT_FIELDS,
     TENANT,
     booking,

@@ -6,7 +6,7 @@ import copy
 import json
 
 import asyncpg
-from store_samples import (
+from message_samples import (
     TENANT,
     booking,
     check_in,

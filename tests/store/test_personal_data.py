@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncpg
-from store_samples import TENANT, employee, read_everything, review, settled
+from message_samples import TENANT, employee, read_everything, review, settled
 
 from services.app import App, app_for_url
 

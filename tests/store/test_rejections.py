@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import asyncpg
-from store_samples import TENANT, check_in, department, envelope, read_everything, settled
+from message_samples import TENANT, check_in, department, envelope, read_everything, settled
 
 from infra.settings import MAX_MESSAGE_BYTES
 from services.app import App

@@ -1,4 +1,4 @@
-"""Envelopes for the store tests: a small company with employees, bookings and repeatable facts."""
+"""Envelopes shared by the store and door tests: a small company with employees, bookings and repeatable facts."""
 
 from __future__ import annotations
 
