@@ -65,7 +65,7 @@ def write_feed(directory: Path, *, lines: int, tenants: int, employees: int, yea
     ``lines``, merged in business-time order (a provider serving many companies sends them so).
     """
     begin = time.perf_counter()
-    filler = {"tenants": tenants, "employees": employees, "years": years}
+    filler: dict[str, Any] = {"tenants": tenants, "employees": employees, "years": years}
     knobs: dict[str, Any] = dict(filler)
     sources: list[Iterator[tuple[str, str]]] = []
     if with_kpi_tenants:

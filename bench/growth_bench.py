@@ -35,24 +35,22 @@ async def run(server: Server, *, quick: bool, growth_max: int | None = None, **_
             fill_seconds.append(await fill(app.pool, level))
             await register_employees(app.intake, BENCH_TENANT, EMPLOYEES)
         await checkpoint(apps[-1].pool)
-        totals = [[0.0, 0] for _ in levels]
+        counted = [0 for _ in levels]
         per_round: list[list[float]] = [[] for _ in levels]
         for r in range(rounds):
             for i, app in enumerate(apps):
                 rate, count = await submit_rate(app.intake, 1, seconds / rounds, f"g{r}-")
-                totals[i][0] += seconds / rounds
-                totals[i][1] += count
+                counted[i] += count
                 per_round[i].append(round(rate, 1))
     finally:
         for app in apps:
             await app.close()
         for holder in holders:
             await holder.__aexit__(None, None, None)
-    rates = [count / secs for secs, count in totals]
+    rates = [count / seconds for count in counted]
     base = rates[0]
     rows = []
-    for level, rate, count, filled, spread in zip(levels, rates, (t[1] for t in totals), fill_seconds, per_round,
-                                                  strict=True):
+    for level, rate, count, filled, spread in zip(levels, rates, counted, fill_seconds, per_round, strict=True):
         info = {"events_in_log": level, "messages": count, "seconds": seconds, "rounds": rounds,
                 "rates_per_round": spread, "fill_seconds": round(filled, 1)}
         if level == 0:

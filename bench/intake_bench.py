@@ -21,7 +21,7 @@ import json
 import threading
 import time
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import asyncpg
 
@@ -57,6 +57,16 @@ CREATE TABLE raw_events (
     UNIQUE (tenant, stream, version)
 )
 """
+
+
+class Contender(Protocol):
+    label: str
+
+    async def open(self) -> None: ...
+
+    async def rate(self, clients: int, seconds: float) -> tuple[float, int]: ...
+
+    async def close(self) -> None: ...
 
 
 class Eduplan:
@@ -160,7 +170,7 @@ def _es_classes() -> tuple[type, type]:
             self.starts_on = starts_on
             self.ends_on = ends_on
 
-    class Bookings(Application):
+    class Bookings(Application):  # type: ignore[type-arg]
         def book(self, raw: bytes) -> None:
             message = json.loads(raw)
             data = message["data"]
@@ -265,23 +275,22 @@ async def compare(server: Server, name: str, clients: int, seconds: float, round
                 await admin.execute(f"ALTER DATABASE {dbname} SET synchronous_commit = off")
             finally:
                 await admin.close()
-        contenders = [Eduplan(url), RawAsyncpg(url), EventSourcingLibrary(es_env(server, dbname))]
+        contenders: list[Contender] = [Eduplan(url), RawAsyncpg(url), EventSourcingLibrary(es_env(server, dbname))]
         for c in contenders:
             await c.open()
-        totals = {c.label: [0.0, 0] for c in contenders}
+        counted: dict[str, int] = {c.label: 0 for c in contenders}
         per_round: dict[str, list[float]] = {c.label: [] for c in contenders}
         try:
             for _ in range(rounds):
                 for c in contenders:
                     rate, count = await c.rate(clients, seconds / rounds)
-                    totals[c.label][0] += seconds / rounds
-                    totals[c.label][1] += count
+                    counted[c.label] += count
                     per_round[c.label].append(round(rate, 1))
         finally:
             for c in contenders:
                 await c.close()
     # the rate over all rounds: messages counted / seconds measured
-    return {label: (count / secs, count, per_round[label]) for label, (secs, count) in totals.items()}
+    return {label: (count / seconds, count, per_round[label]) for label, count in counted.items()}
 
 
 async def run(server: Server, *, quick: bool, **_: Any) -> list[Row]:

@@ -38,8 +38,7 @@ async def run(server: Server, *, quick: bool, out_dir: Path, **_: Any) -> dict[s
             profiler.stop()
         finally:
             await app.close()
-    session = profiler.last_session
-    assert session is not None
+    assert profiler.last_session is not None
     _save(profiler, out_dir)
     summary = summarise(profiler, n, elapsed)
     summary["log_prefilled_events"] = PREFILL
