@@ -13,7 +13,7 @@ import shutil
 import subprocess
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -108,3 +108,20 @@ def module_database_url(pg_server_url: str) -> Iterator[str]:
         yield with_database(pg_server_url, name)
     finally:
         asyncio.run(_drop_database(pg_server_url, name))
+
+
+@pytest.fixture
+async def another_database(pg_server_url: str) -> AsyncIterator[Callable[[], Awaitable[str]]]:
+    """A factory of further fresh databases on the test server (for clean reference runs)."""
+    made: list[str] = []
+
+    async def make() -> str:
+        name = await _create_database(pg_server_url)
+        made.append(name)
+        return with_database(pg_server_url, name)
+
+    try:
+        yield make
+    finally:
+        for name in made:
+            await _drop_database(pg_server_url, name)

@@ -8,12 +8,10 @@ import socket
 import subprocess
 import tempfile
 import time
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
-import asyncpg
 import pytest
 from fault_support import Processes
 
@@ -31,41 +29,6 @@ def processes(tmp_path: Path) -> Iterator[Processes]:
         yield registry
     finally:
         registry.end_all()
-
-
-async def _create(server_url: str) -> str:
-    name = "eduplan_r_" + uuid.uuid4().hex[:12]
-    conn = await asyncpg.connect(server_url)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return name
-
-
-async def _drop(server_url: str, name: str) -> None:
-    conn = await asyncpg.connect(server_url)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
-
-
-@pytest.fixture
-async def another_database(pg_server_url: str) -> AsyncIterator[Callable[[], Awaitable[str]]]:
-    """A factory of further fresh databases on the test server (for the clean reference runs)."""
-    made: list[str] = []
-
-    async def make() -> str:
-        name = await _create(pg_server_url)
-        made.append(name)
-        return _with_database(pg_server_url, name)
-
-    try:
-        yield make
-    finally:
-        for name in made:
-            await _drop(pg_server_url, name)
 
 
 class OwnPostgres:
