@@ -1,5 +1,7 @@
 """Benchmark 2: `eduplan ingest FILE` of a generated feed, in its own process — messages/s and peak RSS —
-beside a raw batched COPY (asyncpg copy_records_to_table) of one equivalent event row per line."""
+beside raw batched writes of one equivalent event row per line: a multi-row INSERT of INSERT_BATCH rows
+per statement (the goal's reference) and asyncpg's COPY (copy_records_to_table, RAW_BATCH rows each),
+the fastest way in, shown as well."""
 
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from bench.feeds import LARGE_TENANT, SMALL_TENANT, FeedFile, KpiDataset, offer_
 
 RSS_LIMIT_MB = 200.0
 RAW_BATCH = 5000
+INSERT_BATCH = 1000
 
 QUICK_FEED = {"lines": 50_000, "tenants": 10, "employees": 200, "years": 3}
 FULL_FEED = {"lines": 1_000_000, "tenants": 40, "employees": 1000, "years": 3}
@@ -125,6 +128,41 @@ async def raw_copy(url: str, feed: Path) -> dict[str, Any]:
         await conn.close()
 
 
+_INSERT_SQL = (
+    "INSERT INTO raw_insert (tenant, stream, version, type, occurred_at, message_id, actor, data, schema_version)"
+    " SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::timestamptz[], $6::text[],"
+    " $7::text[], $8::jsonb[], $9::int[])"
+)
+
+
+async def raw_insert(url: str, feed: Path) -> dict[str, Any]:
+    """Read the file, decode each line and INSERT one event row per message, INSERT_BATCH rows per statement."""
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(RAW_TABLE.replace("raw_events", "raw_insert"))
+        begin = time.perf_counter()
+        batch: list[tuple[Any, ...]] = []
+        written = 0
+
+        async def flush() -> None:
+            await conn.execute(_INSERT_SQL, *(list(column) for column in zip(*batch, strict=True)))
+
+        for row in event_rows(feed):
+            batch.append(row)
+            if len(batch) >= INSERT_BATCH:
+                await flush()
+                written += len(batch)
+                batch = []
+        if batch:
+            await flush()
+            written += len(batch)
+        seconds = time.perf_counter() - begin
+        await conn.execute("DROP TABLE raw_insert")
+        return {"seconds": seconds, "rows": written}
+    finally:
+        await conn.close()
+
+
 async def _hand_over(server: Server, quick: bool, dbname: str, url: str, feed: FeedFile, seconds: float) -> None:
     conn = await asyncpg.connect(url)
     try:
@@ -149,20 +187,27 @@ async def run(server: Server, *, quick: bool, work_dir: Path, ingest_lines: int 
     async with holder as url:
         ours = await asyncio.to_thread(ingest_process, url, feed.path)
         raw = await raw_copy(url, feed.path)
+        inserted = await raw_insert(url, feed.path)
         if feed.kpi_tenants:
             await _hand_over(server, quick, holder.dbname, url, feed, ours["seconds"])
     ours_rate = feed.lines / ours["seconds"]
     raw_rate = feed.lines / raw["seconds"]
+    insert_rate = feed.lines / inserted["seconds"]
     info = {"lines": feed.lines, "feed": feed.knobs, "feed_generation_seconds": round(feed.seconds, 1),
             "ingest": {k: (round(v, 2) if isinstance(v, float) else v) for k, v in ours.items()},
-            "raw": {k: (round(v, 2) if isinstance(v, float) else v) for k, v in raw.items()}}
+            "raw": {k: (round(v, 2) if isinstance(v, float) else v) for k, v in raw.items()},
+            "raw_insert": {k: (round(v, 2) if isinstance(v, float) else v) for k, v in inserted.items()}}
     scale = f"{feed.lines:,} lines"
     rss_note = "" if feed.lines >= 1_000_000 else "the goal is stated for 1 M lines; this run has fewer"
     return [
         ratio_goal(Row(benchmark=f"bulk ingest, {scale} (separate process)", figure=ours_rate, unit="msg/s",
-                       reference=raw_rate, reference_label="asyncpg COPY of equivalent rows",
-                       goal="≥ 25 % of raw", extra=info,
+                       reference=insert_rate,
+                       reference_label=f"raw multi-row INSERT of equivalent rows, {INSERT_BATCH:,} per statement",
+                       goal="≥ 25 % of raw batched INSERT", extra=info,
                        note="wall time of the whole `eduplan ingest` process, start-up included"), 0.25),
+        Row(benchmark=f"bulk ingest vs COPY, {scale}", figure=ours_rate, unit="msg/s", reference=raw_rate,
+            reference_label=f"asyncpg COPY of equivalent rows, {RAW_BATCH:,} per COPY", goal="(shown beside)",
+            extra=info),
         Row(benchmark=f"bulk ingest peak RSS, {scale}", figure=ours["peak_rss_mb"], unit="MB",
             goal=f"< {RSS_LIMIT_MB:g} MB (1 M lines)", met=ours["peak_rss_mb"] < RSS_LIMIT_MB, note=rss_note,
             extra=info),

@@ -7,6 +7,7 @@ for dates and would turn integers into floats.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from datetime import date, datetime
@@ -100,13 +101,17 @@ class DataModel(BaseModel):
     @classmethod
     def _null_means_default(cls, value: Any) -> Any:
         """An optional field sent as null takes its default, as if it were left out."""
-        if not isinstance(value, dict):
+        if not isinstance(value, dict) or None not in value.values():
             return value
-        with_default = {
-            name for name, field in cls.model_fields.items()
-            if not field.is_required() and field.default is not None
-        }
+        with_default = _fields_with_default(cls)
         return {key: item for key, item in value.items() if not (item is None and key in with_default)}
+
+
+@functools.cache
+def _fields_with_default(model: type[BaseModel]) -> frozenset[str]:
+    return frozenset(
+        name for name, field in model.model_fields.items() if not field.is_required() and field.default is not None
+    )
 
 
 def cross_field_error(field: str, message: str) -> PydanticCustomError:

@@ -87,6 +87,10 @@ class KeyRing:
             keys.update(loaded)
         return keys, loaded
 
+    def cached(self, wanted: Iterable[tuple[str, str]]) -> dict[tuple[str, str], bytes | None]:
+        """The keys of these subjects that this process already knows (for writing)."""
+        return {pair: self._cache[pair] for pair in wanted if pair in self._cache}
+
     def remember(self, loaded: dict[tuple[str, str], bytes | None]) -> None:
         self._cache.update(loaded)
 
@@ -106,6 +110,10 @@ class KeyRing:
 
     def forget(self, tenant: str, subject: str) -> None:
         self._cache.pop((tenant, subject), None)
+
+
+def new_key() -> bytes:
+    return AESGCM.generate_key(bit_length=256)
 
 
 def seal_fields(

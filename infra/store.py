@@ -9,14 +9,16 @@ reader's cursor, and each stream comes out in version order.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import asyncpg
+import orjson
 
 from infra.crypto import KeyRing, open_fields, subjects_in
 
@@ -122,32 +124,8 @@ class WriteBatch:
 
 _OUTCOME_COLUMNS = "tenant, message_id, status, reason, detail, events::text AS events"
 
-_WRITE_SQL = """
-WITH ev AS (
-    INSERT INTO events (tenant, stream, version, type, occurred_at, message_id, actor, data, schema_version)
-    SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::timestamptz[], $6::text[],
-                         $7::text[], $8::jsonb[], $9::int[])
-    RETURNING tenant, message_id, stream, version, position, transaction_id
-), oc AS (
-    INSERT INTO outcomes (tenant, message_id, status, reason, detail, message_type, raw, raw_size, door, events)
-    SELECT o.tenant, o.message_id, o.status, o.reason, o.detail, o.message_type, o.raw, o.raw_size, $18,
-           CASE WHEN o.status = 'accepted' THEN (
-               SELECT jsonb_agg(jsonb_build_object('stream', ev.stream, 'version', ev.version,
-                                                   'position', ev.position) ORDER BY ev.position)
-               FROM ev WHERE ev.tenant = o.tenant AND ev.message_id = o.message_id)
-           END
-    FROM unnest($10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::bytea[],
-                $17::int[]) AS o(tenant, message_id, status, reason, detail, message_type, raw, raw_size)
-    RETURNING 1
-), dup AS (
-    INSERT INTO duplicates (tenant, message_id, door)
-    SELECT d.tenant, d.message_id, $18 FROM unnest($19::text[], $20::text[]) AS d(tenant, message_id)
-    RETURNING 1
-)
-SELECT tenant, message_id, stream, version, position, transaction_id::text AS xid,
-       (SELECT count(*) FROM oc) AS outcomes_written, (SELECT count(*) FROM dup) AS duplicates_written
-FROM ev
-"""
+# See infra/migrations/020_append.sql.
+_APPEND_SQL = "SELECT * FROM eduplan_append($1::bigint[], $2::text::jsonb, $3::text::jsonb, $4)"
 
 _EVENT_COLUMNS = (
     "transaction_id::text AS xid, position, tenant, stream, version, type, occurred_at, recorded_at,"
@@ -163,79 +141,43 @@ class EventStore:
     # --- the write side ------------------------------------------------------------------------
 
     @staticmethod
-    async def begin_locked(conn: asyncpg.Connection, streams: Iterable[tuple[str, str]]) -> None:
-        """BEGIN and take the stream locks, in key order, before any write of this transaction."""
-        keys = sorted({stream_lock_key(t, s) for t, s in streams})
-        locks = ", ".join(f"pg_advisory_xact_lock({k})" for k in keys)
-        await conn.execute("BEGIN" + (f"; SELECT {locks}" if locks else ""))
-
-    @staticmethod
-    async def lookup(
+    async def append(
         conn: asyncpg.Connection,
-        message_ids: Sequence[tuple[str, str]],
+        lock_keys: Sequence[int],
+        unseen: Sequence[tuple[str, str]],
         streams: Sequence[tuple[str, str, int]],
-    ) -> tuple[dict[tuple[str, str], StoredOutcome], dict[tuple[str, str], list[tuple[int, str, dict[str, Any]]]]]:
-        """First outcomes of already-seen message ids, and each stream's events after a known version.
+        new_keys: dict[tuple[str, str], bytes],
+        batch: WriteBatch,
+        door: str,
+    ) -> list[asyncpg.Record]:
+        """One statement: lock, check the caller's beliefs, and write if they hold (020_append.sql).
 
-        ``streams`` holds (tenant, stream, known_version): only events with a larger version are read.
+        ``unseen``: message ids the caller believes new; ``streams``: (tenant, stream, version the caller
+        decided against); ``new_keys``: personal-data keys the caller creates. Rows of kind 'seen',
+        'event' or 'key' mean nothing was written; rows of kind 'written' are the appended events.
         """
-        outcomes: dict[tuple[str, str], StoredOutcome] = {}
-        history: dict[tuple[str, str], list[tuple[int, str, dict[str, Any]]]] = {(t, s): [] for t, s, _ in streams}
-        if not message_ids and not streams:
-            return outcomes, history
-        # One round trip for both: outcome rows (kind 0) and stream events (kind 1).
-        rows = await conn.fetch(
-            "SELECT 0 AS kind, o.tenant, o.message_id AS name, NULL::int AS version, o.status AS type,"
-            " jsonb_build_object('reason', o.reason, 'detail', o.detail, 'events', o.events)::text AS data"
-            " FROM unnest($1::text[], $2::text[]) AS k(tenant, message_id)"
-            " JOIN outcomes AS o ON o.tenant = k.tenant AND o.message_id = k.message_id"
-            " UNION ALL"
-            " SELECT 1, e.tenant, e.stream, e.version, e.type, e.data::text"
-            " FROM unnest($3::text[], $4::text[], $5::int[]) AS k(tenant, stream, known)"
-            " JOIN events AS e ON e.tenant = k.tenant AND e.stream = k.stream AND e.version > k.known"
-            " ORDER BY 1, 2, 3, 4",
-            [t for t, _ in message_ids],
-            [m for _, m in message_ids],
-            [t for t, _, _ in streams],
-            [s for _, s, _ in streams],
-            [v for _, _, v in streams],
-        )
-        for row in rows:
-            data = json.loads(row["data"])
-            if row["kind"] == 0:
-                outcomes[(row["tenant"], row["name"])] = StoredOutcome(
-                    tenant=row["tenant"], message_id=row["name"], status=row["type"], reason=data["reason"],
-                    detail=data["detail"], events=data["events"],
-                )
-            else:
-                history[(row["tenant"], row["name"])].append((row["version"], row["type"], data))
-        return outcomes, history
-
-    @staticmethod
-    async def write(conn: asyncpg.Connection, batch: WriteBatch, door: str) -> list[asyncpg.Record]:
-        ev, oc = batch.events, batch.outcomes
+        checks = {
+            "seen": unseen,
+            "streams": streams,
+            "keys": [[t, s, base64.b64encode(key).decode()] for (t, s), key in new_keys.items()],
+        }
+        writes = {
+            "events": [
+                {"tenant": e.tenant, "stream": e.stream, "version": e.version, "type": e.type,
+                 "occurred_at": e.occurred_at, "message_id": e.message_id, "actor": e.actor,
+                 "data": e.data, "schema_version": e.schema_version}
+                for e in batch.events
+            ],
+            "outcomes": [
+                {"tenant": o.tenant, "message_id": o.message_id, "status": o.status, "reason": o.reason,
+                 "detail": o.detail, "message_type": o.message_type,
+                 "raw": None if o.raw is None else base64.b64encode(o.raw).decode(), "raw_size": o.raw_size}
+                for o in batch.outcomes
+            ],
+            "duplicates": batch.duplicates,
+        }
         rows: list[asyncpg.Record] = await conn.fetch(
-            _WRITE_SQL,
-            [e.tenant for e in ev],
-            [e.stream for e in ev],
-            [e.version for e in ev],
-            [e.type for e in ev],
-            [e.occurred_at for e in ev],
-            [e.message_id for e in ev],
-            [e.actor for e in ev],
-            [json.dumps(e.data, ensure_ascii=False) for e in ev],
-            [e.schema_version for e in ev],
-            [o.tenant for o in oc],
-            [o.message_id for o in oc],
-            [o.status for o in oc],
-            [o.reason for o in oc],
-            [o.detail for o in oc],
-            [o.message_type for o in oc],
-            [o.raw for o in oc],
-            [o.raw_size for o in oc],
-            door,
-            [t for t, _ in batch.duplicates],
-            [m for _, m in batch.duplicates],
+            _APPEND_SQL, list(lock_keys), _json(checks), _json(writes), door
         )
         return rows
 
@@ -347,6 +289,13 @@ class EventStore:
                 for e in events:
                     e["data"] = open_fields(e["data"], e["tenant"], keys)
         return events
+
+
+def _json(value: Any) -> str:
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:  # e.g. an integer beyond 64 bits, which the standard encoder writes as it is
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=datetime.isoformat)
 
 
 def _outcome(row: asyncpg.Record) -> StoredOutcome:

@@ -86,7 +86,7 @@ def create_app(*, app: App | None = None, run_projections: bool = True, settings
             outcomes = await intake.process([prepare(item) for item in decoded], door="http")
             request.app.state.metrics.count(outcomes)
             return JSONResponse(outcomes, status_code=200)
-        outcome = (await intake.process([prepare(body)], door="http"))[0]
+        outcome = await intake.submit(body, door="http")
         request.app.state.metrics.count([outcome])
         return JSONResponse(outcome, status_code=_STATUS_CODES[outcome["status"]])
 

@@ -1,9 +1,12 @@
 """Intake: every message gets exactly one outcome — accepted, duplicate or rejected.
 
-A batch of messages is decided in one transaction: the target streams are locked, seen message ids
-and stream histories loaded in one query, every message decided in order against states that
-already include the earlier messages of the batch, and events, outcomes and duplicate receipts
-written in one statement. Conflicts (a racing writer of the same message id) retry the batch.
+A batch of messages is decided in order (each against states that already include the earlier
+messages of the batch) against what this process knows of its streams, and appended in one statement
+that first takes the target streams' locks and checks that knowledge against the log (see
+infra/migrations/020_append.sql). When the log knows more (an outcome for a message id, newer events of
+a stream), nothing is written; the batch is decided again with what came back. So a batch costs one
+round trip when the process is up to date and two when it is not. Conflicts (a racing writer of the
+same message id or stream version) retry the batch.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import asyncio
 import contextlib
 import json
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,9 +26,17 @@ import structlog
 from domain.decider import PERSONAL_FIELDS, decide, evolve, initial_state, referenced_streams, target_stream
 from domain.errors import Reason, Rejected
 from domain.messages import Message, event_data, parse_message, readable_ids
-from infra.crypto import seal_fields
+from infra.crypto import new_key, seal_fields
 from infra.settings import MAX_MESSAGE_BYTES
-from infra.store import NOTIFY_CHANNEL, EventStore, PendingEvent, PendingOutcome, StoredOutcome, WriteBatch
+from infra.store import (
+    NOTIFY_CHANNEL,
+    EventStore,
+    PendingEvent,
+    PendingOutcome,
+    StoredOutcome,
+    WriteBatch,
+    stream_lock_key,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -35,6 +46,11 @@ _RETRYABLE = (
     asyncpg.SerializationError,
 )
 MAX_ATTEMPTS = 6
+# Rounds of 'the log knows more: decide again' before a batch starts over.
+MAX_LOOKUPS = 4
+# Group commit of concurrent submits: batches in flight at once, and messages per batch.
+CONCURRENT_GROUPS = 2
+GROUP_MAX = 100
 # Losing the database (restart, failover) is waited out this long before the caller sees an error.
 RECONNECT_FOR_SECONDS = 90.0
 _CONNECTION_LOST = (
@@ -46,6 +62,13 @@ _CONNECTION_LOST = (
     ConnectionError,
     OSError,
 )
+
+
+@dataclass
+class _Waiting:
+    prepared: Prepared
+    door: str
+    future: asyncio.Future[dict[str, Any]]
 
 
 def _discard(conn: Any) -> None:
@@ -162,9 +185,51 @@ class Intake:
         self._last_notify = 0.0
         self._notify_pending = False
         self._states = StreamStateCache()
+        self._queue: deque[_Waiting] = deque()
+        self._flushing = 0
+        self._flushers: set[asyncio.Task[None]] = set()
 
     async def submit(self, raw: bytes | str | Any, door: str = "api") -> dict[str, Any]:
-        return (await self.submit_many([raw], door))[0]
+        """One message and its outcome. Messages submitted concurrently share batches (group commit):
+        while a batch is being written, the messages that arrive queue up and go together in the next
+        one, so many concurrent callers cost few commits. A caller that goes away does not take the
+        others' batch with it; its message still gets its outcome stored."""
+        waiting = _Waiting(prepare(raw), door, asyncio.get_running_loop().create_future())
+        self._queue.append(waiting)
+        self._kick()
+        return await waiting.future
+
+    def _kick(self) -> None:
+        if self._queue and self._flushing < CONCURRENT_GROUPS:
+            self._flushing += 1
+            task = asyncio.create_task(self._flush())
+            self._flushers.add(task)
+            task.add_done_callback(self._flushers.discard)
+
+    async def _flush(self) -> None:
+        try:
+            while self._queue:
+                door = self._queue[0].door
+                group: list[_Waiting] = []
+                rest: deque[_Waiting] = deque()
+                while self._queue:
+                    item = self._queue.popleft()
+                    (group if item.door == door and len(group) < GROUP_MAX else rest).append(item)
+                self._queue = rest
+                try:
+                    outcomes = await self.process([item.prepared for item in group], door)
+                except BaseException as error:
+                    for item in group:
+                        if not item.future.done():
+                            item.future.set_exception(error)
+                    if not isinstance(error, Exception):
+                        raise
+                else:
+                    for item, outcome in zip(group, outcomes, strict=True):
+                        if not item.future.done():
+                            item.future.set_result(outcome)
+        finally:
+            self._flushing -= 1
 
     async def submit_many(self, raws: Sequence[bytes | str | Any], door: str = "api") -> list[dict[str, Any]]:
         return await self.process([prepare(raw) for raw in raws], door)
@@ -206,20 +271,58 @@ class Intake:
         return outcomes
 
     async def _attempt(self, batch: Sequence[Prepared], door: str) -> list[dict[str, Any]]:
+        """Decide against what this process believes, then append in one statement that checks the belief.
+
+        When the log knows more (an outcome for a message id, newer events of a stream, a key that
+        exists), the statement writes nothing and returns it. The batch is then decided again inside a
+        transaction that holds the target streams' locks, so busy streams cannot keep it going round.
+        """
         ids = sorted({p.key for p in batch if p.key is not None})
         decided = [(p.tenant, p) for p in batch if p.message is not None and p.tenant is not None]
-        targets = {(tenant, p.streams[0]) for tenant, p in decided}
+        targets = sorted({stream_lock_key(tenant, p.streams[0]) for tenant, p in decided})
         streams = sorted({(tenant, s) for tenant, p in decided for s in p.streams})
         known = {key: self._states.get(key) for key in streams}
-        versions = [(t, s, entry.version if (entry := known[(t, s)]) is not None else 0) for t, s in streams]
+        seen: dict[tuple[str, str], StoredOutcome] = {}
+        history: dict[tuple[str, str], list[tuple[int, str, dict[str, Any]]]] = {key: [] for key in streams}
+        found_keys: dict[tuple[str, str], bytes | None] = {}
+
+        def learn(rows: list[asyncpg.Record]) -> None:
+            for row in rows:
+                kind = row["r_kind"]
+                if kind == "seen":
+                    data = json.loads(row["r_data"])
+                    seen[(row["r_tenant"], row["r_name"])] = StoredOutcome(
+                        tenant=row["r_tenant"], message_id=row["r_name"], status=row["r_type"],
+                        reason=data["reason"], detail=data["detail"], events=data["events"])
+                elif kind == "event":
+                    events = history[(row["r_tenant"], row["r_stream"])]
+                    events.append((row["r_version"], row["r_type"], json.loads(row["r_data"])))
+                    events.sort(key=lambda event: event[0])
+                else:
+                    found_keys[(row["r_tenant"], row["r_name"])] = row["r_key"]
+
+        async def round_on(conn: asyncpg.Connection) -> tuple[_Plan, dict[tuple[str, str], bytes], list[Any]]:
+            plan = _decide_all(batch, seen, history, known)
+            created = self._seal_personal_fields(plan.write, found_keys)
+            expected = [(t, s, _version_after(known[(t, s)], history[(t, s)])) for t, s in streams]
+            unseen = [key for key in ids if key not in seen]
+            rows = await self.store.append(conn, targets, unseen, expected, created, plan.write, door)
+            return plan, created, rows
+
         async with self.pool.acquire() as conn:
-            await self.store.begin_locked(conn, targets)
             try:
-                seen, history = await self.store.lookup(conn, ids, versions)
-                plan = _decide_all(batch, seen, history, known)
-                loaded = await self._seal_personal_fields(conn, plan.write)
-                rows = await self.store.write(conn, plan.write, door)
-                await conn.execute("COMMIT")
+                plan, created, rows = await round_on(conn)  # its own implicit transaction
+                if not _written(rows):
+                    await conn.execute(
+                        "BEGIN; " + "; ".join([f"SELECT pg_advisory_xact_lock({k})" for k in targets] + [""]))
+                    for _ in range(MAX_LOOKUPS):
+                        learn(rows)
+                        plan, created, rows = await round_on(conn)
+                        if _written(rows):
+                            break
+                    else:  # referenced (unlocked) streams kept changing: the caller's retry starts afresh
+                        raise asyncpg.SerializationError("the streams of this batch kept changing")
+                    await conn.execute("COMMIT")
             except asyncpg.PostgresError as error:
                 if isinstance(error, asyncpg.PostgresConnectionError | asyncpg.OperatorInterventionError):
                     _discard(conn)
@@ -232,23 +335,28 @@ class Intake:
                 # unknown, so it is closed (the pool opens a new one); the server rolls the transaction back.
                 _discard(conn)
                 raise
-        self.store.keys.remember(loaded)
+        self.store.keys.remember({**found_keys, **created})
         self._states.update(plan.states)
-        refs = {(r["tenant"], r["message_id"]): {"stream": r["stream"], "version": r["version"],
-                                                 "position": r["position"]} for r in rows}
+        refs = {(r["r_tenant"], r["r_name"]): {"stream": r["r_stream"], "version": r["r_version"],
+                                               "position": r["r_position"]} for r in rows}
         return plan.outcomes(refs)
 
-    async def _seal_personal_fields(
-        self, conn: asyncpg.Connection, write: _WriteWithSubjects
-    ) -> dict[tuple[str, str], bytes | None]:
+    def _seal_personal_fields(
+        self, write: _WriteWithSubjects, found: dict[tuple[str, str], bytes | None]
+    ) -> dict[tuple[str, str], bytes]:
+        """Encrypt personal fields in place; the keys this batch creates (new subjects) come back."""
         personal = [(e, s) for e, s in write.subjects if PERSONAL_FIELDS.get(e.type)]
         if not personal:
             return {}
-        keys, loaded = await self.store.keys.keys_for_writing(conn, {(e.tenant, s) for e, s in personal})
+        wanted = {(e.tenant, s) for e, s in personal}
+        keys = self.store.keys.cached(wanted)
+        keys.update({pair: found[pair] for pair in wanted if pair in found})
+        created = {pair: new_key() for pair in wanted if pair not in keys}
+        keys.update(created)
         for event, subject in personal:
-            event.data = seal_fields(event.data, PERSONAL_FIELDS[event.type], keys.get((event.tenant, subject)),
+            event.data = seal_fields(event.data, PERSONAL_FIELDS[event.type], keys[(event.tenant, subject)],
                                      event.tenant, subject)
-        return loaded
+        return created
 
     async def _poke_listeners(self) -> None:
         """Wake projection runners; NOTIFY serialises commits, so it is sent at most every 50 ms."""
@@ -273,6 +381,17 @@ class Intake:
 class StreamState:
     version: int
     state: Any
+
+
+def _written(rows: list[Any]) -> bool:
+    """Whether an append statement wrote (its rows are the appended events, or none at all)."""
+    return not rows or rows[0]["r_kind"] == "written"
+
+
+def _version_after(cached: StreamState | None, newer: list[tuple[int, str, dict[str, Any]]]) -> int:
+    if newer:
+        return newer[-1][0]
+    return cached.version if cached is not None else 0
 
 
 class StreamStateCache:
