@@ -43,7 +43,7 @@ def decrypt_value(key: bytes | None, tenant: str, sealed: Mapping[str, str]) -> 
 
 
 class KeyRing:
-    """Loads and creates per-subject keys.
+    """Per-subject keys: the ones this process writes with, and reads from the database.
 
     Keys used for writing are kept in memory; reads always ask the database. After an erasure by
     another process, a value this process still seals with the destroyed key can never be opened:
@@ -52,40 +52,6 @@ class KeyRing:
 
     def __init__(self) -> None:
         self._cache: dict[tuple[str, str], bytes | None] = {}
-
-    async def keys_for_writing(
-        self, conn: asyncpg.Connection, wanted: Iterable[tuple[str, str]]
-    ) -> tuple[dict[tuple[str, str], bytes | None], dict[tuple[str, str], bytes | None]]:
-        """Keys for these subjects, created when missing, inside the caller's transaction.
-
-        Returns (keys, loaded): the caller passes ``loaded`` to :meth:`remember` only after its commit,
-        so a rolled-back key never lingers in memory.
-        """
-        wanted = set(wanted)
-        keys = {pair: self._cache[pair] for pair in wanted if pair in self._cache}
-        missing = [pair for pair in wanted if pair not in self._cache]
-        loaded: dict[tuple[str, str], bytes | None] = {}
-        if missing:
-            tenants = [t for t, _ in missing]
-            subjects = [s for _, s in missing]
-            fresh = [AESGCM.generate_key(bit_length=256) for _ in missing]
-            await conn.execute(
-                "INSERT INTO subject_keys (tenant, subject, key)"
-                " SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[]) ON CONFLICT DO NOTHING",
-                tenants,
-                subjects,
-                fresh,
-            )
-            rows = await conn.fetch(
-                "SELECT tenant, subject, key FROM subject_keys"
-                " WHERE (tenant, subject) IN (SELECT * FROM unnest($1::text[], $2::text[]))",
-                tenants,
-                subjects,
-            )
-            for row in rows:
-                loaded[(row["tenant"], row["subject"])] = row["key"]
-            keys.update(loaded)
-        return keys, loaded
 
     def cached(self, wanted: Iterable[tuple[str, str]]) -> dict[tuple[str, str], bytes | None]:
         """The keys of these subjects that this process already knows (for writing)."""

@@ -274,7 +274,8 @@ class Intake:
         """Decide against what this process believes, then append in one statement that checks the belief.
 
         When the log knows more (an outcome for a message id, newer events of a stream, a key that
-        exists), the statement writes nothing and returns it. The batch is then decided again inside a
+        exists), the statement writes nothing and returns it; the batch is decided again with it and
+        appended the same way. Should the log have moved again meanwhile, the batch is decided inside a
         transaction that holds the target streams' locks, so busy streams cannot keep it going round.
         """
         ids = sorted({p.key for p in batch if p.key is not None})
@@ -312,6 +313,9 @@ class Intake:
         async with self.pool.acquire() as conn:
             try:
                 plan, created, rows = await round_on(conn)  # its own implicit transaction
+                if not _written(rows):  # once more with what the log told, still optimistic
+                    learn(rows)
+                    plan, created, rows = await round_on(conn)
                 if not _written(rows):
                     await conn.execute(
                         "BEGIN; " + "; ".join([f"SELECT pg_advisory_xact_lock({k})" for k in targets] + [""]))
