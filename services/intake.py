@@ -381,7 +381,7 @@ class Intake:
             await self.pool.execute(f"NOTIFY {NOTIFY_CHANNEL}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StreamState:
     version: int
     state: Any
@@ -405,7 +405,7 @@ class StreamStateCache:
     stream lock for targets), so the cache only saves work, it never decides anything.
     """
 
-    def __init__(self, capacity: int = 20_000) -> None:
+    def __init__(self, capacity: int = 100_000) -> None:
         self._entries: OrderedDict[tuple[str, str], StreamState] = OrderedDict()
         self._capacity = capacity
 

@@ -16,7 +16,7 @@ AgreementData = EducationAgreed | EducationAgreementWithdrawn
 TYPES = frozenset(model.__name__ for model in AgreementData.__args__)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AgreementState:
     agreement_id: str
     employee_id: str

@@ -30,7 +30,7 @@ TYPES = frozenset(model.__name__ for model in BookingData.__args__)
 _WHILE_RUNNING = BuddyPaired | SubstituteArranged | ManagerCheckInHeld | CourseCompleted | CourseCancelled
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BookingState:
     booking_id: str
     employee_id: str

@@ -15,7 +15,7 @@ TYPES = frozenset({
 })
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CompanyState:
     departments: Mapping[str, str] = field(default_factory=dict)
     """Department id -> its current name (a repeated DepartmentRegistered renames)."""

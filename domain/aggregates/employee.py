@@ -26,7 +26,7 @@ EmployeeData = (
 TYPES = frozenset(model.__name__ for model in EmployeeData.__args__)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EmployeeState:
     employee_id: str
     department: str

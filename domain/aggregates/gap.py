@@ -16,7 +16,7 @@ GapData = CompetenceGapIdentified | CompetenceGapClosed
 TYPES = frozenset(model.__name__ for model in GapData.__args__)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class GapState:
     gap_id: str
     employee_id: str
