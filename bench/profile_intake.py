@@ -55,6 +55,10 @@ def _statement_kind(query: str) -> str:
         return "BEGIN + stream advisory locks" if "ADVISORY" in upper else "BEGIN"
     if upper.startswith("SELECT PG_ADVISORY_UNLOCK_ALL") or upper.startswith("RESET ALL") or "UNLISTEN *" in upper:
         return "pool release: connection reset"
+    if "EDUPLAN_APPEND(" in upper:
+        return "append: locks + checks + events + outcome (one statement, own transaction)"
+    if upper.startswith("COMMIT"):
+        return "COMMIT (after a locked second decision)"
     if upper.startswith("WITH EV AS (") or "INSERT INTO EVENTS" in upper:
         return "write: events + outcome (one statement)"
     if ("JOIN OUTCOMES" in upper or "FROM OUTCOMES" in upper) and ("JOIN EVENTS" in upper or "FROM EVENTS" in upper):
