@@ -313,7 +313,9 @@ class Intake:
         async with self.pool.acquire() as conn:
             try:
                 plan, created, rows = await round_on(conn)  # its own implicit transaction
-                if not _written(rows):  # once more with what the log told, still optimistic
+                if not _written(rows) and not _contended(rows, known):
+                    # Only what this process had not cached (or a repeated message id): once more with
+                    # what the log told, still optimistic.
                     learn(rows)
                     plan, created, rows = await round_on(conn)
                 if not _written(rows):
@@ -390,6 +392,12 @@ class StreamState:
 def _written(rows: list[Any]) -> bool:
     """Whether an append statement wrote (its rows are the appended events, or none at all)."""
     return not rows or rows[0]["r_kind"] == "written"
+
+
+def _contended(rows: list[Any], known: dict[tuple[str, str], StreamState | None]) -> bool:
+    """Whether another writer moved a stream this process knew: then the next round takes the locks."""
+    return any(row["r_kind"] == "event" and known.get((row["r_tenant"], row["r_stream"])) is not None
+               for row in rows)
 
 
 def _version_after(cached: StreamState | None, newer: list[tuple[int, str, dict[str, Any]]]) -> int:
