@@ -7,6 +7,13 @@ per-tenant message_id idempotency turns every replayed message into a harmless d
 Order: the key is the tenant, so a tenant's messages share a partition. A batch is split by
 partition; each partition's records go to the intake in order, one transaction per partition, and
 the partitions of a batch are processed side by side (different tenants never wait on each other).
+
+A broker that loses its log (one that keeps topics in memory and restarts empty, or a topic deleted
+and created again) comes back with empty partitions and no committed offsets, while the consumer still
+holds its positions in the old log: fetching from there would wait for ever (the new log is shorter)
+or skip the new log's first records (it has grown past them). :class:`OffsetGuard` notices and starts
+the partitions over from the beginning of the new log (see there); records already in hand are still
+processed, so every record fetched gets its outcome.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ from dataclasses import replace
 from typing import Annotated, Any
 
 import structlog
-from aiokafka import ConsumerRecord
+from aiokafka import ConsumerRebalanceListener, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
@@ -37,14 +44,168 @@ Process = Callable[[list[bytes]], Awaitable[list[dict[str, Any]]]]
 """Decide and store a batch of raw messages in order; return one outcome per message, in order."""
 
 RETRY_PAUSE = 1.0
+COMMIT_TIMEOUT = 5.0  # a commit not acknowledged by then is given up (a later one covers its records)
+CHECK_EVERY = 2.0  # seconds between two checks of the positions against the broker's log
+CHECK_TIMEOUT = 5.0
 
 # The handler receives the batch's record values unparsed; this only gives the document the schema
 # of one record's value (one envelope), which is what a producer sends.
 EnvelopeBatch = Annotated[list[Any], WithJsonSchema(InboundMessage.model_json_schema())]
 
 
-def add_inbound_door(broker: KafkaBroker, settings: KafkaSettings, process: Process) -> None:
+class OffsetGuard:
+    """The consumer's offsets, kept in step with the broker's log.
+
+    - Commits are explicit (each partition: the offset after the batch's last record), made only while
+      the consumer is still at that position (not rewound meanwhile), bounded in time, and remembered
+      once the broker acknowledged them; so are the offsets the broker held when a partition was
+      assigned.
+    - Before each commit, and every few seconds, the broker must still hold what was remembered: when
+      it reports less or nothing, it has lost its state, and every assigned partition starts over from
+      the beginning of its log (no commit for the batch in hand; its outcomes are stored, so the
+      records met again are duplicates).
+    - Every few seconds, also while no record arrives: a position beyond its partition's log end means
+      the log was lost too; that partition starts over from its beginning.
+
+    One lock orders batches and checks, so a check never moves a position under a batch being handled.
+    """
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.known: dict[TopicPartition, int] = {}  # offsets the broker holds for this group, as last seen
+        self.restarts = 0  # times partitions were started over
+        self.listener = _Rebalance(self)
+        self._subscriber: Any = None
+
+    def attach(self, subscriber: Any) -> None:
+        """The subscriber whose consumer is guarded (it has one while it runs)."""
+        self._subscriber = subscriber
+
+    @property
+    def consumer(self) -> Any:
+        return getattr(self._subscriber, "consumer", None)
+
+    async def commit(self, message: StreamedBatch, lanes: Sequence[Sequence[ConsumerRecord]]) -> None:
+        """Commit the offsets after the batch's records (its outcomes are stored)."""
+        consumer: Any = getattr(message, "consumer", None)
+        if not hasattr(consumer, "committed"):  # FastStream's in-memory test broker: nothing to guard
+            await message.ack()
+            return
+        after = {TopicPartition(lane[-1].topic, lane[-1].partition): lane[-1].offset + 1 for lane in lanes}
+        try:
+            lost = await asyncio.wait_for(self._lost(consumer, list(after)), CHECK_TIMEOUT)
+            if lost:
+                await asyncio.wait_for(self._start_over(consumer, list(consumer.assignment()),
+                                                        reason="committed offsets lost", lost=lost),
+                                       CHECK_TIMEOUT)
+                return
+            offsets = {tp: offset for tp, offset in after.items() if await _still_at(consumer, tp, offset)}
+            if offsets:
+                await asyncio.wait_for(consumer.commit(offsets), COMMIT_TIMEOUT)
+                self.known.update(offsets)
+        except (KafkaError, TimeoutError) as error:  # the next batch's commit covers these records too
+            log.warning("kafka_commit_failed", error=repr(error), records=sum(len(lane) for lane in lanes))
+
+    async def watch(self, every: float = CHECK_EVERY) -> None:
+        """Check the consumer's positions against the broker every ``every`` s, until cancelled."""
+        while True:
+            await asyncio.sleep(every)
+            consumer = self.consumer
+            if consumer is None:
+                continue
+            try:
+                async with self.lock:
+                    await asyncio.wait_for(self.check(consumer), CHECK_TIMEOUT)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # noqa: BLE001 - broker away or a rebalance under way: next round
+                log.debug("kafka_offset_check_skipped", error=repr(error))
+
+    async def check(self, consumer: Any) -> None:
+        """Start partitions over when the broker lost the committed offsets or the log under them."""
+        assigned = list(consumer.assignment())
+        if not assigned:
+            return
+        lost = await self._lost(consumer, assigned)
+        if lost:
+            await self._start_over(consumer, assigned, reason="committed offsets lost", lost=lost)
+            return
+        # The log end is the high watermark of the latest fetch response (the consumer fetches all the
+        # time, also at a position past the end; some brokers answer ListOffsets with less than the
+        # true end). Positions are read first: a high watermark read later is never below them while
+        # the log is intact.
+        positions = {tp: await consumer.position(tp) for tp in assigned}
+        ends = {tp: consumer.highwater(tp) for tp in assigned}
+        beyond = [tp for tp in assigned if ends[tp] is not None and positions[tp] > ends[tp]]
+        if beyond:
+            await self._start_over(consumer, beyond, reason="position beyond the log end",
+                                   positions={f"{tp.topic}[{tp.partition}]": [positions[tp], ends[tp]]
+                                              for tp in beyond})
+
+    async def _lost(self, consumer: Any, partitions: Sequence[TopicPartition]) -> list[TopicPartition]:
+        """The partitions whose committed offset the broker no longer holds (less than remembered, or none)."""
+        remembered = [tp for tp in partitions if tp in self.known]
+        held = await asyncio.gather(*(consumer.committed(tp) for tp in remembered))
+        return [tp for tp, offset in zip(remembered, held, strict=True) if offset is None or offset < self.known[tp]]
+
+    async def _start_over(self, consumer: Any, partitions: list[TopicPartition], reason: str, **context: Any) -> None:
+        """Seek ``partitions`` to the beginning of their log and commit that as their offset."""
+        log.warning("kafka_partitions_start_over", reason=reason, partitions=_names(partitions),
+                    **{k: _names(v) if isinstance(v, list) else v for k, v in context.items()})
+        self.restarts += 1
+        for tp in partitions:
+            self.known.pop(tp, None)
+        await consumer.seek_to_beginning(*partitions)
+        # Replace whatever the broker holds (a commit from the old log may have reached it) with the start.
+        starts = {tp: await consumer.position(tp) for tp in partitions}
+        await asyncio.wait_for(consumer.commit(starts), COMMIT_TIMEOUT)
+        self.known.update(starts)
+
+
+class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Remembers the offsets the broker holds for the partitions this worker is given."""
+
+    def __init__(self, guard: OffsetGuard) -> None:
+        self.guard = guard
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        for tp in revoked:
+            self.guard.known.pop(tp, None)
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        partitions = list(assigned)
+        for tp in partitions:
+            self.guard.known.pop(tp, None)
+        consumer = self.guard.consumer
+        if consumer is None or not partitions:
+            return
+        try:
+            held = await asyncio.wait_for(asyncio.gather(*(consumer.committed(tp) for tp in partitions)),
+                                          CHECK_TIMEOUT)
+        except (KafkaError, TimeoutError):  # left unknown: only this worker's own commits count for them
+            return
+        self.guard.known.update((tp, offset) for tp, offset in zip(partitions, held, strict=True)
+                                if offset is not None)
+
+
+async def _still_at(consumer: Any, tp: TopicPartition, offset: int) -> bool:
+    """Whether the consumer still owns ``tp`` and stands at ``offset`` (not rewound since the batch)."""
+    try:
+        position: int = await consumer.position(tp)
+    except KafkaError:  # no longer assigned
+        return False
+    return position == offset
+
+
+def _names(partitions: Sequence[TopicPartition]) -> list[str]:
+    return [f"{tp.topic}[{tp.partition}]" for tp in partitions]
+
+
+def add_inbound_door(
+    broker: KafkaBroker, settings: KafkaSettings, process: Process, guard: OffsetGuard | None = None
+) -> OffsetGuard:
     """Subscribe the worker group to eduplan.messages, with the DLQ as its second output."""
+    guard = guard or OffsetGuard()
     dead_letters = broker.publisher(
         settings.topics.dead_letters,
         title="dead-letters",
@@ -53,7 +214,7 @@ def add_inbound_door(broker: KafkaBroker, settings: KafkaSettings, process: Proc
         schema=DeadLetter,
     )
 
-    @broker.subscriber(
+    subscriber = broker.subscriber(
         Topic(settings.topics.messages, declare=False),
         group_id=settings.group_id,
         session_timeout_ms=settings.session_timeout_ms,
@@ -63,18 +224,31 @@ def add_inbound_door(broker: KafkaBroker, settings: KafkaSettings, process: Proc
         fetch_max_wait_ms=50,
         ack_policy=AckPolicy.MANUAL,
         auto_offset_reset="earliest",
+        listener=guard.listener,
         parser=_tolerant_parser,
         decoder=_raw_values,
         title="messages",
         description="Inbound HR messages, one envelope per record, key = tenant. Each gets exactly one "
         "stored outcome; the offset is committed after it is stored.",
     )
+
     async def take_messages(envelopes: EnvelopeBatch, message: KafkaMessage) -> None:
-        await handle_batch(message, process, dead_letters)
+        await handle_batch(message, process, dead_letters, guard)
+
+    subscriber(take_messages)
+    guard.attach(subscriber)
+    return guard
 
 
-async def handle_batch(message: StreamedBatch, process: Process, dead_letters: DefaultPublisher) -> None:
+async def handle_batch(
+    message: StreamedBatch, process: Process, dead_letters: DefaultPublisher, guard: OffsetGuard
+) -> None:
     """Each partition's records in order, the partitions side by side; commit when all are stored."""
+    async with guard.lock:
+        await _handle(message, process, dead_letters, guard)
+
+
+async def _handle(message: StreamedBatch, process: Process, dead_letters: DefaultPublisher, guard: OffsetGuard) -> None:
     lanes = _by_partition(message.raw_message)
     results = await asyncio.gather(*(process([r.value or b"" for r in lane]) for lane in lanes),
                                    return_exceptions=True)
@@ -96,10 +270,9 @@ async def handle_batch(message: StreamedBatch, process: Process, dead_letters: D
             log.warning("kafka_rewind_failed", error=repr(error))
         await asyncio.sleep(RETRY_PAUSE)
         return
-    try:
-        await message.ack()
-    except KafkaError as error:  # a rebalance took the partitions: the new owner replays, harmlessly
-        log.warning("kafka_commit_failed", error=repr(error), records=len(message.raw_message))
+    # A rebalance may have taken the partitions meanwhile (the commit fails): the new owner replays them,
+    # harmlessly.
+    await guard.commit(message, lanes)
 
 
 async def _send_until_taken(

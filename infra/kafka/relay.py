@@ -2,6 +2,10 @@
 
 At-least-once out: a batch is published, the broker's acknowledgements awaited, and only then the
 checkpoint moved; a crash in between publishes the batch again (consumers drop repeats by position).
+When only part of a batch was acknowledged (the broker went away meanwhile), the checkpoint moves past
+the acknowledged prefix only (every event before the first unacknowledged one, in log order), and the
+relay publishes again from there after a pause; the sink guarantees that nothing of a stream after an
+unacknowledged event went out, so a stream's first deliveries stay in version order.
 
 One relay is active at a time: each worker runs one, and the active one holds a session advisory lock
 on a dedicated connection. The others try again every second; when the active process dies its
@@ -20,14 +24,15 @@ from typing import Any, Protocol
 import asyncpg
 import structlog
 
+from infra.kafka.outbound import DeliveryFailed
 from infra.store import NOTIFY_CHANNEL, START_CURSOR, EventStore
 
 log = structlog.get_logger(__name__)
 
 
-
 class EventSink(Protocol):
-    async def publish(self, events: Sequence[dict[str, Any]]) -> None: ...
+    async def publish(self, events: Sequence[dict[str, Any]]) -> None:
+        """Return when every event is acknowledged; raise DeliveryFailed for a partial delivery."""
 
 
 class LeaseLost(Exception):
@@ -93,11 +98,20 @@ class OutboxRelay:
                 if conn.is_closed():
                     raise LeaseLost(f"relay {self.name}: the lease connection closed")
                 events, next_cursor = await self.store.read_all(cursor, self.batch_size)
-                if events:
+                if not events:
+                    await self._sleep()
+                    continue
+                try:
                     await self.sink.publish(events)
-                    await self._advance(conn, cursor, next_cursor)
-                    self.published += len(events)
-                    cursor = next_cursor
+                except DeliveryFailed as failure:
+                    done = failure.acknowledged
+                    log.warning("relay_delivery_failed", relay=self.name, acknowledged=done, events=len(events),
+                                error=repr(failure.cause))
+                    if done:
+                        cursor = await self._advance(conn, cursor, events[done - 1]["cursor"], done)
+                    await asyncio.sleep(self.error_pause)
+                    continue
+                cursor = await self._advance(conn, cursor, next_cursor, len(events))
                 if len(events) < self.batch_size:
                     await self._sleep()
         finally:
@@ -113,7 +127,8 @@ class OutboxRelay:
         cursor: str = await conn.fetchval("SELECT cursor FROM relay_checkpoints WHERE name = $1", self.name)
         return cursor
 
-    async def _advance(self, conn: asyncpg.Connection, old: str, new: str) -> None:
+    async def _advance(self, conn: asyncpg.Connection, old: str, new: str, count: int) -> str:
+        """Move the checkpoint from ``old`` to ``new`` (``count`` events published); the new cursor."""
         status = await conn.execute(
             "UPDATE relay_checkpoints SET cursor = $3, updated_at = clock_timestamp()"
             " WHERE name = $1 AND cursor = $2",
@@ -123,6 +138,8 @@ class OutboxRelay:
         )
         if not status.endswith(" 1"):
             raise LeaseLost(f"relay {self.name}: the checkpoint moved under this relay")
+        self.published += count
+        return new
 
     def _on_notify(self, *_: object) -> None:
         self._wake.set()

@@ -11,7 +11,7 @@ from faststream.kafka import KafkaBroker
 
 from infra.kafka.broker import make_broker
 from infra.kafka.config import KafkaSettings
-from infra.kafka.inbound import Process, add_inbound_door
+from infra.kafka.inbound import OffsetGuard, Process, add_inbound_door
 from infra.kafka.outbound import EventPublisher, document_event_topic
 from infra.kafka.relay import OutboxRelay
 from infra.store import EventStore
@@ -19,22 +19,26 @@ from infra.store import EventStore
 log = structlog.get_logger(__name__)
 
 
-def build_doors(settings: KafkaSettings, process: Process) -> KafkaBroker:
+def build_doors(settings: KafkaSettings, process: Process, guard: OffsetGuard | None = None) -> KafkaBroker:
     """The broker with its subscriber (eduplan.messages) and publishers (DLQ, eduplan.events)."""
     broker = make_broker(settings)
-    add_inbound_door(broker, settings, process)
+    add_inbound_door(broker, settings, process, guard)
     document_event_topic(broker, settings)
     return broker
 
 
 class KafkaWorker:
-    """Consumes eduplan.messages through ``process`` and relays the log to eduplan.events."""
+    """Consumes eduplan.messages through ``process`` and relays the log to eduplan.events.
+
+    Side tasks: the relay, the offset guard's periodic check (see infra.kafka.inbound), the heartbeat.
+    """
 
     HEARTBEAT_EVERY = 5.0
 
     def __init__(self, settings: KafkaSettings, store: EventStore, process: Process) -> None:
         self.settings = settings
-        self.broker = build_doors(settings, process)
+        self.guard = OffsetGuard()
+        self.broker = build_doors(settings, process, self.guard)
         self.events = EventPublisher(settings)
         self.relay = OutboxRelay(store, self.events, name=f"kafka:{settings.topics.events}",
                                  batch_size=settings.relay_batch_size)
@@ -49,9 +53,10 @@ class KafkaWorker:
         await self.broker.stop()
 
     async def start_side_tasks(self) -> None:
-        """The relay with its producer, and the heartbeat file."""
+        """The relay with its producer, the offset check, and the heartbeat file."""
         await self.events.start()
         self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
+        self._tasks.append(asyncio.create_task(self.guard.watch(), name="offset-guard"))
         if self.settings.heartbeat_file:
             self._tasks.append(asyncio.create_task(self._beat(Path(self.settings.heartbeat_file)), name="heartbeat"))
 

@@ -9,7 +9,7 @@ import asyncio
 from typing import Any
 
 import pytest
-from aiokafka import ConsumerRecord
+from aiokafka import ConsumerRecord, TopicPartition
 from faststream.kafka import TestKafkaBroker
 
 from infra.kafka import KafkaSettings, Topics, build_doors, inbound
@@ -98,7 +98,7 @@ async def test_the_batch_is_committed_after_its_outcomes_and_dead_letters():
         assert batch.calls == []
         return _accept_or_reject(raws)
 
-    await inbound.handle_batch(batch, process, dead)  # type: ignore[arg-type]
+    await inbound.handle_batch(batch, process, dead, inbound.OffsetGuard())  # type: ignore[arg-type]
     assert batch.calls == ["ack"]
     assert [value for value, _, _ in dead.sent] == [b"x"]
 
@@ -109,7 +109,7 @@ async def test_a_batch_whose_outcomes_were_not_stored_is_rewound_not_committed()
     async def process(raws: list[bytes]) -> list[dict[str, Any]]:
         raise OSError("database away")
 
-    await inbound.handle_batch(batch, process, _DeadLetters())  # type: ignore[arg-type]
+    await inbound.handle_batch(batch, process, _DeadLetters(), inbound.OffsetGuard())  # type: ignore[arg-type]
     assert batch.calls == ["nack"]
 
 
@@ -119,7 +119,7 @@ async def test_dead_letters_the_broker_did_not_take_are_sent_again_before_the_co
     async def process(raws: list[bytes]) -> list[dict[str, Any]]:
         return _accept_or_reject(raws)
 
-    await inbound.handle_batch(batch, process, dead)  # type: ignore[arg-type]
+    await inbound.handle_batch(batch, process, dead, inbound.OffsetGuard())  # type: ignore[arg-type]
     assert batch.calls == ["ack"]
     assert [value for value, _, _ in dead.sent] == [b"x"]
 
@@ -133,7 +133,7 @@ async def test_partitions_are_processed_side_by_side_each_in_order():
         await asyncio.sleep(0)
         return _accept_or_reject(raws)
 
-    await inbound.handle_batch(batch, process, dead)  # type: ignore[arg-type]
+    await inbound.handle_batch(batch, process, dead, inbound.OffsetGuard())  # type: ignore[arg-type]
     assert sorted(calls) == [[b"{a0", b"x2", b"x4"], [b"{b1", b"{d3", b"{f5"]]
     assert sorted(value for value, _, _ in dead.sent) == [b"x2", b"x4"]
     assert batch.calls == ["ack"]
@@ -147,6 +147,128 @@ async def test_when_one_partition_fails_the_stored_ones_still_send_their_dead_le
             raise OSError("database away")
         return _accept_or_reject(raws)
 
-    await inbound.handle_batch(batch, process, dead)  # type: ignore[arg-type]
+    await inbound.handle_batch(batch, process, dead, inbound.OffsetGuard())  # type: ignore[arg-type]
     assert [value for value, _, _ in dead.sent] == [b"x0"]
     assert batch.calls == ["nack"]
+
+
+# --- the offset guard: explicit commits, and a broker that lost its log ------------------------------
+
+
+class _Consumer:
+    """The consumer calls the guard makes, over a broker that holds committed offsets and log ends."""
+
+    def __init__(self, positions: dict[int, int], ends: dict[int, int], committed: dict[int, int]) -> None:
+        self.positions = {TopicPartition("m", p): o for p, o in positions.items()}
+        self.ends = {TopicPartition("m", p): o for p, o in ends.items()}
+        self.broker = {TopicPartition("m", p): o for p, o in committed.items()}
+        self.commits: list[dict[int, int]] = []
+
+    def assignment(self) -> set[TopicPartition]:
+        return set(self.positions)
+
+    async def position(self, tp: TopicPartition) -> int:
+        return self.positions[tp]
+
+    def highwater(self, tp: TopicPartition) -> int | None:
+        return self.ends.get(tp)
+
+    async def committed(self, tp: TopicPartition) -> int | None:
+        return self.broker.get(tp)
+
+    async def commit(self, offsets: dict[TopicPartition, int]) -> None:
+        self.broker.update(offsets)
+        self.commits.append({tp.partition: offset for tp, offset in offsets.items()})
+
+    async def seek_to_beginning(self, *partitions: TopicPartition) -> None:
+        for tp in partitions:
+            self.positions[tp] = 0
+
+
+class _Fetched(_Batch):
+    """Records at given (partition, offset) places, fetched by ``consumer`` (which now stands after them)."""
+
+    def __init__(self, consumer: _Consumer, places: list[tuple[int, int]]) -> None:
+        self.raw_message = tuple(
+            ConsumerRecord("m", partition, offset, 0, 0, b"t", b"{%d}" % offset, None, 1, 4, ())
+            for partition, offset in places
+        )
+        self.calls = []
+        self.consumer = consumer
+        for partition, offset in places:
+            consumer.positions[TopicPartition("m", partition)] = offset + 1
+
+
+async def _stored(raws: list[bytes]) -> list[dict[str, Any]]:
+    return _accept_or_reject(raws)
+
+
+async def test_the_commit_names_the_offset_after_each_partitions_last_record():
+    consumer = _Consumer(positions={0: 0, 1: 0}, ends={0: 10, 1: 10}, committed={})
+    guard = inbound.OffsetGuard()
+    await inbound.handle_batch(_Fetched(consumer, [(0, 0), (1, 0), (0, 1)]), _stored, _DeadLetters(), guard)  # type: ignore[arg-type]
+    assert consumer.commits == [{0: 2, 1: 1}]
+    await inbound.handle_batch(_Fetched(consumer, [(1, 1)]), _stored, _DeadLetters(), guard)  # type: ignore[arg-type]
+    assert consumer.commits[-1] == {1: 2}
+    assert guard.known == {TopicPartition("m", 0): 2, TopicPartition("m", 1): 2}
+
+
+async def test_a_broker_that_lost_the_committed_offsets_makes_every_partition_start_over_uncommitted():
+    consumer = _Consumer(positions={0: 0, 1: 0}, ends={0: 10, 1: 10}, committed={})
+    guard = inbound.OffsetGuard()
+    await inbound.handle_batch(_Fetched(consumer, [(0, 0), (0, 1), (1, 0)]), _stored, _DeadLetters(), guard)  # type: ignore[arg-type]
+    # The broker restarts empty; the new log has grown past the old positions before the consumer looked.
+    consumer.broker.clear()
+    seen: list[list[bytes]] = []
+
+    async def process(raws: list[bytes]) -> list[dict[str, Any]]:
+        seen.append(raws)
+        return _accept_or_reject(raws)
+
+    await inbound.handle_batch(_Fetched(consumer, [(0, 2), (0, 3)]), process, _DeadLetters(), guard)  # type: ignore[arg-type]
+    assert seen == [[b"{2}", b"{3}"]]  # the records in hand still get their outcomes
+    assert consumer.positions == {TopicPartition("m", 0): 0, TopicPartition("m", 1): 0}
+    assert consumer.commits[-1] == {0: 0, 1: 0}  # the start of the new log, not the batch's offsets
+    assert guard.restarts == 1
+
+
+async def test_a_position_beyond_the_log_end_starts_that_partition_over():
+    consumer = _Consumer(positions={0: 0, 1: 0}, ends={0: 10, 1: 10}, committed={})
+    guard = inbound.OffsetGuard()
+    await inbound.handle_batch(_Fetched(consumer, [(0, 5), (1, 7)]), _stored, _DeadLetters(), guard)  # type: ignore[arg-type]
+    await guard.check(consumer)
+    assert guard.restarts == 0
+    # A stale commit reached the emptied broker: it holds the old offsets, but partition 1's log is short.
+    consumer.ends[TopicPartition("m", 1)] = 3
+    await guard.check(consumer)
+    assert consumer.positions == {TopicPartition("m", 0): 6, TopicPartition("m", 1): 0}
+    assert consumer.commits[-1] == {1: 0}
+    assert guard.restarts == 1
+
+
+async def test_no_commit_for_a_partition_that_moved_while_its_batch_was_handled():
+    consumer = _Consumer(positions={0: 0, 1: 0}, ends={0: 10, 1: 10}, committed={})
+    guard = inbound.OffsetGuard()
+    batch = _Fetched(consumer, [(0, 0), (1, 0)])
+
+    async def process(raws: list[bytes]) -> list[dict[str, Any]]:
+        consumer.positions[TopicPartition("m", 1)] = 0  # e.g. sought back meanwhile
+        return _accept_or_reject(raws)
+
+    await inbound.handle_batch(batch, process, _DeadLetters(), guard)  # type: ignore[arg-type]
+    assert consumer.commits == [{0: 1}]
+
+
+async def test_partitions_given_to_the_worker_bring_the_offsets_the_broker_holds_for_them():
+    consumer = _Consumer(positions={0: 4, 1: 0}, ends={0: 10, 1: 10}, committed={0: 4})
+    guard = inbound.OffsetGuard()
+    guard.attach(type("Subscriber", (), {"consumer": consumer})())
+    guard.known[TopicPartition("m", 1)] = 9  # from an earlier assignment
+    await guard.listener.on_partitions_assigned({TopicPartition("m", 0), TopicPartition("m", 1)})
+    assert guard.known == {TopicPartition("m", 0): 4}
+    # The broker restarts empty before this worker commits anything on partition 0: noticed all the same.
+    consumer.broker.clear()
+    await guard.check(consumer)
+    assert consumer.positions == {TopicPartition("m", 0): 0, TopicPartition("m", 1): 0}
+    await guard.listener.on_partitions_revoked({TopicPartition("m", 0)})
+    assert TopicPartition("m", 0) not in guard.known
