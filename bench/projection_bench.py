@@ -33,9 +33,17 @@ def _projections() -> Any:
 
 
 async def raw_read_fold(url: str, page: int = 1000) -> tuple[int, float]:
-    """Read every event in log order, a page at a time, decode its data and fold it into counters."""
+    """Read every event in log order, a page at a time, decode its data and fold it into counters.
+
+    The events are those the projections read: below the horizon of ``infra.store.HORIZON_SQL`` (which counts
+    only this database's transactions; the snapshot's xmin would stop early while another database of the
+    server has a transaction open), taken once before the first page.
+    """
+    from infra.store import HORIZON_SQL
+
     conn = await asyncpg.connect(url)
     try:
+        horizon = await conn.fetchval(HORIZON_SQL)
         begin = time.perf_counter()
         per_type: Counter[tuple[str, str]] = Counter()
         hours: dict[str, float] = {}
@@ -43,10 +51,10 @@ async def raw_read_fold(url: str, page: int = 1000) -> tuple[int, float]:
         while True:
             rows = await conn.fetch(
                 "SELECT transaction_id::text AS xid, position, tenant, type, data::text AS data FROM events"
-                " WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())"
+                " WHERE transaction_id < $4::text::xid8"
                 "   AND (transaction_id, position) > ($1::text::xid8, $2::bigint)"
                 " ORDER BY transaction_id, position LIMIT $3",
-                xid, position, page,
+                xid, position, page, horizon,
             )
             if not rows:
                 break

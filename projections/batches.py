@@ -9,32 +9,74 @@ accepted last" is decided by the folds.
 from __future__ import annotations
 
 import asyncio
-import json
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, replace
+from typing import Any
 
 import asyncpg
 
 from infra.store import HORIZON_SQL
 from projections.catalog import PROJECTIONS, by_name
-from projections.model import Event, Projection
+from projections.model import BATCH_DDL, BATCH_TABLE, STATISTICS_TARGET, Batch, Projection
 
 # Below the horizon (infra.store.HORIZON_SQL, computed in an earlier statement) no transaction of this
-# database is still running, so nothing can commit behind the cursor.
+# database is still running, so nothing can commit behind the cursor. The batch's events of the types the
+# projection handles are copied into the session's batch table, numbered in log order; the statement answers
+# the cursor and seq of the batch's last event, and the types and tenants it copied.
 _READ = """
-SELECT transaction_id, position, tenant, type,
-       CASE WHEN type = ANY($4::text[]) THEN data::text END AS data
-FROM events
-WHERE transaction_id < $5::text::xid8
-  AND (transaction_id, position) > ($1::xid8, $2::bigint)
-ORDER BY transaction_id, position
-LIMIT $3
+WITH picked AS MATERIALIZED (
+    SELECT $6::bigint + row_number() OVER (ORDER BY transaction_id, position) AS seq, *
+    FROM (
+        SELECT transaction_id, position, tenant, type, CASE WHEN type = ANY($4::text[]) THEN data END AS data
+        FROM events
+        WHERE transaction_id < $5::text::xid8
+          AND (transaction_id, position) > ($1::xid8, $2::bigint)
+        ORDER BY transaction_id, position
+        LIMIT $3
+    ) AS page
+), copied AS (
+    INSERT INTO {batch} (seq, tenant, type, key, data)
+    SELECT seq, tenant, type, {key}, data FROM picked WHERE data IS NOT NULL
+)
+SELECT last.transaction_id, last.position, last.seq, seen.types, seen.tenants
+FROM picked AS last,
+     (SELECT coalesce(array_agg(DISTINCT type), '{}') AS types, coalesce(array_agg(DISTINCT tenant), '{}') AS tenants
+      FROM (SELECT type, tenant FROM picked WHERE data IS NOT NULL GROUP BY type, tenant) AS pairs) AS seen
+WHERE last.seq = (SELECT max(seq) FROM picked)
 """
+
+# A large batch gets statistics, so the planner sizes what steps derive from it (hashing a large batch
+# where it would otherwise probe indexes row by row); for a small one its guesses (a few rows of each type)
+# are right anyway.
+ANALYZE_BATCH_FROM = 5000
+
+
+def _read(projection: Projection) -> str:
+    return _READ.replace("{batch}", BATCH_TABLE).replace("{key}", projection.key_sql)
+
 
 _MOVE = """
 UPDATE projection_checkpoints
 SET transaction_id = $3, position = $4, applied = applied + $5, updated_at = clock_timestamp()
 WHERE name = $1 AND version = $2 AND transaction_id = $6 AND position = $7 AND retired_at IS NULL
 """
+
+
+# Batch sizes: a live runner reads what arrived, in batches of FIRST_BATCH; a catch-up multiplies the size
+# of its batches by GROWTH while they come full, up to MAX_BATCH. Large batches are much faster: fixed costs
+# per batch, and an entity whose events fall in one batch is written once (later batches update its row,
+# which costs as much as writing it). The first ones stay small, so a backlog starts showing progress at
+# once and the batch read ahead of a large one overlaps a fold of some length.
+FIRST_BATCH = 1000
+GROWTH = 4
+MAX_BATCH = 64_000
+
+
+def next_size(size: int, read: int, fixed: int | None) -> int:
+    """The size of the batch after one of ``size`` events that read ``read``: ``fixed`` if given."""
+    if fixed is not None:
+        return fixed
+    return min(size * GROWTH, MAX_BATCH) if read >= size else FIRST_BATCH
 
 
 class CheckpointMoved(RuntimeError):
@@ -52,64 +94,254 @@ class Target:
         return self.projection.schema(self.version)
 
 
-async def apply_batch(conn: asyncpg.Connection, target: Target, batch_size: int) -> int:
-    """Fold the next batch into ``target`` inside the caller's transaction; the number of events read."""
+@dataclass(frozen=True)
+class Loaded:
+    """A batch copied into the batch table of ``conn``'s open transaction, not yet folded."""
+
+    start: tuple[int, int]  # the cursor the checkpoint must be at (the batch reads from after it)
+    end: tuple[int, int]  # the cursor of the batch's last event
+    batch: Batch
+
+    @property
+    def read(self) -> int:
+        return self.batch.size
+
+
+# The batch table stays from an earlier batch of this session; it is emptied at every commit, and here too,
+# for callers that fold several batches in one transaction. The log is read in index order: a scan of the
+# whole log, or a bitmap scan and a sort, would cost more with every batch. Losing the last batches in a
+# server crash is harmless: the checkpoint goes with them and they are folded again, so the commit need not
+# wait for the disk.
+_PREPARE = (
+    f"{BATCH_DDL}; DELETE FROM {BATCH_TABLE};"
+    " SET LOCAL synchronous_commit = off; SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off;"
+    " SET LOCAL enable_mergejoin = off; SET LOCAL jit = off; SET LOCAL work_mem = '64MB';"
+    f" SET LOCAL default_statistics_target = {STATISTICS_TARGET}"
+)
+
+
+async def load(
+    conn: asyncpg.Connection, target: Target, start: tuple[int, int], base: int, batch_size: int
+) -> Loaded | None:
+    """Copy the next batch after ``start`` (``base`` events read before it) into the batch table, inside the
+    caller's transaction; None when there is nothing to read yet."""
     projection = target.projection
-    checkpoint = await conn.fetchrow(
-        "SELECT transaction_id, position, applied FROM projection_checkpoints"
-        " WHERE name = $1 AND version = $2 AND retired_at IS NULL",
-        projection.name,
-        target.version,
-    )
-    if checkpoint is None:
-        return 0
     horizon = await conn.fetchval(HORIZON_SQL)
-    rows = await conn.fetch(
-        _READ, checkpoint["transaction_id"], checkpoint["position"], batch_size, sorted(projection.handles), horizon
+    await conn.execute(f"{_PREPARE}; {projection.session_ddl}" if projection.session_ddl else _PREPARE)
+    last = await conn.fetchrow(_read(projection), *start, batch_size, sorted(projection.handles), horizon, base)
+    if last is None:
+        return None
+    batch = Batch(base + 1, last["seq"], frozenset(last["types"]), frozenset(last["tenants"]))
+    # The steps look up rows by key through indexes, or hash what a large batch touches: the planner picks,
+    # knowing the sizes of the version's tables (see model.STATISTICS) and of a large batch.
+    await conn.execute(
+        "SET LOCAL enable_seqscan = on; SET LOCAL enable_bitmapscan = on"
+        + (f"; ANALYZE {BATCH_TABLE} (type, tenant, key)" if batch.size >= ANALYZE_BATCH_FROM else "")
     )
-    if not rows:
-        return 0
-    base = checkpoint["applied"]
-    events = [
-        Event(base + i + 1, row["tenant"], row["type"], json.loads(row["data"]))
-        for i, row in enumerate(rows)
-        if row["data"] is not None
-    ]
-    await projection.apply(conn, target.schema, events)
-    last = rows[-1]
+    return Loaded(start, (last["transaction_id"], last["position"]), batch)
+
+
+async def stage(conn: asyncpg.Connection, target: Target, loaded: Loaded) -> Loaded:
+    """Put the projection's staged rows of a loaded batch in the session's tables (see ``model.Staging``)."""
+    staged = target.projection.stage(loaded.batch, analyze=loaded.read >= ANALYZE_BATCH_FROM)
+    if staged:
+        await conn.execute(staged)
+    return replace(loaded, batch=replace(loaded.batch, staged=True))
+
+
+async def fold(conn: asyncpg.Connection, target: Target, loaded: Loaded) -> int:
+    """Fold a loaded batch and move the checkpoint past it (compare-and-set), inside the caller's transaction."""
+    projection = target.projection
+    await projection.apply(conn, target.schema, loaded.batch)
     moved = await conn.execute(
-        _MOVE,
-        projection.name,
-        target.version,
-        last["transaction_id"],
-        last["position"],
-        len(rows),
-        checkpoint["transaction_id"],
-        checkpoint["position"],
+        _MOVE, projection.name, target.version, *loaded.end, loaded.read, *loaded.start
     )
     if moved != "UPDATE 1":
         raise CheckpointMoved(target.schema)
-    return len(rows)
+    return loaded.read
 
 
-async def apply_next(pool: asyncpg.Pool, target: Target, batch_size: int) -> int:
-    """One batch in its own transaction; 0 when there is nothing to read (or another applier won)."""
-    for _ in range(5):
+async def checkpoint(conn: asyncpg.Connection, target: Target) -> tuple[tuple[int, int], int] | None:
+    """The version's cursor and the events it has read; None once it is retired."""
+    row = await conn.fetchrow(
+        "SELECT transaction_id, position, applied FROM projection_checkpoints"
+        " WHERE name = $1 AND version = $2 AND retired_at IS NULL",
+        target.projection.name,
+        target.version,
+    )
+    return None if row is None else ((row["transaction_id"], row["position"]), row["applied"])
+
+
+async def apply_batch(conn: asyncpg.Connection, target: Target, batch_size: int) -> int:
+    """Fold the next batch into ``target`` inside the caller's transaction; the number of events read."""
+    at = await checkpoint(conn, target)
+    if at is None:
+        return 0
+    loaded = await load(conn, target, *at, batch_size)
+    return 0 if loaded is None else await fold(conn, target, loaded)
+
+
+# Raised when another applier is folding the same batch (new rows are inserted without ON CONFLICT, so the
+# loser of the race may fail on a unique index rather than on the checkpoint): read the checkpoint again.
+_RACES = (asyncpg.DeadlockDetectedError, asyncpg.SerializationError, asyncpg.UniqueViolationError)
+
+
+class _Open:
+    """A pooled connection with a transaction open on it, and the batch read into it (None: nothing to read)."""
+
+    def __init__(self, pool: asyncpg.Pool, conn: asyncpg.Connection, transaction: Any, size: int) -> None:
+        self.pool, self.conn, self.transaction, self.size = pool, conn, transaction, size
+        self.loaded: Loaded | None = None
+        self.closed = False
+
+    @classmethod
+    async def begin(cls, pool: asyncpg.Pool, size: int, *, wait: bool = True) -> _Open | None:
+        """None when ``wait`` is false and the pool has no connection to spare."""
         try:
-            async with pool.acquire() as conn, conn.transaction():
-                # Losing the last batches in a server crash is harmless: the checkpoint goes with them
-                # and they are folded again, so the commit need not wait for the disk. Folds touch rows
-                # by key: index lookups stay cheap as tables grow, where a scan per batch would not
-                # (and statistics lag behind a bulk fold, so the planner cannot be trusted to know).
-                await conn.execute(
-                    "SET LOCAL synchronous_commit = off; SET LOCAL enable_seqscan = off; SET LOCAL jit = off"
-                )
-                return await apply_batch(conn, target, batch_size)
-        except CheckpointMoved:
-            return 0
-        except (asyncpg.DeadlockDetectedError, asyncpg.SerializationError):
-            await asyncio.sleep(0.05)
-    return 0
+            conn = await pool.acquire(timeout=None if wait else 0.05)
+        except TimeoutError:
+            return None
+        transaction = conn.transaction()
+        try:
+            await transaction.start()
+        except BaseException:
+            await pool.release(conn)
+            raise
+        return cls(pool, conn, transaction, size)
+
+    async def commit(self) -> None:
+        self.closed = True
+        try:
+            await self.transaction.commit()
+        finally:
+            await self.pool.release(self.conn)
+
+    async def discard(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            await self.transaction.rollback()
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+            pass
+        finally:
+            await self.pool.release(self.conn)
+
+
+class Folder:
+    """Folds one version batch after batch, each batch and its checkpoint in one transaction.
+
+    While a batch is folded, the next one is already read into the batch table of a second connection (when
+    the pool has one to spare), in a transaction of its own, so reading and folding overlap. The batch read
+    ahead starts where the current one ends; it is folded only after the current one has committed, and its
+    compare-and-set on the checkpoint fails (the batch is dropped) should that not have happened.
+    """
+
+    def __init__(self, pool: asyncpg.Pool, target: Target, batch_size: int | None) -> None:
+        self.pool, self.target, self.fixed = pool, target, batch_size
+        self.size = batch_size or FIRST_BATCH
+        self.ahead: asyncio.Task[_Open | None] | None = None
+        # While a batch is folded: when its fold is expected to end (from the seconds per event of the last
+        # fold), so the batch read ahead is staged meanwhile only if that fits (see _read_ahead).
+        self.fold_rate: float | None = None
+        self.stage_rate: float | None = None
+        self.fold_ends: float | None = None
+
+    async def step(self) -> int:
+        """One batch; the events it read, 0 when there is nothing to read (or another applier won)."""
+        for _ in range(5):
+            current = await self._take_ahead()
+            try:
+                if current is None:
+                    current = await self._begin()
+                loaded = current.loaded
+                if loaded is None:
+                    await current.discard()
+                    return 0
+                self.size = next_size(current.size, loaded.read, self.fixed)
+                if loaded.read >= current.size:  # not at the head of the log: read the next batch meanwhile
+                    self.ahead = asyncio.create_task(self._read_ahead(loaded, self.size))
+                started = time.monotonic()
+                if self.fold_rate is not None:
+                    self.fold_ends = started + self.fold_rate * loaded.read
+                try:
+                    read = await fold(current.conn, self.target, loaded)
+                finally:
+                    self.fold_ends = None
+                self.fold_rate = (time.monotonic() - started) / read
+                await current.commit()
+                return read
+            except CheckpointMoved:
+                await self._abandon(current)
+                return 0
+            except _RACES:
+                await self._abandon(current)
+                await asyncio.sleep(0.05)
+            except asyncpg.exceptions.InternalClientError as error:
+                # What asyncpg may raise for a connection whose server process went away while another one
+                # of the pool was busy: report it like any lost connection.
+                await self._abandon(current)
+                raise asyncpg.ConnectionDoesNotExistError(str(error)) from error
+            except BaseException:
+                await self._abandon(current)
+                raise
+        return 0
+
+    async def _abandon(self, current: _Open | None) -> None:
+        if current is not None:
+            await current.discard()
+        await self.close()
+
+    async def close(self) -> None:
+        """Drop the batch read ahead, if any (the folder may be used again)."""
+        opened = await self._take_ahead()
+        if opened is not None:
+            await opened.discard()
+
+    async def _begin(self) -> _Open:
+        opened = await _Open.begin(self.pool, self.size)
+        assert opened is not None
+        try:
+            at = await checkpoint(opened.conn, self.target)
+            if at is not None:
+                opened.loaded = await load(opened.conn, self.target, *at, self.size)
+            return opened
+        except BaseException:
+            await opened.discard()
+            raise
+
+    async def _read_ahead(self, after: Loaded, size: int) -> _Open | None:
+        opened = await _Open.begin(self.pool, size, wait=False)
+        if opened is None:
+            return None
+        try:
+            loaded = await load(opened.conn, self.target, after.end, after.batch.last_seq, size)
+            if loaded is not None and self.fold_ends is not None and self.fold_rate is not None:
+                # Staging takes a fraction of a fold (half, until measured): stage this batch while the current
+                # one is folded if that is expected to end in time (else its fold computes the rows as it goes).
+                rate = self.stage_rate if self.stage_rate is not None else self.fold_rate / 2
+                if time.monotonic() + rate * loaded.read <= self.fold_ends:
+                    loaded = await self._stage(opened.conn, loaded)
+            opened.loaded = loaded
+            return opened
+        except BaseException:
+            await opened.discard()
+            raise
+
+    async def _stage(self, conn: asyncpg.Connection, loaded: Loaded) -> Loaded:
+        started = time.monotonic()
+        staged = await stage(conn, self.target, loaded)
+        self.stage_rate = (time.monotonic() - started) / loaded.read
+        return staged
+
+    async def _take_ahead(self) -> _Open | None:
+        task, self.ahead = self.ahead, None
+        if task is None:
+            return None
+        try:
+            return await task
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+            return None  # read again on a connection of its own
 
 
 async def targets(conn: asyncpg.Connection | asyncpg.Pool) -> list[Target]:
@@ -128,10 +360,28 @@ async def targets(conn: asyncpg.Connection | asyncpg.Pool) -> list[Target]:
 
 
 async def analyze(pool: asyncpg.Pool, schema: str) -> None:
-    """Fresh planner statistics and no dead rows after a bulk fold (autovacuum gets there, but later)."""
-    tables = await pool.fetch("SELECT tablename FROM pg_tables WHERE schemaname = $1", schema)
-    for row in tables:
-        await pool.execute(f'VACUUM (ANALYZE) {schema}."{row["tablename"]}"')
+    """Fresh planner statistics after a bulk fold (autovacuum gets there, but later).
+
+    Folds write a row about once per batch, so there is little for a VACUUM to clean up; the statistics
+    come from a smaller sample than autovacuum takes (STATISTICS_TARGET), which is plenty for the planner's
+    choices here and several times cheaper. Two tables at a time, largest first.
+    """
+    tables = [
+        row["relname"]
+        for row in await pool.fetch(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE n.nspname = $1 AND c.relkind = 'r' ORDER BY pg_relation_size(c.oid) DESC",
+            schema,
+        )
+    ]
+
+    async def analyze_some() -> None:
+        async with pool.acquire() as conn, conn.transaction():
+            await conn.execute(f"SET LOCAL default_statistics_target = {STATISTICS_TARGET}")
+            while tables:
+                await conn.execute(f'ANALYZE {schema}."{tables.pop(0)}"')
+
+    await asyncio.gather(*(analyze_some() for _ in range(2)))
 
 
 async def log_head(pool: asyncpg.Pool, tenant: str | None = None) -> tuple[int, int] | None:

@@ -1,102 +1,207 @@
-"""What a read model is: the event types it folds, its tables, and how a batch of events lands in them."""
+"""What a read model is: its tables, and the set-based statements that fold a batch of events into them.
+
+A batch of the log is copied, inside the applying transaction, into the session's temporary table
+``projection_batch``: ``seq``, ``tenant``, ``type``, ``key`` (the entity the event is about, when the
+projection keys its type) and ``data``, for the event types the projection handles. A projection's
+``steps`` then read it as ``{batch}``: each step is one statement over all the batch's events, run in
+order, so a later step sees what the earlier ones wrote. Every step of a batch goes to the server in one
+round trip, and the event data never leaves the server.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import asyncpg
 
+BATCH_TABLE = "pg_temp.projection_batch"
+
+# One per session; rows live until the end of the transaction that folds them, and are found by type. The
+# session's buffers for temporary tables are sized for a large batch before the table is first used (that
+# can only be set then; if the session used temporary tables before, it keeps what it has).
+BATCH_DDL = """
+DO $$
+BEGIN
+    IF to_regclass('pg_temp.projection_batch') IS NULL THEN
+        BEGIN
+            PERFORM set_config('temp_buffers', '64MB', false);
+        EXCEPTION WHEN invalid_parameter_value THEN
+            NULL;
+        END;
+        CREATE TEMPORARY TABLE projection_batch (
+            seq     bigint  NOT NULL,
+            tenant  text    COLLATE "C" NOT NULL,
+            type    text    COLLATE "C" NOT NULL,
+            key     text    COLLATE "C",
+            data    jsonb   NOT NULL
+        ) ON COMMIT DELETE ROWS;
+        CREATE INDEX projection_batch_by_type ON projection_batch (type);
+    END IF;
+END
+$$"""
+
 
 @dataclass(frozen=True, slots=True)
-class Event:
-    """One event of the log as a projection sees it.
+class Batch:
+    """The events of one batch, held in ``projection_batch``.
 
-    ``seq`` numbers the events of one projection version in log order ((transaction_id, position)),
-    so "equal dates: the one accepted last" is a comparison of seq.
+    ``seq`` numbers the events of one projection version in log order ((transaction_id, position)), so
+    "equal dates: the one accepted last" is a comparison of seq; this batch holds ``first_seq`` to
+    ``last_seq`` (events of types the projection does not handle are counted but not copied).
     """
 
-    seq: int
-    tenant: str
-    type: str
-    data: Mapping[str, Any]
+    first_seq: int
+    last_seq: int
+    types: frozenset[str]
+    tenants: frozenset[str] = frozenset()
+    staged: bool = False  # its staged rows are in the session's tables (see Staging)
 
-
-Row = tuple[Any, ...]
-
-
-def keep_first(kept: Row, later: Row) -> Row:
-    return kept
+    @property
+    def size(self) -> int:
+        return self.last_seq - self.first_seq + 1
 
 
 @dataclass(frozen=True)
-class Fold:
-    """One event type, folded by one set-based statement over all its events of a batch.
+class Staging:
+    """Rows derived from the batch alone (``sql``, a SELECT over ``{batch}``), which steps read as
+    ``{staged:<name>}``.
 
-    ``row`` turns an event into values for ``columns`` ("name type, …"); ``sql`` reads them as the
-    relation ``{rows}`` (one row per event). Rows that agree on their first ``key`` values are one
-    entity, and a statement may touch an entity only once, so ``keep`` merges them first (default: the
-    earlier event wins).
+    A batch read ahead while another one is folded (see ``batches.Folder``) gets them computed into the
+    session's temporary table ``name`` (``columns``: its column definitions) meanwhile; otherwise steps
+    compute them as they go.
+    """
+
+    name: str
+    columns: str
+    sql: str
+    types: frozenset[str]
+
+    @property
+    def ddl(self) -> str:
+        return (
+            f"IF to_regclass('pg_temp.{self.name}') IS NULL THEN"
+            f" CREATE TEMPORARY TABLE {self.name} ({self.columns}) ON COMMIT DELETE ROWS; END IF;"
+        )
+
+
+@dataclass(frozen=True)
+class Step:
+    """One statement over the whole batch, run when the batch holds an event of one of ``types`` (no types:
+    any batch) of at least ``min_events`` events.
+
+    ``sql`` reads the batch as ``{batch}``, the seq of its first event as ``{first_seq}`` and the version's
+    schema as ``{s}``.
     """
 
     sql: str
-    columns: str
-    row: Callable[[Event], Row]
-    key: int = 0
-    keep: Callable[[Row, Row], Row] = keep_first
+    types: frozenset[str]
+    min_events: int = 0
 
-    def statement(self, schema: str) -> str:
-        names, types = zip(*(column.split() for column in self.columns.split(",")), strict=True)
-        arrays = ", ".join(f"${i}::{kind}[]" for i, kind in enumerate(types, start=1))
-        return in_schema(self.sql, schema).replace("{rows}", f"unnest({arrays}) AS r({', '.join(names)})")
-
-    def collapse(self, rows: list[Row]) -> list[Row]:
-        if not self.key:
-            return rows
-        merged: dict[Row, Row] = {}
-        for row in rows:
-            entity = row[: self.key]
-            merged[entity] = self.keep(merged[entity], row) if entity in merged else row
-        return list(merged.values())
+    def runs_for(self, batch: Batch) -> bool:
+        return (not self.types or bool(self.types & batch.types)) and batch.size >= self.min_events
 
 
-Derive = Callable[[asyncpg.Connection, str, Sequence[Event]], Awaitable[None]]
+# Sample size of the statistics the projections take (autovacuum's default is 100): plenty for the planner's
+# choices here, and several times cheaper.
+STATISTICS_TARGET = 10
+
+# Tables that hold some rows but were never analysed with rows in them have no statistics, and the planner
+# then picks between indexes that start with tenant blindly (it may probe by tenant alone and filter by
+# key, a scan per row). One ANALYZE once a table has a few pages is enough: row counts the planner scales
+# with the table's size. A large batch runs this between its statements, as tables may fill from empty in
+# it; a table that fills over small batches gets it in the next large one (small ones cannot hurt).
+STATISTICS = Step(
+    f"""
+DO $$
+DECLARE
+    unseen regclass;
+BEGIN
+    PERFORM set_config('default_statistics_target', '{STATISTICS_TARGET}', true);
+    FOR unseen IN
+        SELECT c.oid FROM pg_class c
+        WHERE c.relnamespace = '{{s}}'::regnamespace AND c.relkind = 'r' AND c.reltuples <= 0
+          AND pg_relation_size(c.oid) >= 8 * current_setting('block_size')::integer
+    LOOP
+        EXECUTE format('ANALYZE %s', unseen);
+    END LOOP;
+END
+$$""",
+    frozenset(),
+    min_events=500,
+)
 
 
 @dataclass(frozen=True, eq=False)
 class Projection:
     """A read model. Its tables live in one schema per version: ``{name}_v{version}``.
 
-    Folds must not depend on the order of the events inside a batch (they upsert, keep the earliest
-    date, or insert rows keyed by seq); ``derive`` then recomputes what spans several events for the
-    entities the batch touched.
+    ``keys`` names, per event type, the field of the data that identifies the entity the event is folded
+    into (the batch's ``key``); ``tenants`` is a statement run with the batch's tenants ($1, text[]) before
+    the steps. Steps write each table once per batch: the events of one entity are merged
+    in the statement (first event wins, or the earliest date), and merged the same way with what earlier
+    batches wrote, so the result does not depend on where the batch boundaries fall. Statements that
+    recompute what spans several entities write a row only when its value changes.
     """
 
     name: str
     layout: int
     tables: Callable[[str], str]
-    folds: Mapping[str, Fold]
-    derive: Derive | None = None
+    steps: Sequence[Step]
+    keys: Mapping[str, str]
+    tenants: str = ""
+    staging: Sequence[Staging] = ()
+    handles: frozenset[str] = field(init=False)
 
-    @property
-    def handles(self) -> frozenset[str]:
-        return frozenset(self.folds)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "handles", frozenset[str]().union(*(step.types for step in self.steps)))
 
     def schema(self, version: int) -> str:
         return f"{self.name}_v{version}"
 
-    async def apply(self, conn: asyncpg.Connection, schema: str, events: Sequence[Event]) -> None:
-        rows: dict[str, list[tuple[Any, ...]]] = {}
-        for event in events:
-            fold = self.folds.get(event.type)
-            if fold is not None:
-                rows.setdefault(event.type, []).append(fold.row(event))
-        for event_type, batch in rows.items():
-            fold = self.folds[event_type]
-            await conn.execute(fold.statement(schema), *zip(*fold.collapse(batch), strict=True))
-        if self.derive is not None:
-            await self.derive(conn, schema, events)
+    @cached_property
+    def session_ddl(self) -> str:
+        """The session's temporary tables for staged rows, created when missing (after the batch table)."""
+        if not self.staging:
+            return ""
+        return "DO $$ BEGIN " + " ".join(staging.ddl for staging in self.staging) + " END $$"
+
+    def stage(self, batch: Batch, analyze: bool) -> str:
+        """The statements that put the staged rows of ``batch`` (and their statistics) in the session's tables,
+        as one script."""
+        statements = []
+        for staging in self.staging:
+            if staging.types & batch.types:
+                statements.append(f"DELETE FROM pg_temp.{staging.name}")
+                statements.append(f"INSERT INTO pg_temp.{staging.name} {staging.sql}")
+                if analyze:
+                    statements.append(f"ANALYZE pg_temp.{staging.name}")
+        return ";\n".join(statements).replace("{batch}", BATCH_TABLE)
+
+    @cached_property
+    def key_sql(self) -> str:
+        """SQL over an event's ``type`` and ``data``: its entity key (null for types without one)."""
+        if not self.keys:
+            return "NULL::text"
+        cases = " ".join(f"WHEN '{event_type}' THEN data->>'{key}'" for event_type, key in sorted(self.keys.items()))
+        return f"(CASE type {cases} END)"
+
+    def script(self, schema: str, batch: Batch) -> str:
+        """The statements for ``batch``, as one script."""
+        script = ";\n".join(step.sql for step in self.steps if step.runs_for(batch))
+        for staging in self.staging:
+            staged = f"pg_temp.{staging.name}" if batch.staged else f"({staging.sql}) AS {staging.name}"
+            script = script.replace(f"{{staged:{staging.name}}}", staged)
+        script = script.replace("{batch}", BATCH_TABLE).replace("{first_seq}", str(int(batch.first_seq)))
+        return in_schema(script, schema)
+
+    async def apply(self, conn: asyncpg.Connection, schema: str, batch: Batch) -> None:
+        if self.tenants and batch.tenants:
+            await conn.execute(in_schema(self.tenants, schema), sorted(batch.tenants))
+        script = self.script(schema, batch)
+        if script:
+            await conn.execute(script)
 
 
 def in_schema(sql: str, schema: str) -> str:

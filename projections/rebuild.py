@@ -14,7 +14,7 @@ from collections.abc import Callable
 import asyncpg
 import structlog
 
-from projections.batches import Target, analyze, apply_next
+from projections.batches import Folder, Target, analyze
 from projections.catalog import PROJECTIONS, by_name
 from projections.model import Projection
 from projections.registry import create_version, ensure_schema, try_lock, unlock
@@ -30,12 +30,13 @@ async def rebuild(
     name: str | None = None,
     progress: Progress | None = None,
     *,
-    batch_size: int = 1000,
+    batch_size: int | None = None,
 ) -> None:
     """Build a new version of one projection (or of all) from the start of the log and switch to it.
 
     ``progress(done, total)`` is called after every batch: events read so far and an estimate of the
-    events the new version has to read in all (it grows while events keep arriving).
+    events the new version has to read in all (it grows while events keep arriving). ``batch_size``: events
+    per batch, or None for batches that grow while they come full.
     """
     await ensure_schema(pool)
     for projection in [by_name(name)] if name else list(PROJECTIONS):
@@ -62,19 +63,22 @@ async def _building_version(pool: asyncpg.Pool, projection: Projection) -> int:
         return version
 
 
-async def _build(pool: asyncpg.Pool, target: Target, progress: Progress | None, batch_size: int) -> None:
+async def _build(pool: asyncpg.Pool, target: Target, progress: Progress | None, batch_size: int | None) -> None:
     report = _Reporter(pool, target, progress)
     async with pool.acquire() as lock_conn:
         while True:
             if await try_lock(lock_conn, target.schema):
+                folder = Folder(pool, target, batch_size)
                 try:
-                    while await apply_next(pool, target, batch_size):
+                    while await folder.step():
                         await report()
+                    await folder.close()
                     await analyze(pool, target.schema)
                     if await try_switch(pool, target.projection, target.version):
                         await report(final=True)
                         return
                 finally:
+                    await folder.close()
                     await unlock(lock_conn, target.schema)
             elif await _is_active(pool, target):
                 # Another process (a runner) built it and switched.

@@ -14,7 +14,7 @@ import time
 import asyncpg
 import structlog
 
-from projections.batches import Target, analyze, apply_next, caught_up_to, log_head, targets
+from projections.batches import Folder, Target, analyze, caught_up_to, log_head, targets
 from projections.registry import ensure_schema, try_lock, unlock
 from projections.switch import drop_retired, try_switch
 
@@ -27,19 +27,29 @@ FAILURE_PAUSE_SECONDS = 5.0
 ANALYZE_AFTER_EVENTS = 5000
 
 
-async def drain(pool: asyncpg.Pool, chosen: list[Target], batch_size: int, stop: asyncio.Event | None = None) -> int:
-    """Apply batches round-robin over the targets until none has anything left; events read."""
+async def drain(
+    pool: asyncpg.Pool, chosen: list[Target], batch_size: int | None, stop: asyncio.Event | None = None
+) -> int:
+    """Apply batches round-robin over the targets until none has anything left; events read.
+
+    ``batch_size``: events per batch, or None for batches that grow while they come full (see batches).
+    """
     total = 0
     pending = list(chosen)
     applied = dict.fromkeys(chosen, 0)
-    while pending and not (stop and stop.is_set()):
-        still = []
-        for target in pending:
-            done = await apply_next(pool, target, batch_size)
-            applied[target] += done
-            if done:
-                still.append(target)
-        pending = still
+    folders = {target: Folder(pool, target, batch_size) for target in chosen}
+    try:
+        while pending and not (stop and stop.is_set()):
+            still = []
+            for target in pending:
+                done = await folders[target].step()
+                applied[target] += done
+                if done:
+                    still.append(target)
+            pending = still
+    finally:
+        for folder in folders.values():
+            await folder.close()
     for target, count in applied.items():
         total += count
         if count >= ANALYZE_AFTER_EVENTS:
@@ -47,7 +57,7 @@ async def drain(pool: asyncpg.Pool, chosen: list[Target], batch_size: int, stop:
     return total
 
 
-async def catch_up(pool: asyncpg.Pool, *, batch_size: int = 1000, timeout: float = 10.0) -> int:  # noqa: ASYNC109
+async def catch_up(pool: asyncpg.Pool, *, batch_size: int | None = None, timeout: float = 10.0) -> int:  # noqa: ASYNC109
     """Apply every event committed now to every active version (and any being built); events applied.
 
     Events become readable once no older transaction is still running anywhere on the server, so this
@@ -69,7 +79,7 @@ async def catch_up(pool: asyncpg.Pool, *, batch_size: int = 1000, timeout: float
         await asyncio.sleep(0.01)
 
 
-async def run_projections(pool: asyncpg.Pool, stop: asyncio.Event, *, batch_size: int = 1000) -> None:
+async def run_projections(pool: asyncpg.Pool, stop: asyncio.Event, *, batch_size: int | None = None) -> None:
     """Catch up, then follow the log live (NOTIFY on ``eduplan_events``, polling as fallback) until stop."""
     await ensure_schema(pool)
     while not stop.is_set():
@@ -85,7 +95,7 @@ async def run_projections(pool: asyncpg.Pool, stop: asyncio.Event, *, batch_size
             await _sleep_until(stop, FAILURE_PAUSE_SECONDS)
 
 
-async def _follow(pool: asyncpg.Pool, stop: asyncio.Event, batch_size: int) -> None:
+async def _follow(pool: asyncpg.Pool, stop: asyncio.Event, batch_size: int | None) -> None:
     wake = asyncio.Event()
 
     def notified(*_: object) -> None:

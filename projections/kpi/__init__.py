@@ -1,10 +1,56 @@
 """The KPI read model: dated facts per tenant, so a KPI document for any date is a few queries."""
 
-from projections.kpi.derive import derive
-from projections.kpi.folds import FOLDS
+from projections.kpi import derive as d
+from projections.kpi import folds as f
 from projections.kpi.tables import tables
-from projections.model import Projection
+from projections.model import STATISTICS, Projection
 
-PROJECTION = Projection(name="kpi", layout=1, tables=tables, folds=FOLDS, derive=derive)
+# In this order: the employees and their department history first, so the facts folded after them find the
+# department on their own dates; assessments before gaps (the first one that reaches a gap's target) and
+# bookings before agreements (an agreement's first completion); then what changed for facts folded in
+# earlier batches. Statistics for tables a large batch filled before the statements that look them up.
+_STEPS = (
+    f.STRATEGIES,
+    f.DEPARTMENTS,
+    f.EMPLOYEES,
+    f.DEPARTMENT_CHANGES,
+    d.SPELLS_CLEARED,
+    d.SPELLS,
+    f.REVIEWS,
+    f.ASSESSMENTS,
+    f.COMMITTEE_MEETINGS,
+    f.WHEELS,
+    STATISTICS,
+    f.GAPS,
+    f.BOOKINGS,
+    STATISTICS,
+    f.AGREEMENTS,
+    STATISTICS,
+    d.BOOKINGS_PLACED,
+    d.AGREEMENTS_PLACED,
+    d.GAP_CLOSING,
+)
+
+# The entity each keyed event is folded into (the batch's key).
+_KEYS = {
+    **dict.fromkeys(("EmployeeRegistered", "EmployeeMoved", "EmployeeLeft"), "employee_id"),
+    **dict.fromkeys(("CompetenceGapIdentified", "CompetenceGapClosed"), "gap_id"),
+    **dict.fromkeys(("EducationAgreed", "EducationAgreementWithdrawn"), "agreement_id"),
+    **dict.fromkeys(
+        ("CourseBooked", "CourseCompleted", "CourseCancelled", "BuddyPaired", "SubstituteArranged", "KnowledgeShared"),
+        "booking_id",
+    ),
+    "DepartmentRegistered": "department",
+}
+
+PROJECTION = Projection(
+    name="kpi",
+    layout=1,
+    tables=tables,
+    steps=_STEPS,
+    keys=_KEYS,
+    tenants="INSERT INTO {s}.tenants SELECT unnest($1::text[]) ON CONFLICT DO NOTHING",
+    staging=(f.STAGED_EMPLOYEES, f.STAGED_GAPS, f.STAGED_BOOKINGS, f.STAGED_AGREEMENTS),
+)
 
 __all__ = ["PROJECTION"]

@@ -1,159 +1,139 @@
-"""What depends on several events, recomputed after each batch for the entities it touched.
+"""What depends on several entities, recomputed in each batch for the entities it touched.
 
 - department spells from the registration and the moves of an employee, and, when they change, the
   department every booking and agreement of that employee had on its own date;
 - the date each gap was closed on (closing message or reaching assessment, whichever is earlier);
-- the first completion of a booking linked to each agreement.
+- the first completion of a booking linked to each agreement (kept by the bookings' fold, see folds).
+
+The folds fill these in for the facts a batch writes, from what the batch's earlier statements wrote;
+the statements here revisit facts of earlier batches whose inputs the batch changed, and write only the
+rows whose value changes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from projections.kpi.sql import department_on, text
+from projections.model import Step
 
-import asyncpg
-
-from projections.model import Event, in_schema
-
-
-def department_on(tenant: str, employee: str, day: str) -> str:
-    """SQL for the employee's department on a date, from the spells derived so far."""
-    return (
-        f"(SELECT s.department FROM {{s}}.department_spells s WHERE s.tenant = {tenant}"
-        f" AND s.employee_id = {employee} AND s.valid_from <= {day} AND {day} < s.valid_to)"
-    )
-
-
-_SPELLS_CLEARED = """
-DELETE FROM {s}.department_spells s USING unnest($1::text[], $2::text[]) AS t(tenant, employee_id)
-WHERE s.tenant = t.tenant AND s.employee_id = t.employee_id
+# Employees whose department history changed in this batch.
+_PLACED = """
+SELECT DISTINCT tenant, key AS employee_id
+FROM {batch} WHERE type IN ('EmployeeRegistered', 'EmployeeMoved')
 """
 
+_PLACING = frozenset({"EmployeeRegistered", "EmployeeMoved"})
+
+SPELLS_CLEARED = Step(
+    f"""
+DELETE FROM {{s}}.department_spells s USING ({_PLACED}) AS t
+WHERE s.tenant = t.tenant AND s.employee_id = t.employee_id""",
+    _PLACING,
+)
+
 # The department history as spells: a synthetic first spell from -infinity with the registered
-# department, then each change dated on or after hired_on in (date, seq) order; a change followed by
-# another on the same date yields an empty spell and is dropped.
-_SPELLS = """
-WITH touched AS (
-    SELECT DISTINCT tenant, employee_id FROM unnest($1::text[], $2::text[]) AS t(tenant, employee_id)
-), changes AS (
-    SELECT e.tenant, e.employee_id, '-infinity'::date AS effective_on, 0::bigint AS seq, e.department
-    FROM {s}.employees e JOIN touched t USING (tenant, employee_id)
-    WHERE e.hired_on IS NOT NULL
-    UNION ALL
-    SELECT c.tenant, c.employee_id, c.effective_on, c.seq, c.department
-    FROM {s}.department_changes c
-    JOIN touched t USING (tenant, employee_id)
-    JOIN {s}.employees e USING (tenant, employee_id)
+# department, then the registration (dated hired_on) and each move dated on or after hired_on in
+# (date, seq) order; a change followed by another on the same date yields an empty spell and is dropped,
+# and consecutive spells in the same department are one. The registration only matters as a change when a
+# move dated hired_on was accepted before it (else it continues the first spell).
+SPELLS = Step(
+    f"""
+WITH touched AS ({_PLACED}), registered AS (
+    SELECT e.* FROM {{s}}.employees e JOIN touched t USING (tenant, employee_id) WHERE e.hired_on IS NOT NULL
+), moves AS (
+    SELECT c.tenant, c.employee_id, c.effective_on, c.seq, c.department, e.hired_on, e.seq AS registered_seq
+    FROM registered e JOIN {{s}}.department_changes c USING (tenant, employee_id)
     WHERE c.effective_on >= e.hired_on
+), changes AS (
+    SELECT tenant, employee_id, '-infinity'::date AS effective_on, 0::bigint AS seq, department FROM registered
+    UNION ALL
+    SELECT tenant, employee_id, hired_on, seq, department FROM registered e
+    WHERE EXISTS (SELECT FROM moves m WHERE m.tenant = e.tenant AND m.employee_id = e.employee_id
+                  AND m.effective_on = e.hired_on AND m.seq < e.seq)
+    UNION ALL
+    SELECT tenant, employee_id, effective_on, seq, department FROM moves
 ), spells AS (
     SELECT tenant, employee_id, department, effective_on AS valid_from,
            coalesce(lead(effective_on) OVER (PARTITION BY tenant, employee_id ORDER BY effective_on, seq),
                     'infinity'::date) AS valid_to
     FROM changes
+), kept AS (
+    SELECT *, department IS DISTINCT FROM lag(department) OVER (PARTITION BY tenant, employee_id ORDER BY valid_from)
+              AS starts
+    FROM spells WHERE valid_from < valid_to
+), runs AS (
+    SELECT *, count(*) FILTER (WHERE starts) OVER (PARTITION BY tenant, employee_id ORDER BY valid_from) AS run
+    FROM kept
 )
-INSERT INTO {s}.department_spells (tenant, employee_id, valid_from, valid_to, department)
-SELECT tenant, employee_id, valid_from, valid_to, department FROM spells WHERE valid_from < valid_to
-"""
+INSERT INTO {{s}}.department_spells (tenant, employee_id, valid_from, valid_to, department)
+SELECT tenant, employee_id, min(valid_from), max(valid_to), min(department)
+FROM runs GROUP BY tenant, employee_id, run""",
+    _PLACING,
+)
 
-# Bookings and agreements carry their employee's department on their own dates; folds fill it in from
-# the spells known then, and when an employee's spells change (registration, moves) all their facts are
-# placed again (and agreements learn when their employee left).
-_BOOKINGS_PLACED = f"""
-UPDATE {{s}}.bookings b SET
-    department = {department_on('b.tenant', 'b.employee_id', 'b.booked_on')},
-    completed_department = {department_on('b.tenant', 'b.employee_id', 'b.completed_on')},
-    job_family = e.job_family
-FROM unnest($1::text[], $2::text[]) AS t(tenant, employee_id)
-JOIN {{s}}.employees e ON e.tenant = t.tenant AND e.employee_id = t.employee_id
-WHERE b.tenant = t.tenant AND b.employee_id = t.employee_id
-"""
+# The steps below revisit facts folded in earlier batches ({first_seq} is the batch's first seq): a fact
+# whose first event is in this batch was filled in by its fold already.
 
-_AGREEMENTS_PLACED = f"""
-UPDATE {{s}}.agreements a SET
-    department = {department_on('a.tenant', 'a.employee_id', 'a.agreed_on')},
-    employee_left_on = e.left_on
-FROM unnest($1::text[], $2::text[]) AS t(tenant, employee_id)
-JOIN {{s}}.employees e ON e.tenant = t.tenant AND e.employee_id = t.employee_id
-WHERE a.tenant = t.tenant AND a.employee_id = t.employee_id
-"""
+# Bookings and agreements carry their employee's department on their own dates (and agreements the
+# employee's leaving date): again for every earlier fact of an employee whose spells changed (or who left).
+BOOKINGS_PLACED = Step(
+    f"""
+WITH placed AS (
+    SELECT b.tenant, b.booking_id,
+           {department_on("b.tenant", "b.employee_id", "b.booked_on")} AS department,
+           {department_on("b.tenant", "b.employee_id", "b.completed_on")} AS completed_department,
+           e.job_family
+    FROM ({_PLACED}) AS p
+    JOIN {{s}}.bookings b ON b.tenant = p.tenant AND b.employee_id = p.employee_id
+    LEFT JOIN {{s}}.employees e ON e.tenant = b.tenant AND e.employee_id = b.employee_id
+    WHERE b.seq < {{first_seq}}
+)
+UPDATE {{s}}.bookings b
+SET department = p.department, completed_department = p.completed_department, job_family = p.job_family
+FROM placed p
+WHERE b.tenant = p.tenant AND b.booking_id = p.booking_id
+  AND (b.department, b.completed_department, b.job_family)
+      IS DISTINCT FROM (p.department, p.completed_department, p.job_family)""",
+    _PLACING,
+)
 
-_GAP_CLOSING = """
-WITH touched AS (
-    SELECT * FROM unnest($1::text[], $2::text[]) AS t(tenant, gap_id)
+AGREEMENTS_PLACED = Step(
+    f"""
+WITH employees AS (
+    {_PLACED}
     UNION
-    SELECT g.tenant, g.gap_id
-    FROM unnest($3::text[], $4::text[], $5::text[]) AS c(tenant, employee_id, competence)
-    JOIN {s}.gaps g ON g.tenant = c.tenant AND g.employee_id = c.employee_id AND g.competence = c.competence
+    SELECT tenant, key FROM {{batch}} WHERE type = 'EmployeeLeft'
+), placed AS (
+    SELECT a.tenant, a.agreement_id,
+           {department_on("a.tenant", "a.employee_id", "a.agreed_on")} AS department,
+           e.left_on
+    FROM employees p
+    JOIN {{s}}.agreements a ON a.tenant = p.tenant AND a.employee_id = p.employee_id
+    LEFT JOIN {{s}}.employees e ON e.tenant = a.tenant AND e.employee_id = a.employee_id
+    WHERE a.seq < {{first_seq}}
 )
-UPDATE {s}.gaps g SET closed_effective_on = LEAST(g.closed_on, (
-    SELECT min(a.assessed_on) FROM {s}.assessments a
-    WHERE a.tenant = g.tenant AND a.employee_id = g.employee_id AND a.competence = g.competence
-      AND a.assessed_on >= g.identified_on AND a.level >= g.target_level))
-FROM touched t WHERE g.tenant = t.tenant AND g.gap_id = t.gap_id
-"""
-
-_AGREEMENT_COMPLETION = """
-WITH touched AS (
-    SELECT * FROM unnest($1::text[], $2::text[]) AS t(tenant, agreement_id)
-    UNION
-    SELECT b.tenant, b.agreement_id
-    FROM unnest($3::text[], $4::text[]) AS k(tenant, booking_id)
-    JOIN {s}.bookings b ON b.tenant = k.tenant AND b.booking_id = k.booking_id
-    WHERE b.agreement_id IS NOT NULL
-), firsts AS (
-    SELECT b.tenant, b.agreement_id, min(b.completed_on) AS first_completed_on
-    FROM touched t
-    JOIN {s}.bookings b ON b.tenant = t.tenant AND b.agreement_id = t.agreement_id
-    GROUP BY b.tenant, b.agreement_id
+UPDATE {{s}}.agreements a SET department = p.department, employee_left_on = p.left_on
+FROM placed p
+WHERE a.tenant = p.tenant AND a.agreement_id = p.agreement_id
+  AND (a.department, a.employee_left_on) IS DISTINCT FROM (p.department, p.left_on)""",
+    _PLACING | {"EmployeeLeft"},
 )
-UPDATE {s}.agreements a SET first_completed_on = f.first_completed_on
-FROM firsts f
-WHERE a.tenant = f.tenant AND a.agreement_id = f.agreement_id
-  AND a.first_completed_on IS DISTINCT FROM f.first_completed_on
-"""
 
-
-def _columns(rows: set[tuple[str, ...]], width: int) -> list[list[str]]:
-    ordered = sorted(rows)
-    return [[row[i] for row in ordered] for i in range(width)]
-
-
-async def derive(conn: asyncpg.Connection, schema: str, events: Sequence[Event]) -> None:
-    tenants: set[str] = set()
-    placed: set[tuple[str, ...]] = set()  # employees whose department history changed
-    left: set[tuple[str, ...]] = set()
-    gaps: set[tuple[str, ...]] = set()
-    competences: set[tuple[str, ...]] = set()
-    agreements: set[tuple[str, ...]] = set()
-    linked: set[tuple[str, ...]] = set()  # bookings whose completion may count for an agreement
-    for e in events:
-        tenants.add(e.tenant)
-        d = e.data
-        if e.type in ("EmployeeRegistered", "EmployeeMoved"):
-            placed.add((e.tenant, d["employee_id"]))
-        elif e.type == "EmployeeLeft":
-            left.add((e.tenant, d["employee_id"]))
-        elif e.type in ("CompetenceGapIdentified", "CompetenceGapClosed"):
-            gaps.add((e.tenant, d["gap_id"]))
-        elif e.type == "CompetenceAssessed":
-            competences.add((e.tenant, d["employee_id"], d["competence"]))
-        elif e.type == "EducationAgreed":
-            agreements.add((e.tenant, d["agreement_id"]))
-        elif e.type == "CourseCompleted" or e.type == "CourseBooked" and d.get("agreement_id"):
-            linked.add((e.tenant, d["booking_id"]))
-
-    async def run(sql: str, *args: Any) -> None:
-        await conn.execute(in_schema(sql, schema), *args)
-
-    if tenants:
-        await run("INSERT INTO {s}.tenants SELECT unnest($1::text[]) ON CONFLICT DO NOTHING", sorted(tenants))
-    if placed:
-        await run(_SPELLS_CLEARED, *_columns(placed, 2))
-        await run(_SPELLS, *_columns(placed, 2))
-        await run(_BOOKINGS_PLACED, *_columns(placed, 2))
-    if placed or left:
-        await run(_AGREEMENTS_PLACED, *_columns(placed | left, 2))
-    if gaps or competences:
-        await run(_GAP_CLOSING, *_columns(gaps, 2), *_columns(competences, 3))
-    if agreements or linked:
-        await run(_AGREEMENT_COMPLETION, *_columns(agreements, 2), *_columns(linked, 2))
+# A gap closes on the earlier of its closing date and the first assessment that reaches its target:
+# assessments may arrive after the gap.
+GAP_CLOSING = Step(
+    f"""
+WITH closing AS (
+    SELECT g.tenant, g.gap_id, LEAST(g.closed_on, (
+        SELECT min(x.assessed_on) FROM {{s}}.assessments x
+        WHERE x.tenant = g.tenant AND x.employee_id = g.employee_id AND x.competence = g.competence
+          AND x.assessed_on >= g.identified_on AND x.level >= g.target_level)) AS closed_effective_on
+    FROM (SELECT DISTINCT tenant, {text("employee_id")} AS employee_id, {text("competence")} AS competence
+          FROM {{batch}} WHERE type = 'CompetenceAssessed') AS c
+    JOIN {{s}}.gaps g ON g.tenant = c.tenant AND g.employee_id = c.employee_id AND g.competence = c.competence
+    WHERE g.seq < {{first_seq}}
+)
+UPDATE {{s}}.gaps g SET closed_effective_on = c.closed_effective_on
+FROM closing c
+WHERE g.tenant = c.tenant AND g.gap_id = c.gap_id AND g.closed_effective_on IS DISTINCT FROM c.closed_effective_on""",
+    frozenset({"CompetenceAssessed"}),
+)

@@ -1,277 +1,455 @@
-"""How each event type lands in the KPI tables.
+"""How the events land in the KPI tables: one statement per table and batch.
 
-Every fold is an upsert that fills its own columns, keeps the earliest date, or inserts a row keyed by
-seq, so the events of a batch may be applied in any order (and an event that refers to an entity can
-even be folded before the entity's own first event). What depends on several events is recomputed
-afterwards by ``derive`` for the entities the batch touched.
+Each statement reads the batch's events of its table (``{batch}``) and merges those of one entity (the
+first event of a kind wins; of a dated kind only the earliest date counts) into one row, ``r``; then it
+merges ``r`` the same way into the stored row ``t`` written by earlier batches, or inserts it. An entity
+is therefore written at most once per batch, and the outcome does not depend on where batches begin or
+end (an event that refers to an entity may even come before the entity's own first event). A stored row
+is written only when a value changes.
+
+Columns copied from other entities (the department on a date, the employee's job family or leaving date,
+the first completion of a linked booking, the first assessment that reaches a gap's target) are filled in
+from what the earlier statements of the batch wrote, whenever a row is written; ``derive`` revisits the
+rows of earlier batches when those other entities change.
+
+Rows keyed by an event (seq) are plain inserts, and new entities are inserted without ``ON CONFLICT``:
+only another applier folding the same batch at the same time can collide with them, and it loses on the
+checkpoint anyway (see ``batches``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date
-from decimal import Decimal
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-from projections.kpi.derive import department_on
-from projections.model import Event, Fold, Row
+from projections.kpi.sql import day, department_on, text, truthy
+from projections.model import Staging, Step
 
 
-def _day(value: Any) -> date | None:
-    return None if value is None else date.fromisoformat(value)
+@dataclass(frozen=True)
+class Kind:
+    """The events of one type as a table sees them: ``columns`` are ("name type", SQL over ``data``).
+
+    Of several events of a kind for one entity the first one wins (``seq``, when given, names a column
+    for its seq); with ``earliest``, its one date column keeps the earliest date.
+    """
+
+    type: str
+    columns: tuple[tuple[str, str], ...]
+    seq: str | None = None
+    earliest: bool = False
+
+    @property
+    def names(self) -> list[str]:
+        return [column.split()[0] for column, _ in self.columns]
 
 
-def _number(value: Any) -> Decimal | None:
-    return None if value is None else Decimal(str(value))
+def merged(key: str, kinds: Sequence[Kind]) -> str:
+    """SQL: one row per (tenant, entity) of the batch's events of ``kinds``: tenant, the entity's key (named
+    ``key``), each kind's columns.
+
+    Of each kind whose first event wins, that event is picked per entity (DISTINCT ON); then the kinds' rows
+    of an entity are folded into one (each column is set by one kind only; a dated kind may bring several
+    rows, of which the earliest date counts).
+    """
+    columns = [
+        (column.split()[0], column.split()[1], kind)
+        for kind in kinds
+        for column in [*(column for column, _ in kind.columns), *([f"{kind.seq} bigint"] if kind.seq else [])]
+    ]
+    parts = []
+    for kind in kinds:
+        sql = dict(kind.columns)
+        if kind.seq:
+            sql[f"{kind.seq} bigint"] = "seq"
+        values = ", ".join(
+            f"{sql[f'{name} {of}']} AS {name}" if owner is kind else f"NULL::{of} AS {name}"
+            for name, of, owner in columns
+        )
+        if kind.earliest:
+            parts.append(f"SELECT tenant, key, {values} FROM {{batch}} WHERE type = '{kind.type}'")
+        else:
+            parts.append(
+                f"SELECT DISTINCT ON (tenant, key) tenant, key, {values} FROM {{batch}}"
+                f" WHERE type = '{kind.type}' ORDER BY tenant, key, seq"
+            )
+    aggregated = ", ".join(
+        f"{'min' if owner.earliest else 'bool_or' if of == 'boolean' else 'max'}({name}) AS {name}"
+        for name, of, owner in columns
+    )
+    union = "\n        UNION ALL\n        ".join(f"({part})" for part in parts)
+    return f"""
+    SELECT tenant, key AS {key}, {aggregated}
+    FROM (
+        {union}
+    ) AS e
+    GROUP BY tenant, key"""
 
 
-def _busy_months(months: dict[str, str]) -> str:
-    """The busy months as an integer array literal (arrays of arrays cannot be passed row by row)."""
-    return "{" + ",".join(str(m) for m in sorted(int(k) for k, load in months.items() if load == "busy")) + "}"
+def staged(table: str, key: str, kinds: Sequence[Kind]) -> Staging:
+    """The batch's events of ``kinds`` merged per entity of ``table`` (see ``merged``), staged while the batch
+    is read."""
+    columns = ['tenant text COLLATE "C" NOT NULL', f'{key} text COLLATE "C" NOT NULL']
+    for kind in kinds:
+        for column in [*(column for column, _ in kind.columns), *([f"{kind.seq} bigint"] if kind.seq else [])]:
+            name, kind_of = column.split()
+            columns.append(f'{name} text COLLATE "C"' if kind_of == "text" else column)
+    return Staging(f"staged_{table}", ", ".join(columns), merged(key, kinds), frozenset(k.type for k in kinds))
 
 
-def _earlier(date_at: int) -> Callable[[Row, Row], Row]:
-    def keep(kept: Row, later: Row) -> Row:
-        return later if later[date_at] < kept[date_at] else kept
+def merge_into(table: str, key: str, source: Staging, inserted: Sequence[str], values: str, sets: Sequence[str],
+               when: str, joins: str = "", then: tuple[Sequence[str], str] | None = None) -> str:
+    """SQL: update the stored rows ``t`` of the staged rows ``r`` (``sets``, only ``when``), insert the others.
 
-    return keep
+    ``inserted`` names the columns a new row gets, ``values`` is SQL over ``r`` (and ``joins``) for them.
+    ``then``: (columns, statement) — the statement runs on the rows written, as ``written`` (their new values
+    of those columns).
+    """
+    update = f"""UPDATE {{s}}.{table} AS t SET {", ".join(sets)}
+    FROM r WHERE t.tenant = r.tenant AND t.{key} = r.{key} AND ({when})"""
+    insert = f"""INSERT INTO {{s}}.{table} ({", ".join(inserted)})
+SELECT {values} FROM r {joins}
+WHERE NOT EXISTS (SELECT FROM {{s}}.{table} x WHERE x.tenant = r.tenant AND x.{key} = r.{key})"""
+    r = f"r AS MATERIALIZED (SELECT * FROM {{staged:{source.name}}})"
+    if then is None:
+        return f"""
+WITH {r}, changed AS (
+    {update}
+)
+{insert}"""
+    columns, statement = then
+    return f"""
+WITH {r}, changed AS (
+    {update}
+    RETURNING {", ".join(f"t.{column}" for column in columns)}
+), inserted AS (
+    {insert}
+    RETURNING {", ".join(columns)}
+), written AS (
+    SELECT * FROM changed UNION ALL SELECT * FROM inserted
+)
+{statement}"""
 
 
-def _strategy(e: Event) -> Row:
-    d = e.data
-    month = d.get("cycle_start_month")
-    target = d.get("completion_target")
+def spell_on(alias: str, employee: str, day: str) -> str:
+    """SQL: LEFT JOIN of the employee's department spell on a date (as ``alias``).
+
+    Joins rather than a lookup per row: a large batch hashes the spells once.
+    """
     return (
-        e.tenant,
-        e.seq,
-        _day(d["adopted_on"]),
-        3 if month is None else int(month),
-        0.85 if target is None else float(target),
+        f"LEFT JOIN {{s}}.department_spells {alias} ON {alias}.tenant = r.tenant AND {alias}.employee_id = {employee}"
+        f" AND {alias}.valid_from <= {day} AND {day} < {alias}.valid_to"
     )
 
 
-def _booking(e: Event) -> Row:
-    d = e.data
-    course = d.get("course") or {}
+def employee_of(alias: str, employee: str) -> str:
+    return f"LEFT JOIN {{s}}.employees {alias} ON {alias}.tenant = r.tenant AND {alias}.employee_id = {employee}"
+
+
+def final(column: str, decided_by: str) -> str:
+    """After a merge: the stored value once ``decided_by`` is set (an earlier batch's event won), else the batch's."""
+    return f"CASE WHEN t.{decided_by} IS NULL THEN r.{column} ELSE t.{column} END"
+
+
+def kept(column: str, decided_by: str) -> str:
+    return f"{column} = {final(column, decided_by)}"
+
+
+def earlier(column: str) -> str:
+    return f"{column} = LEAST(t.{column}, r.{column})"
+
+
+def moves_earlier(column: str) -> str:
+    """Condition: the batch brings an earlier date than the stored one."""
+    return f"r.{column} < coalesce(t.{column}, 'infinity'::date)"
+
+
+def decides(decided_by: str) -> str:
+    """Condition: the batch brings the first event of a kind that was missing."""
+    return f"(t.{decided_by} IS NULL AND r.{decided_by} IS NOT NULL)"
+
+
+def on(*types: str) -> frozenset[str]:
+    return frozenset(types)
+
+
+def _dated(event_type: str, column: str, field: str | None = None) -> Kind:
+    """A kind of which only the earliest date counts (``field`` of the data, by default named like ``column``)."""
+    return Kind(event_type, ((f"{column} date", day(field or column)),), earliest=True)
+
+
+STRATEGIES = Step(
+    f"""
+INSERT INTO {{s}}.strategies (tenant, seq, adopted_on, cycle_start_month, completion_target)
+SELECT tenant, seq, {day("adopted_on")}, coalesce((data->>'cycle_start_month')::integer, 3),
+       coalesce((data->>'completion_target')::float8, 0.85)
+FROM {{batch}} WHERE type = 'EducationStrategyAdopted'""",
+    on("EducationStrategyAdopted"),
+)
+
+# The first registration of a department wins.
+DEPARTMENTS = Step(
+    f"""
+INSERT INTO {{s}}.departments (tenant, department, seq)
+SELECT * FROM ({merged("department", [Kind("DepartmentRegistered", (), seq="seq")])}) AS r
+WHERE NOT EXISTS (SELECT FROM {{s}}.departments x WHERE x.tenant = r.tenant AND x.department = r.department)""",
+    on("DepartmentRegistered"),
+)
+
+_REGISTERED = Kind(
+    "EmployeeRegistered",
+    (
+        ("department text", text("department")),
+        ("job_family text", text("job_family")),
+        ("hired_on date", day("hired_on")),
+    ),
+    seq="seq",
+)
+
+# The first registration wins; of EmployeeLeft the earliest date.
+STAGED_EMPLOYEES = staged("employees", "employee_id", [_REGISTERED, _dated("EmployeeLeft", "left_on")])
+
+EMPLOYEES = Step(
+    merge_into(
+        "employees",
+        "employee_id",
+        STAGED_EMPLOYEES,
+        ["tenant", "employee_id", *_REGISTERED.names, "seq", "left_on"],
+        "r.*",
+        [*(kept(column, "seq") for column in _REGISTERED.names), "seq = coalesce(t.seq, r.seq)", earlier("left_on")],
+        f"{decides('seq')} OR {moves_earlier('left_on')}",
+    ),
+    on("EmployeeRegistered", "EmployeeLeft"),
+)
+
+# The moves as received (with the registration in employees: the department history).
+DEPARTMENT_CHANGES = Step(
+    f"""
+INSERT INTO {{s}}.department_changes (tenant, employee_id, effective_on, department, seq)
+SELECT tenant, key, {day("moved_on")}, {text("department")}, seq
+FROM {{batch}} WHERE type = 'EmployeeMoved'""",
+    on("EmployeeMoved"),
+)
+
+REVIEWS = Step(
+    f"""
+INSERT INTO {{s}}.reviews (tenant, seq, employee_id, held_on, education_item)
+SELECT tenant, seq, {text("employee_id")}, {day("held_on")}, {truthy("data->'education_item'")}
+FROM {{batch}} WHERE type = 'DevelopmentReviewHeld'""",
+    on("DevelopmentReviewHeld"),
+)
+
+ASSESSMENTS = Step(
+    f"""
+INSERT INTO {{s}}.assessments (tenant, seq, employee_id, competence, level, assessed_on)
+SELECT tenant, seq, {text("employee_id")}, {text("competence")}, (data->>'level')::integer, {day("assessed_on")}
+FROM {{batch}} WHERE type = 'CompetenceAssessed'""",
+    on("CompetenceAssessed"),
+)
+
+COMMITTEE_MEETINGS = Step(
+    f"""
+INSERT INTO {{s}}.committee_meetings (tenant, seq, held_on)
+SELECT tenant, seq, {day("held_on")} FROM {{batch}} WHERE type = 'CommitteeMeetingHeld'""",
+    on("CommitteeMeetingHeld"),
+)
+
+WHEELS = Step(
+    f"""
+INSERT INTO {{s}}.wheels (tenant, seq, department, effective_from, kind, busy_months)
+SELECT tenant, seq, {text("department")}, {day("effective_from")}, {text("kind")},
+       ARRAY(SELECT m.key::integer FROM jsonb_each_text(data->'months') AS m WHERE m.value = 'busy' ORDER BY 1)
+FROM {{batch}} WHERE type = 'AnnualWheelDefined'""",
+    on("AnnualWheelDefined"),
+)
+
+
+def _closed_effective_on(identified: Sequence[str], closed_on: str) -> str:
+    """The earlier of the closing date and the first assessment that reaches the target (``identified``: SQL for
+    the gap's employee_id, competence, identified_on and target_level)."""
+    employee, competence, identified_on, target_level = identified
     return (
-        e.tenant,
-        d["booking_id"],
-        d["employee_id"],
-        d.get("agreement_id"),
-        _day(d["booked_on"]),
-        _day(d["starts_on"]),
-        _day(d["ends_on"]),
-        _number(course.get("hours")),
-        bool(d.get("buddies")),
-        bool(d.get("collective")),
-        e.seq,
+        f"LEAST({closed_on}, (SELECT min(x.assessed_on) FROM {{s}}.assessments x WHERE x.tenant = r.tenant"
+        f" AND x.employee_id = {employee} AND x.competence = {competence} AND x.assessed_on >= {identified_on}"
+        f" AND x.level >= {target_level}))"
     )
 
 
-def _completion(e: Event) -> Row:
-    d = e.data
-    passed = d.get("passed")
+_IDENTIFIED = Kind(
+    "CompetenceGapIdentified",
+    (
+        ("employee_id text", text("employee_id")),
+        ("competence text", text("competence")),
+        ("identified_on date", day("identified_on")),
+        ("target_level integer", "(data->>'target_level')::integer"),
+    ),
+    seq="seq",
+)
+
+# The first identification wins; of CompetenceGapClosed the earliest date.
+STAGED_GAPS = staged("gaps", "gap_id", [_IDENTIFIED, _dated("CompetenceGapClosed", "closed_on")])
+
+GAPS = Step(
+    merge_into(
+        "gaps",
+        "gap_id",
+        STAGED_GAPS,
+        ["tenant", "gap_id", *_IDENTIFIED.names, "seq", "closed_on", "closed_effective_on"],
+        f"r.*, {_closed_effective_on([f'r.{column}' for column in _IDENTIFIED.names], 'r.closed_on')}",
+        [
+            *(kept(column, "seq") for column in _IDENTIFIED.names),
+            "seq = coalesce(t.seq, r.seq)",
+            earlier("closed_on"),
+            "closed_effective_on = "
+            + _closed_effective_on(
+                [final(column, "seq") for column in _IDENTIFIED.names], "LEAST(t.closed_on, r.closed_on)"
+            ),
+        ],
+        f"{decides('seq')} OR {moves_earlier('closed_on')}",
+    ),
+    on("CompetenceGapIdentified", "CompetenceGapClosed"),
+)
+
+_BOOKED = Kind(
+    "CourseBooked",
+    (
+        ("employee_id text", text("employee_id")),
+        ("agreement_id text", text("agreement_id")),
+        ("booked_on date", day("booked_on")),
+        ("starts_on date", day("starts_on")),
+        ("ends_on date", day("ends_on")),
+        ("hours numeric", "(data->'course'->>'hours')::numeric"),
+        ("listed_buddies boolean", truthy("data->'buddies'")),
+        ("collective boolean", truthy("data->'collective'")),
+    ),
+    seq="seq",
+)
+_COMPLETED = Kind(
+    "CourseCompleted",
+    (
+        ("completed_on date", day("completed_on")),
+        ("hours_attended numeric", "(data->>'hours_attended')::numeric"),
+        ("passed boolean", "coalesce(data->'passed', 'null') = 'null' OR " + truthy("data->'passed'")),
+    ),
+)
+_BOOKING_DATES = tuple(
+    _dated(event_type, column, field)
+    for column, event_type, field in (
+        ("cancelled_on", "CourseCancelled", "cancelled_on"),
+        ("first_paired_on", "BuddyPaired", "paired_on"),
+        ("first_substitute_on", "SubstituteArranged", "arranged_on"),
+        ("first_shared_on", "KnowledgeShared", "shared_on"),
+    )
+)
+_DATED = [name for kind in _BOOKING_DATES for name in kind.names]
+
+
+def _placed(employee: str, booked_on: str, completed_on: str) -> str:
+    """A booking's department on booked_on and on completed_on, and its employee's job family."""
     return (
-        e.tenant,
-        d["booking_id"],
-        _day(d["completed_on"]),
-        _number(d.get("hours_attended")),
-        True if passed is None else bool(passed),
+        f"{department_on('r.tenant', employee, booked_on)}, {department_on('r.tenant', employee, completed_on)},"
+        f" (SELECT e.job_family FROM {{s}}.employees e WHERE e.tenant = r.tenant AND e.employee_id = {employee})"
     )
 
 
-def _booking_date(column: str, field: str) -> Fold:
-    """A dated booking fact of which only the earliest date matters."""
-    return Fold(
-        f"INSERT INTO {{s}}.bookings (tenant, booking_id, {column}) SELECT * FROM {{rows}}"
-        f" ON CONFLICT (tenant, booking_id) DO UPDATE"
-        f" SET {column} = LEAST(bookings.{column}, excluded.{column})",
-        "tenant text, booking_id text, on_date date",
-        lambda e: (e.tenant, e.data["booking_id"], _day(e.data[field])),
-        key=2,
-        keep=_earlier(2),
+# An agreement's first completion of a linked booking, for agreements of earlier batches (those of this batch
+# are folded after the bookings): a booking's agreement and completion only ever get set, so the earliest
+# completion of the bookings written is all that can change it.
+_EARLIER_COMPLETION = """
+UPDATE {s}.agreements a SET first_completed_on = LEAST(a.first_completed_on, w.completed_on)
+FROM (
+    SELECT tenant, agreement_id, min(completed_on) AS completed_on FROM written
+    WHERE agreement_id IS NOT NULL AND completed_on IS NOT NULL
+    GROUP BY tenant, agreement_id
+) AS w
+WHERE a.tenant = w.tenant AND a.agreement_id = w.agreement_id
+  AND coalesce(a.seq, 0) < {first_seq}  -- also an agreement whose own event has not come yet
+  AND a.first_completed_on IS DISTINCT FROM LEAST(a.first_completed_on, w.completed_on)"""
+
+# The first booking wins, and the first completion; of the other dated facts only the earliest date counts.
+STAGED_BOOKINGS = staged("bookings", "booking_id", [_BOOKED, _COMPLETED, *_BOOKING_DATES])
+
+BOOKINGS = Step(
+    merge_into(
+        "bookings",
+        "booking_id",
+        STAGED_BOOKINGS,
+        ["tenant", "booking_id", *_BOOKED.names, "seq", *_COMPLETED.names, *_DATED,
+         "department", "completed_department", "job_family"],
+        "r.*, booked_in.department, completed_in.department, employee.job_family",
+        [
+            *(kept(column, "seq") for column in _BOOKED.names),
+            "seq = coalesce(t.seq, r.seq)",
+            *(kept(column, "completed_on") for column in _COMPLETED.names),
+            *(earlier(column) for column in _DATED),
+            "(department, completed_department, job_family) = (SELECT "
+            + _placed(final("employee_id", "seq"), final("booked_on", "seq"), final("completed_on", "completed_on"))
+            + ")",
+        ],
+        " OR ".join([decides("seq"), decides("completed_on"), *(moves_earlier(column) for column in _DATED)]),
+        " ".join([
+            spell_on("booked_in", "r.employee_id", "r.booked_on"),
+            spell_on("completed_in", "r.employee_id", "r.completed_on"),
+            employee_of("employee", "r.employee_id"),
+        ]),
+        (("tenant", "agreement_id", "completed_on"), _EARLIER_COMPLETION),
+    ),
+    on(_BOOKED.type, _COMPLETED.type, *(kind.type for kind in _BOOKING_DATES)),
+)
+
+
+def _agreement_facts(employee: str, agreed_on: str) -> str:
+    """An agreement's first completion of a linked booking, department on agreed_on and employee's leaving date."""
+    return (
+        "(SELECT min(k.completed_on) FROM {s}.bookings k WHERE k.tenant = r.tenant"
+        " AND k.agreement_id = r.agreement_id),"
+        f" {department_on('r.tenant', employee, agreed_on)},"
+        f" (SELECT e.left_on FROM {{s}}.employees e WHERE e.tenant = r.tenant AND e.employee_id = {employee})"
     )
 
 
-FOLDS: dict[str, Fold] = {
-    "EducationStrategyAdopted": Fold(
-        "INSERT INTO {s}.strategies (tenant, seq, adopted_on, cycle_start_month, completion_target)"
-        " SELECT * FROM {rows} ON CONFLICT DO NOTHING",
-        "tenant text, seq bigint, adopted_on date, cycle_start_month integer, completion_target float8",
-        _strategy,
+_AGREED = Kind(
+    "EducationAgreed",
+    (("employee_id text", text("employee_id")), ("agreed_on date", day("agreed_on")), ("due_by date", day("due_by"))),
+    seq="seq",
+)
+
+# The first agreement wins; of EducationAgreementWithdrawn the earliest date.
+STAGED_AGREEMENTS = staged(
+    "agreements", "agreement_id", [_AGREED, _dated("EducationAgreementWithdrawn", "withdrawn_on")]
+)
+
+# The first completion of the bookings linked to each agreement of the batch.
+_COMPLETION = """
+LEFT JOIN (
+    SELECT k.tenant, k.agreement_id, min(k.completed_on) AS first_completed_on FROM {s}.bookings k
+    WHERE k.agreement_id IS NOT NULL
+      AND (k.tenant, k.agreement_id) IN (SELECT tenant, agreement_id FROM r)
+    GROUP BY k.tenant, k.agreement_id
+) AS completion ON completion.tenant = r.tenant AND completion.agreement_id = r.agreement_id"""
+
+AGREEMENTS = Step(
+    merge_into(
+        "agreements",
+        "agreement_id",
+        STAGED_AGREEMENTS,
+        ["tenant", "agreement_id", *_AGREED.names, "seq", "withdrawn_on",
+         "first_completed_on", "department", "employee_left_on"],
+        "r.*, completion.first_completed_on, agreed_in.department, employee.left_on",
+        [
+            *(kept(column, "seq") for column in _AGREED.names),
+            "seq = coalesce(t.seq, r.seq)",
+            earlier("withdrawn_on"),
+            "(first_completed_on, department, employee_left_on) = (SELECT "
+            + _agreement_facts(final("employee_id", "seq"), final("agreed_on", "seq"))
+            + ")",
+        ],
+        f"{decides('seq')} OR {moves_earlier('withdrawn_on')}",
+        " ".join([
+            _COMPLETION,
+            spell_on("agreed_in", "r.employee_id", "r.agreed_on"),
+            employee_of("employee", "r.employee_id"),
+        ]),
     ),
-    "DepartmentRegistered": Fold(
-        "INSERT INTO {s}.departments (tenant, department, seq) SELECT * FROM {rows} ON CONFLICT DO NOTHING",
-        "tenant text, department text, seq bigint",
-        lambda e: (e.tenant, e.data["department"], e.seq),
-        key=2,
-    ),
-    "EmployeeRegistered": Fold(
-        "WITH registered AS ("
-        " INSERT INTO {s}.employees (tenant, employee_id, department, job_family, hired_on, seq)"
-        " SELECT * FROM {rows}"
-        " ON CONFLICT (tenant, employee_id) DO UPDATE SET department = excluded.department,"
-        " job_family = excluded.job_family, hired_on = excluded.hired_on, seq = excluded.seq"
-        " WHERE employees.seq IS NULL RETURNING tenant, employee_id, hired_on, department, seq)"
-        " INSERT INTO {s}.department_changes (tenant, employee_id, effective_on, department, seq)"
-        " SELECT * FROM registered ON CONFLICT DO NOTHING",
-        "tenant text, employee_id text, department text, job_family text, hired_on date, seq bigint",
-        lambda e: (
-            e.tenant,
-            e.data["employee_id"],
-            e.data["department"],
-            e.data["job_family"],
-            _day(e.data["hired_on"]),
-            e.seq,
-        ),
-        key=2,
-    ),
-    "EmployeeMoved": Fold(
-        "INSERT INTO {s}.department_changes (tenant, employee_id, effective_on, department, seq)"
-        " SELECT * FROM {rows} ON CONFLICT DO NOTHING",
-        "tenant text, employee_id text, moved_on date, department text, seq bigint",
-        lambda e: (e.tenant, e.data["employee_id"], _day(e.data["moved_on"]), e.data["department"], e.seq),
-    ),
-    "EmployeeLeft": Fold(
-        "INSERT INTO {s}.employees (tenant, employee_id, left_on) SELECT * FROM {rows}"
-        " ON CONFLICT (tenant, employee_id) DO UPDATE SET left_on = LEAST(employees.left_on, excluded.left_on)",
-        "tenant text, employee_id text, left_on date",
-        lambda e: (e.tenant, e.data["employee_id"], _day(e.data["left_on"])),
-        key=2,
-        keep=_earlier(2),
-    ),
-    "DevelopmentReviewHeld": Fold(
-        "INSERT INTO {s}.reviews (tenant, seq, employee_id, held_on, education_item)"
-        " SELECT * FROM {rows} ON CONFLICT DO NOTHING",
-        "tenant text, seq bigint, employee_id text, held_on date, education_item boolean",
-        lambda e: (
-            e.tenant,
-            e.seq,
-            e.data["employee_id"],
-            _day(e.data["held_on"]),
-            bool(e.data["education_item"]),
-        ),
-    ),
-    "CompetenceAssessed": Fold(
-        "INSERT INTO {s}.assessments (tenant, seq, employee_id, competence, level, assessed_on)"
-        " SELECT * FROM {rows} ON CONFLICT DO NOTHING",
-        "tenant text, seq bigint, employee_id text, competence text, level integer, assessed_on date",
-        lambda e: (
-            e.tenant,
-            e.seq,
-            e.data["employee_id"],
-            e.data["competence"],
-            int(e.data["level"]),
-            _day(e.data["assessed_on"]),
-        ),
-    ),
-    "CompetenceGapIdentified": Fold(
-        "INSERT INTO {s}.gaps (tenant, gap_id, employee_id, competence, identified_on, target_level, seq)"
-        " SELECT * FROM {rows}"
-        " ON CONFLICT (tenant, gap_id) DO UPDATE SET employee_id = excluded.employee_id,"
-        " competence = excluded.competence, identified_on = excluded.identified_on,"
-        " target_level = excluded.target_level, seq = excluded.seq WHERE gaps.seq IS NULL",
-        "tenant text, gap_id text, employee_id text, competence text, identified_on date,"
-        " target_level integer, seq bigint",
-        lambda e: (
-            e.tenant,
-            e.data["gap_id"],
-            e.data["employee_id"],
-            e.data["competence"],
-            _day(e.data["identified_on"]),
-            int(e.data["target_level"]),
-            e.seq,
-        ),
-        key=2,
-    ),
-    "CompetenceGapClosed": Fold(
-        "INSERT INTO {s}.gaps (tenant, gap_id, closed_on) SELECT * FROM {rows}"
-        " ON CONFLICT (tenant, gap_id) DO UPDATE SET closed_on = LEAST(gaps.closed_on, excluded.closed_on)",
-        "tenant text, gap_id text, closed_on date",
-        lambda e: (e.tenant, e.data["gap_id"], _day(e.data["closed_on"])),
-        key=2,
-        keep=_earlier(2),
-    ),
-    "EducationAgreed": Fold(
-        "INSERT INTO {s}.agreements (tenant, agreement_id, employee_id, agreed_on, due_by, seq, department,"
-        " employee_left_on)"
-        f" SELECT r.*, {department_on('r.tenant', 'r.employee_id', 'r.agreed_on')},"
-        " (SELECT e.left_on FROM {s}.employees e WHERE e.tenant = r.tenant AND e.employee_id = r.employee_id)"
-        " FROM {rows}"
-        " ON CONFLICT (tenant, agreement_id) DO UPDATE SET employee_id = excluded.employee_id,"
-        " agreed_on = excluded.agreed_on, due_by = excluded.due_by, seq = excluded.seq,"
-        " department = excluded.department, employee_left_on = excluded.employee_left_on"
-        " WHERE agreements.seq IS NULL",
-        "tenant text, agreement_id text, employee_id text, agreed_on date, due_by date, seq bigint",
-        lambda e: (
-            e.tenant,
-            e.data["agreement_id"],
-            e.data["employee_id"],
-            _day(e.data["agreed_on"]),
-            _day(e.data.get("due_by")),
-            e.seq,
-        ),
-        key=2,
-    ),
-    "EducationAgreementWithdrawn": Fold(
-        "INSERT INTO {s}.agreements (tenant, agreement_id, withdrawn_on) SELECT * FROM {rows}"
-        " ON CONFLICT (tenant, agreement_id) DO UPDATE"
-        " SET withdrawn_on = LEAST(agreements.withdrawn_on, excluded.withdrawn_on)",
-        "tenant text, agreement_id text, withdrawn_on date",
-        lambda e: (e.tenant, e.data["agreement_id"], _day(e.data["withdrawn_on"])),
-        key=2,
-        keep=_earlier(2),
-    ),
-    "CourseBooked": Fold(
-        "INSERT INTO {s}.bookings (tenant, booking_id, employee_id, agreement_id, booked_on, starts_on,"
-        " ends_on, hours, listed_buddies, collective, seq, department, job_family)"
-        f" SELECT r.*, {department_on('r.tenant', 'r.employee_id', 'r.booked_on')},"
-        " (SELECT e.job_family FROM {s}.employees e WHERE e.tenant = r.tenant AND e.employee_id = r.employee_id)"
-        " FROM {rows}"
-        " ON CONFLICT (tenant, booking_id) DO UPDATE SET employee_id = excluded.employee_id,"
-        " agreement_id = excluded.agreement_id, booked_on = excluded.booked_on,"
-        " starts_on = excluded.starts_on, ends_on = excluded.ends_on, hours = excluded.hours,"
-        " listed_buddies = excluded.listed_buddies, collective = excluded.collective, seq = excluded.seq,"
-        " department = excluded.department, job_family = excluded.job_family,"
-        f" completed_department = {department_on('excluded.tenant', 'excluded.employee_id', 'bookings.completed_on')}"
-        " WHERE bookings.seq IS NULL",
-        "tenant text, booking_id text, employee_id text, agreement_id text, booked_on date, starts_on date,"
-        " ends_on date, hours numeric, listed_buddies boolean, collective boolean, seq bigint",
-        _booking,
-        key=2,
-    ),
-    "CourseCancelled": _booking_date("cancelled_on", "cancelled_on"),
-    "CourseCompleted": Fold(
-        "INSERT INTO {s}.bookings (tenant, booking_id, completed_on, hours_attended, passed)"
-        " SELECT * FROM {rows}"
-        " ON CONFLICT (tenant, booking_id) DO UPDATE SET completed_on = excluded.completed_on,"
-        " hours_attended = excluded.hours_attended, passed = excluded.passed,"
-        f" completed_department = {department_on('bookings.tenant', 'bookings.employee_id', 'excluded.completed_on')}"
-        " WHERE bookings.completed_on IS NULL",
-        "tenant text, booking_id text, completed_on date, hours_attended numeric, passed boolean",
-        _completion,
-        key=2,
-    ),
-    "BuddyPaired": _booking_date("first_paired_on", "paired_on"),
-    "SubstituteArranged": _booking_date("first_substitute_on", "arranged_on"),
-    "KnowledgeShared": _booking_date("first_shared_on", "shared_on"),
-    "AnnualWheelDefined": Fold(
-        "INSERT INTO {s}.wheels (tenant, seq, department, effective_from, kind, busy_months)"
-        " SELECT tenant, seq, department, effective_from, kind, busy_months::integer[] FROM {rows}"
-        " ON CONFLICT DO NOTHING",
-        "tenant text, seq bigint, department text, effective_from date, kind text, busy_months text",
-        lambda e: (
-            e.tenant,
-            e.seq,
-            e.data.get("department"),
-            _day(e.data["effective_from"]),
-            e.data["kind"],
-            _busy_months(e.data["months"]),
-        ),
-    ),
-    "CommitteeMeetingHeld": Fold(
-        "INSERT INTO {s}.committee_meetings (tenant, seq, held_on) SELECT * FROM {rows} ON CONFLICT DO NOTHING",
-        "tenant text, seq bigint, held_on date",
-        lambda e: (e.tenant, e.seq, _day(e.data["held_on"])),
-    ),
-}
+    on("EducationAgreed", "EducationAgreementWithdrawn"),
+)

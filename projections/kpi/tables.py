@@ -40,7 +40,7 @@ CREATE TABLE IF NOT EXISTS {s}.employees (
     PRIMARY KEY (tenant, employee_id)
 );
 
--- The registration (dated hired_on) and every move: the department history as received.
+-- Every move as received; with the registration in employees, the department history.
 CREATE TABLE IF NOT EXISTS {s}.department_changes (
     tenant          text COLLATE "C"    NOT NULL,
     employee_id     text COLLATE "C"    NOT NULL,
@@ -50,8 +50,8 @@ CREATE TABLE IF NOT EXISTS {s}.department_changes (
     PRIMARY KEY (tenant, employee_id, seq)
 );
 
--- Derived from department_changes: the department on X is the spell with valid_from <= X < valid_to;
--- the first spell starts at -infinity (before hired_on, the registered department).
+-- Derived from the registration and department_changes: the department on X is the spell with
+-- valid_from <= X < valid_to; the first spell starts at -infinity (before hired_on, the registered department).
 CREATE TABLE IF NOT EXISTS {s}.department_spells (
     tenant      text COLLATE "C"    NOT NULL,
     employee_id text COLLATE "C"    NOT NULL,

@@ -91,6 +91,46 @@ async def test_a_connection_killed_mid_batch_rolls_the_batch_back(pool, log, mon
     await assert_matches_reference(pool, log, T, sample_dates(2), per_department_every=4)
 
 
+async def test_a_crash_in_a_large_catch_up_batch_leaves_neither_it_nor_the_batch_read_ahead(pool, log, monkeypatch):
+    # Catch-up batches grow (1000, 4000, ...) and the next one is read while one is folded: the crash hits
+    # the second batch while the third is already read on another connection.
+    facts = random_history(21, events=6000)
+    await log.append_many([(T, k, d) for k, d in facts], per_transaction=50)
+    original = Projection.apply
+    sizes = []
+
+    async def crashing(self, conn, schema, batch):
+        sizes.append(batch.size)
+        await original(self, conn, schema, batch)
+        if len(sizes) == 2:
+            raise RuntimeError("the process dies here")
+
+    monkeypatch.setattr(Projection, "apply", crashing)
+    with pytest.raises(RuntimeError):
+        await catch_up(pool)
+    assert sizes == [1000, 4000]
+    assert await applied_events(pool) == 1000
+    assert not await pool.fetchval(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle in transaction'"
+    )
+    monkeypatch.setattr(Projection, "apply", original)
+
+    assert await catch_up(pool) == len(facts) - 1000
+    assert await applied_events(pool) == len(facts)
+    await assert_matches_reference(pool, log, T, sample_dates(21), per_department_every=4)
+
+
+async def test_a_pool_of_one_connection_folds_without_reading_ahead(database_url, log):
+    facts = random_history(22, events=3000)
+    await log.append_many([(T, k, d) for k, d in facts], per_transaction=30)
+    single = await asyncpg.create_pool(database_url, min_size=1, max_size=1)
+    try:
+        assert await catch_up(single) == len(facts)
+        await assert_matches_reference(single, log, T, sample_dates(22), per_department_every=4)
+    finally:
+        await single.close()
+
+
 async def test_two_runners_at_once_fold_every_event_exactly_once(database_url, pool, log):
     facts = random_history(3, events=600)
     async with running(database_url, batch_size=20), running(database_url, batch_size=30):

@@ -20,7 +20,7 @@ from projections.registry import LOCK_CLASS
 
 AS_OF = [date(2025, 3, 31), date(2025, 12, 31), date(2026, 6, 30), date(2026, 11, 20), date(2027, 2, 28)]
 
-NORMAL = {"feed": dict(seed=61, tenants=6, employees=100, years=2), "trials": 10, "seed": 20260401}
+NORMAL = {"feed": dict(seed=61, tenants=6, employees=200, years=2), "trials": 12, "seed": 20260401}
 LARGE = {"feed": dict(seed=63, tenants=12, employees=250, years=3), "trials": 60, "seed": 20260402}
 
 
@@ -111,9 +111,10 @@ async def _scenario(processes: Processes, tmp_path: Path, database_url: str,
         if done >= total:
             break
         runner = processes.eduplan(["project"], env, name=f"project-kill-{trial}")
-        if trial % 4 == 0:
-            # Anywhere: while starting, creating the schema, or folding.
-            await run_for(runner, rng.uniform(0.05, 1.0 + replay_seconds / 4))
+        if trial % 4 == 3:
+            # Anywhere: while starting, creating the schema, or folding (a catch-up takes about
+            # replay_seconds once the process is up).
+            await run_for(runner, rng.uniform(0.05, 0.5 + replay_seconds))
             kill(runner)
         else:
             # In the middle of a batch or between two, a little further into the catch-up each time.
