@@ -35,7 +35,7 @@ def _benchmarks() -> dict[str, tuple[str, Runner]]:
 
     return {
         "intake": ("1. intake: Intake.submit vs raw asyncpg and eventsourcing, 1 and 8 clients", intake_bench.run),
-        "ingest": ("2. bulk ingest: `eduplan ingest FILE` vs raw COPY, peak RSS", ingest_bench.run),
+        "ingest": ("2. bulk ingest: `eduplan ingest FILE` vs raw batched INSERT and COPY, peak RSS", ingest_bench.run),
         "rebuild": ("3. projection rebuild vs raw paged read-and-fold", projection_bench.run_rebuild),
         "kpi": ("4. KPI document latency", projection_bench.run_kpi),
         "growth": ("5. intake rate as the log grows", growth_bench.run),
