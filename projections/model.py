@@ -57,6 +57,7 @@ class Batch:
     types: frozenset[str]
     tenants: frozenset[str] = frozenset()
     staged: bool = False  # its staged rows are in the session's tables (see Staging)
+    early: bool = False  # its early steps ran (see Step)
 
     @property
     def size(self) -> int:
@@ -92,12 +93,16 @@ class Step:
     any batch) of at least ``min_events`` events.
 
     ``sql`` reads the batch as ``{batch}``, the seq of its first event as ``{first_seq}`` and the version's
-    schema as ``{s}``.
+    schema as ``{s}``. An ``early`` step only adds rows of the batch's own events, computed from the batch alone
+    (nothing that earlier batches or other steps write): a batch read ahead runs it as soon as it is read,
+    before the batch folded meanwhile has committed (and in the same transaction as its own fold, so it is
+    dropped with it); otherwise it runs in order with the others.
     """
 
     sql: str
     types: frozenset[str]
     min_events: int = 0
+    early: bool = False
 
     def runs_for(self, batch: Batch) -> bool:
         return (not self.types or bool(self.types & batch.types)) and batch.size >= self.min_events
@@ -179,6 +184,12 @@ class Projection:
                     statements.append(f"ANALYZE pg_temp.{staging.name}")
         return ";\n".join(statements).replace("{batch}", BATCH_TABLE)
 
+    def early(self, schema: str, batch: Batch) -> str:
+        """The early steps for ``batch`` (see ``Step``), as one script."""
+        script = ";\n".join(step.sql for step in self.steps if step.early and step.runs_for(batch))
+        script = script.replace("{batch}", BATCH_TABLE).replace("{first_seq}", str(int(batch.first_seq)))
+        return in_schema(script, schema)
+
     @cached_property
     def key_sql(self) -> str:
         """SQL over an event's ``type`` and ``data``: its entity key (null for types without one)."""
@@ -189,7 +200,9 @@ class Projection:
 
     def script(self, schema: str, batch: Batch) -> str:
         """The statements for ``batch``, as one script."""
-        script = ";\n".join(step.sql for step in self.steps if step.runs_for(batch))
+        script = ";\n".join(
+            step.sql for step in self.steps if step.runs_for(batch) and not (step.early and batch.early)
+        )
         for staging in self.staging:
             staged = f"pg_temp.{staging.name}" if batch.staged else f"({staging.sql}) AS {staging.name}"
             script = script.replace(f"{{staged:{staging.name}}}", staged)

@@ -9,12 +9,14 @@ is written only when a value changes.
 
 Columns copied from other entities (the department on a date, the employee's job family or leaving date,
 the first completion of a linked booking, the first assessment that reaches a gap's target) are filled in
-from what the earlier statements of the batch wrote, whenever a row is written; ``derive`` revisits the
-rows of earlier batches when those other entities change.
+from what the earlier statements of the batch wrote, whenever a row is written (a stored booking's only when
+the batch brings what they depend on); ``derive`` revisits the rows of earlier batches when those other
+entities change.
 
-Rows keyed by an event (seq) are plain inserts, and new entities are inserted without ``ON CONFLICT``:
-only another applier folding the same batch at the same time can collide with them, and it loses on the
-checkpoint anyway (see ``batches``).
+Rows keyed by an event (seq) are plain inserts of the batch's own data, so they are early steps (a batch
+read ahead inserts them while the one before it is folded, see ``model.Step``); new entities are inserted
+without ``ON CONFLICT``: only another applier folding the same batch at the same time can collide with them,
+and it loses on the checkpoint anyway (see ``batches``).
 """
 
 from __future__ import annotations
@@ -185,6 +187,7 @@ SELECT tenant, seq, {day("adopted_on")}, coalesce((data->>'cycle_start_month')::
        coalesce((data->>'completion_target')::float8, 0.85)
 FROM {{batch}} WHERE type = 'EducationStrategyAdopted'""",
     on("EducationStrategyAdopted"),
+    early=True,
 )
 
 # The first registration of a department wins.
@@ -229,6 +232,7 @@ INSERT INTO {{s}}.department_changes (tenant, employee_id, effective_on, departm
 SELECT tenant, key, {day("moved_on")}, {text("department")}, seq
 FROM {{batch}} WHERE type = 'EmployeeMoved'""",
     on("EmployeeMoved"),
+    early=True,
 )
 
 REVIEWS = Step(
@@ -237,6 +241,7 @@ INSERT INTO {{s}}.reviews (tenant, seq, employee_id, held_on, education_item)
 SELECT tenant, seq, {text("employee_id")}, {day("held_on")}, {truthy("data->'education_item'")}
 FROM {{batch}} WHERE type = 'DevelopmentReviewHeld'""",
     on("DevelopmentReviewHeld"),
+    early=True,
 )
 
 ASSESSMENTS = Step(
@@ -245,6 +250,7 @@ INSERT INTO {{s}}.assessments (tenant, seq, employee_id, competence, level, asse
 SELECT tenant, seq, {text("employee_id")}, {text("competence")}, (data->>'level')::integer, {day("assessed_on")}
 FROM {{batch}} WHERE type = 'CompetenceAssessed'""",
     on("CompetenceAssessed"),
+    early=True,
 )
 
 COMMITTEE_MEETINGS = Step(
@@ -252,6 +258,7 @@ COMMITTEE_MEETINGS = Step(
 INSERT INTO {{s}}.committee_meetings (tenant, seq, held_on)
 SELECT tenant, seq, {day("held_on")} FROM {{batch}} WHERE type = 'CommitteeMeetingHeld'""",
     on("CommitteeMeetingHeld"),
+    early=True,
 )
 
 WHEELS = Step(
@@ -261,6 +268,7 @@ SELECT tenant, seq, {text("department")}, {day("effective_from")}, {text("kind")
        ARRAY(SELECT m.key::integer FROM jsonb_each_text(data->'months') AS m WHERE m.value = 'busy' ORDER BY 1)
 FROM {{batch}} WHERE type = 'AnnualWheelDefined'""",
     on("AnnualWheelDefined"),
+    early=True,
 )
 
 
@@ -344,12 +352,20 @@ _BOOKING_DATES = tuple(
 _DATED = [name for kind in _BOOKING_DATES for name in kind.names]
 
 
-def _placed(employee: str, booked_on: str, completed_on: str) -> str:
-    """A booking's department on booked_on and on completed_on, and its employee's job family."""
-    return (
-        f"{department_on('r.tenant', employee, booked_on)}, {department_on('r.tenant', employee, completed_on)},"
-        f" (SELECT e.job_family FROM {{s}}.employees e WHERE e.tenant = r.tenant AND e.employee_id = {employee})"
-    )
+def _replaced() -> list[str]:
+    """A stored booking's copied columns, computed again only when the batch decides what they depend on: the
+    booking (employee, booked_on) or its completion. Otherwise they stay: ``derive`` keeps them up to date
+    when the employee's spells or job family change."""
+    booked, completed = decides("seq"), f"{decides('seq')} OR {decides('completed_on')}"
+    return [
+        f"department = CASE WHEN {booked} THEN {department_on('r.tenant', 'r.employee_id', 'r.booked_on')}"
+        " ELSE t.department END",
+        f"completed_department = CASE WHEN {completed} THEN "
+        + department_on("r.tenant", final("employee_id", "seq"), final("completed_on", "completed_on"))
+        + " ELSE t.completed_department END",
+        f"job_family = CASE WHEN {booked} THEN (SELECT e.job_family FROM {{s}}.employees e"
+        " WHERE e.tenant = r.tenant AND e.employee_id = r.employee_id) ELSE t.job_family END",
+    ]
 
 
 # An agreement's first completion of a linked booking, for agreements of earlier batches (those of this batch
@@ -382,9 +398,7 @@ BOOKINGS = Step(
             "seq = coalesce(t.seq, r.seq)",
             *(kept(column, "completed_on") for column in _COMPLETED.names),
             *(earlier(column) for column in _DATED),
-            "(department, completed_department, job_family) = (SELECT "
-            + _placed(final("employee_id", "seq"), final("booked_on", "seq"), final("completed_on", "completed_on"))
-            + ")",
+            *_replaced(),
         ],
         " OR ".join([decides("seq"), decides("completed_on"), *(moves_earlier(column) for column in _DATED)]),
         " ".join([
