@@ -1,4 +1,4 @@
-"""Generated feeds (services.demo_data) as files, and the KPI data set shared by benchmarks 3 and 4.
+"""Generated feeds (services.simulator.demo_data) as files, and the KPI data set shared by benchmarks 3 and 4.
 
 The KPI data set is a database holding a 125-employee tenant with 5 years of history (``small-125``)
 and a 5,000-employee tenant (``large-5000``). In a full run it is the database the bulk-ingest
@@ -29,7 +29,7 @@ LARGE_TENANT = "large-5000"
 
 def keyed_lines(*, tenants: int, employees: int, years: int, tenant: str | None = None) -> Iterator[tuple[str, str]]:
     """(occurred_at, line) of the demo feed; ``tenant`` renames the (single) tenant, so feeds can share a log."""
-    from services.demo_data import generate
+    from services.simulator.demo_data import generate
 
     key = ""
     for item in generate(tenants=tenants, employees=employees, years=years):
@@ -145,8 +145,8 @@ async def kpi_dataset(server: Server, *, quick: bool) -> KpiDataset:
     found = known_dataset(server, quick)
     if found is not None:
         return found
-    from services.app import app_for_url
-    from services.ingest import ingest_lines
+    from services.core.app import app_for_url
+    from services.core.ingest import ingest_lines
 
     specs = kpi_tenants(quick)
     holder = FreshDatabase(server, "kpidata", keep=True)

@@ -27,7 +27,7 @@ from bench.intake_bench import EMPLOYEES, submit_rate
 
 
 async def run(server: Server, *, quick: bool, growth_max: int | None = None, **_: Any) -> list[Row]:
-    from services.app import app_for_url
+    from services.core.app import app_for_url
 
     if quick:
         levels = [0, 100_000, 1_000_000]

@@ -53,7 +53,7 @@ def eduplan_command() -> list[str]:
     found = shutil.which("eduplan")
     if found:
         return [found]
-    return [sys.executable, "-c", "import sys; from services.cli import main; sys.exit(main())"]
+    return [sys.executable, "-c", "import sys; from services.doors.cli import main; sys.exit(main())"]
 
 
 def ingest_process(url: str, feed: Path) -> dict[str, Any]:

@@ -79,7 +79,7 @@ class Eduplan:
         self.round = 0
 
     async def open(self) -> None:
-        from services.app import app_for_url
+        from services.core.app import app_for_url
 
         self.app = await app_for_url(self.url, max_size=POOL_SIZE)
         await fill(self.app.pool, PREFILL)

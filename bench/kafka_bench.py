@@ -47,7 +47,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from bench.common import FreshDatabase, Row, Server, not_available, open_server
 from infra.kafka import EventPublisher, KafkaSettings, OutboxRelay, Topics, ensure_topics
 from infra.logging import configure_logging
-from services.app import app_for_url
+from services.core.app import app_for_url
 
 REPO = Path(__file__).resolve().parents[1]
 ENV_BOOTSTRAP = "EDUPLAN_BENCH_KAFKA_BOOTSTRAP"
@@ -123,7 +123,7 @@ def eduplan_process(command: str, log_path: Path, settings: dict[str, str]) -> I
     env = {k: v for k, v in os.environ.items() if not k.startswith("EDUPLAN_")}
     env.update({**settings, "EDUPLAN_LOG_LEVEL": "WARNING"})
     with open(log_path, "ab") as log:
-        process = subprocess.Popen([sys.executable, "-m", "services.cli", command], cwd=REPO, env=env,
+        process = subprocess.Popen([sys.executable, "-m", "services.doors.cli", command], cwd=REPO, env=env,
                                    stdout=log, stderr=subprocess.STDOUT)
     try:
         yield process
@@ -141,7 +141,7 @@ def eduplan_process(command: str, log_path: Path, settings: dict[str, str]) -> I
 
 def feed(count: int, *, tenants: int, employees: int, years: int) -> list[Record]:
     """Valid generated messages (no deliberate faults: each one is accepted with one event), keyed by tenant."""
-    from services.demo_data import generate
+    from services.simulator.demo_data import generate
 
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     records: list[Record] = []

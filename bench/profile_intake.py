@@ -17,7 +17,7 @@ EMPLOYEES = 200
 async def run(server: Server, *, quick: bool, out_dir: Path, **_: Any) -> dict[str, Any]:
     from pyinstrument import Profiler
 
-    from services.app import app_for_url
+    from services.core.app import app_for_url
 
     seconds = 4.0 if quick else 10.0
     async with FreshDatabase(server, "profile") as url:
@@ -77,13 +77,13 @@ def _statement_kind(query: str) -> str:
 async def statements_per_message(server: Server, *, messages: int, prefill: int) -> dict[str, Any]:
     """Every statement the intake sends for ``messages`` single submits, with its client-side elapsed time.
 
-    The app is wired by services.app.app_for_url; every connection of its pools gets asyncpg's query
+    The app is wired by services.core.app.app_for_url; every connection of its pools gets asyncpg's query
     logger. The log first holds ``prefill`` events (0: a brand-new database). Also counts the sequential
     scans of events and outcomes during the run (a sign of a plan that does not use the indexes).
     """
     import asyncio
 
-    from services.app import app_for_url
+    from services.core.app import app_for_url
 
     size = 3
     logged: list[tuple[str, float]] = []

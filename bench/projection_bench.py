@@ -20,7 +20,7 @@ import asyncpg
 from bench.common import FreshDatabase, Row, Server, not_available, percentile, ratio_goal
 from bench.feeds import LARGE_TENANT, SMALL_TENANT, dataset_info, kpi_dataset
 
-FEED_END = date(2026, 11, 20)  # services.demo_data's default end of history
+FEED_END = date(2026, 11, 20)  # services.simulator.demo_data's default end of history
 
 
 def _projections() -> Any:

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from services.demo_data import CASES, generate, write_jsonl
+from services.simulator.demo_data import CASES, generate, write_jsonl
 
 TENANT = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})")

@@ -27,11 +27,11 @@ import pytest
 from dashboard_support import AS_OF, probe  # AS_OF: the demo feed's last day
 
 from projections import catch_up, ensure_schema, kpi_document, tenants
-from services.app import App, app_for_url
-from services.dashboard import render_dashboard
-from services.dashboard_text import percent_text
-from services.demo_data import generate
-from services.ingest import ingest_lines
+from services.core.app import App, app_for_url
+from services.core.ingest import ingest_lines
+from services.doors.dashboard import render_dashboard
+from services.doors.dashboard.text import percent_text
+from services.simulator.demo_data import generate
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
@@ -102,7 +102,7 @@ def server(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
     env = {**os.environ, "EDUPLAN_DATABASE_URL": demo.url, "PYTHONPATH": str(REPO), "NO_PROXY": "127.0.0.1"}
     with open(logs / "out.log", "wb") as out, open(logs / "err.log", "wb") as err:
         process = subprocess.Popen(
-            [sys.executable, "-m", "services.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+            [sys.executable, "-m", "services.doors.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
              "--no-projections"],
             cwd=REPO, env=env, stdout=out, stderr=err,
         )

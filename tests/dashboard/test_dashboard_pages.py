@@ -27,11 +27,11 @@ from dashboard_support import (
 )
 
 from projections import catch_up, ensure_schema, kpi_document
-from services.app import App, app_for_url
-from services.dashboard import render_dashboard, season_strip
-from services.dashboard_text import percent_text
-from services.http import create_app
-from services.ingest import ingest_lines
+from services.core.app import App, app_for_url
+from services.core.ingest import ingest_lines
+from services.doors.dashboard import render_dashboard, season_strip
+from services.doors.dashboard.text import percent_text
+from services.doors.http import create_app
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from dashboard_support import probe
 
-from services.dashboard import months_ending
-from services.dashboard_html import SeasonRow, SeasonStrip, render_overview, render_tenant_page
-from services.dashboard_text import number, percent_text
+from services.doors.dashboard import months_ending
+from services.doors.dashboard.html import SeasonRow, SeasonStrip, render_overview, render_tenant_page
+from services.doors.dashboard.text import number, percent_text
 
 EVIL = '<b onmouseover="x()">Lager & co</b>'
 

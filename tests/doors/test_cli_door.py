@@ -13,12 +13,12 @@ import pytest
 from message_samples import TENANT, check_in, company_with_bookings, department, employee
 
 from infra.settings import MAX_MESSAGE_BYTES
-from services.app import app_for_url
+from services.core.app import app_for_url
 
 
 def _eduplan() -> list[str]:
     script = Path(sys.executable).with_name("eduplan")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "services.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "services.doors.cli"]
 
 
 def run(database_url: str, tmp_path: Path, *args: str, stdin: bytes | None = None,
@@ -132,7 +132,7 @@ async def test_rejections_and_events_commands(database_url: str, tmp_path: Path)
 
 
 async def test_streaming_ingest_of_a_generated_feed(database_url: str, tmp_path: Path) -> None:
-    demo_data = pytest.importorskip("services.demo_data")
+    demo_data = pytest.importorskip("services.simulator.demo_data")
     path = tmp_path / "generated.jsonl"
     written = demo_data.write_jsonl(str(path), seed=11, tenants=4, employees=40, years=1)
     big = department("rd", tenant="big")

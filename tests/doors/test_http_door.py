@@ -10,8 +10,8 @@ import pytest
 from message_samples import TENANT, check_in, company_with_bookings, department, settled
 
 from infra.settings import MAX_MESSAGE_BYTES
-from services.app import App, app_for_url
-from services.http import create_app
+from services.core.app import App, app_for_url
+from services.doors.http import create_app
 
 
 @pytest.fixture

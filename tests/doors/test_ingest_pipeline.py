@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from services.ingest import ingest_lines
-from services.intake import Prepared
+from services.core.ingest import ingest_lines
+from services.core.intake import Prepared
 
 
 def _line(tenant: str, index: int) -> str:

@@ -24,7 +24,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from infra.kafka import KafkaSettings, Topics, ensure_topics
-from services.app import App, app_for_url
+from services.core.app import App, app_for_url
 
 PARTITIONS = 3
 SESSION_TIMEOUT_MS = 6000  # the least Apache Kafka allows by default; a group forms faster with it

@@ -13,7 +13,7 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 
 from infra.store import EventStore
-from services.demo_data import generate
+from services.simulator.demo_data import generate
 
 Record = tuple[bytes | None, bytes]  # (key, value)
 

@@ -16,7 +16,7 @@ from kafka_support import (
 )
 
 from infra.kafka import KafkaWorker
-from services.kafka_cli import kafka_process
+from services.doors.kafka import kafka_process
 
 
 async def test_kafka_feed_gets_the_same_outcomes_and_log_as_the_intake(

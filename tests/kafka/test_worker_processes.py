@@ -35,7 +35,7 @@ class Worker:
 
     def start(self) -> None:
         with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen([sys.executable, "-m", "services.cli", "worker"], cwd=REPO,
+            self.process = subprocess.Popen([sys.executable, "-m", "services.doors.cli", "worker"], cwd=REPO,
                                             env=self.env, stdout=log, stderr=subprocess.STDOUT)
 
     def kill(self) -> None:

@@ -2,7 +2,7 @@
 
     PYTHONPATH=. .venv/bin/python tests/projections/measure_kpis.py postgresql://…/DBNAME TENANT [TENANT …]
 
-The database must hold an event log (for example one filled with services.demo_data through the
+The database must hold an event log (for example one filled with services.simulator.demo_data through the
 intake). The projections are built from scratch in a fresh version (a rebuild), then each tenant's
 document is read for 200 as-of dates spread over the year before its last event.
 """

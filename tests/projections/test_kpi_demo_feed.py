@@ -27,7 +27,7 @@ class Stored:
 
 @pytest.fixture
 async def demo_app(database_url):
-    app_module = pytest.importorskip("services.app")
+    app_module = pytest.importorskip("services.core.app")
     app = await app_module.app_for_url(database_url, max_size=6)
     try:
         yield app
@@ -36,8 +36,8 @@ async def demo_app(database_url):
 
 
 async def test_the_demo_companies_match_the_reference(demo_app):
-    demo_data = pytest.importorskip("services.demo_data")
-    ingest = pytest.importorskip("services.ingest")
+    demo_data = pytest.importorskip("services.simulator.demo_data")
+    ingest = pytest.importorskip("services.core.ingest")
     lines = (
         item if isinstance(item, str) else json.dumps(item)
         for item in demo_data.generate(employees=40, years=3, end=END)

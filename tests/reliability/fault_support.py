@@ -23,7 +23,7 @@ import asyncpg
 
 from domain.decider import PERSONAL_FIELDS
 from domain.errors import Reason
-from services.intake import prepare
+from services.core.intake import prepare
 
 REASONS = frozenset(reason.value for reason in Reason)
 STATUSES = frozenset({"accepted", "duplicate", "rejected"})
@@ -34,7 +34,7 @@ def eduplan_command() -> list[str]:
     script = Path(sys.executable).with_name("eduplan")
     if script.exists():
         return [str(script)]
-    return [sys.executable, "-m", "services.cli"]
+    return [sys.executable, "-m", "services.doors.cli"]
 
 
 def eduplan_env(database_url: str, **extra: str | None) -> dict[str, str]:
@@ -155,7 +155,7 @@ async def run_eduplan(processes: Processes, args: Sequence[str], env: dict[str, 
 
 
 def write_feed(path: Path, **kwargs: Any) -> int:
-    from services.demo_data import write_jsonl
+    from services.simulator.demo_data import write_jsonl
 
     return write_jsonl(path, **kwargs)
 

@@ -51,8 +51,8 @@ def message(tenant: str, writer: int, n: int, rng: random.Random, streams: int) 
 async def main(url: str, tenant: str, writer: int, messages: int, batch: int, streams: int, seed: int,
                seconds: float) -> None:
     from infra.logging import configure_logging
-    from services.app import app_for_url
-    from services.intake import prepare
+    from services.core.app import app_for_url
+    from services.core.intake import prepare
 
     configure_logging(os.environ.get("EDUPLAN_LOG_LEVEL") or "WARNING")
     rng = random.Random(seed * 1000 + writer)

@@ -18,8 +18,8 @@ from fault_support import REASONS, STATUSES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.app import App, app_for_url
-from services.intake import prepare
+from services.core.app import App, app_for_url
+from services.core.intake import prepare
 
 TENANT = "corpus"
 DOOR = "fault-test"
@@ -529,7 +529,7 @@ async def fresh_app(database_url: str) -> AsyncIterator[App]:
 async def test_every_corpus_line_through_the_file_ingest(fresh_app: App) -> None:
     """All corpus and hostile lines in one JSON Lines stream through the ingest pipeline: it finishes,
     and every line has exactly one outcome."""
-    from services.ingest import ingest_lines
+    from services.core.ingest import ingest_lines
 
     await _seed(fresh_app)
     lines = [_raw(raw) for _, raw, _ in RULES] + [raw for _, raw in HOSTILE]

@@ -35,8 +35,8 @@ from fault_kafka import (
 from fault_support import Processes, eduplan_env, run_eduplan, terminate
 
 from infra.kafka import ensure_topics
-from services.demo_data import generate
-from services.intake import prepare
+from services.core.intake import prepare
+from services.simulator.demo_data import generate
 
 NORMAL = {"down": 10.0, "per_phase": 400, "employees": 30}
 LARGE = {"down": 60.0, "per_phase": 2500, "employees": 150}

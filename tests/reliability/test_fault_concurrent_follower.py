@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from fault_support import Processes, wait_exit
 
-from services.app import App, app_for_url
-from services.intake import prepare
+from services.core.app import App, app_for_url
+from services.core.intake import prepare
 
 TENANT = "shared"
 WRITER = Path(__file__).with_name("fault_writer.py")

@@ -117,8 +117,8 @@ async def test_ingest_survives_repeated_postgres_outages(
 async def test_connection_lost_right_after_the_commit_does_not_fail_the_batch(database_url: str) -> None:
     """The database goes away between a batch's COMMIT and the NOTIFY that wakes the runners: the batch is
     stored, so the caller must get its outcomes (runners poll anyway), not an error that ends an ingest."""
-    from services.app import app_for_url
-    from services.intake import prepare
+    from services.core.app import app_for_url
+    from services.core.intake import prepare
 
     app = await app_for_url(database_url, max_size=2)
 

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from services.app import App, app_for_url
+from services.core.app import App, app_for_url
 
 
 @pytest.fixture

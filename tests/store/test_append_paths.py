@@ -13,7 +13,7 @@ from typing import Any
 
 from message_samples import booking, check_in, company_with_bookings, employee, envelope, review
 
-from services.app import App, app_for_url
+from services.core.app import App, app_for_url
 
 TENANT = "acme"
 

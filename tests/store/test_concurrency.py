@@ -21,8 +21,8 @@ import asyncpg
 import pytest
 from message_samples import check_in, company_with_bookings, envelope, knowledge_shared, read_everything, settled
 
-from services.app import App, app_for_url
-from services.intake import prepare
+from services.core.app import App, app_for_url
+from services.core.intake import prepare
 
 TENANT = "conc"
 BOOKINGS = [f"b-{i}" for i in range(1, 6)]
@@ -209,7 +209,7 @@ async def test_eight_concurrent_writers_on_the_same_streams_with_a_follower(data
 
 def _eduplan() -> list[str]:
     script = Path(sys.executable).with_name("eduplan")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "services.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "services.doors.cli"]
 
 
 async def test_concurrent_ingest_processes_with_a_follower(database_url: str, tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from message_samples import (
 )
 
 from infra.store import InvalidCursor
-from services.app import App
+from services.core.app import App
 
 
 async def test_accepted_outcome_lists_the_appended_event(app: App) -> None:

@@ -17,7 +17,7 @@ from message_samples import (
     settled,
 )
 
-from services.app import App
+from services.core.app import App
 
 
 async def _counts(database_url: str) -> tuple[int, int, int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncpg
 from message_samples import TENANT, employee, read_everything, review, settled
 
-from services.app import App, app_for_url
+from services.core.app import App, app_for_url
 
 NAME = "Karoline Østergaard-Hansen"
 NOTES = "Wants to become a certified refrigeration technician"

@@ -8,7 +8,7 @@ import asyncpg
 from message_samples import TENANT, check_in, department, envelope, read_everything, settled
 
 from infra.settings import MAX_MESSAGE_BYTES
-from services.app import App
+from services.core.app import App
 
 
 async def test_rejections_are_stored_with_reason_and_detail_and_listed_per_tenant(app: App) -> None:

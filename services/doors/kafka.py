@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import sys
@@ -15,10 +16,23 @@ from faststream.specification import AsyncAPI
 from infra.kafka import KafkaSettings, KafkaWorker, build_doors, ensure_topics
 from infra.kafka.inbound import Process
 from infra.settings import Settings
-from services.intake import Intake, prepare
+from services.core.intake import Intake, prepare
+from services.doors.cli.common import Commands
 
 EXIT_USAGE = 2
 KAFKA_DOOR = "kafka"
+
+
+def register(commands: Commands) -> None:
+    worker = commands.add_parser("worker", help="the Kafka door: consume eduplan.messages, publish eduplan.events")
+    worker.set_defaults(run=lambda args: run_worker())
+    asyncapi = commands.add_parser("asyncapi", help="write the AsyncAPI document of the Kafka doors")
+    asyncapi.add_argument("--out", default="-")
+    asyncapi.set_defaults(run=_cmd_asyncapi)
+
+
+def _cmd_asyncapi(args: argparse.Namespace) -> int:
+    return write_asyncapi(args.out)
 
 
 def kafka_process(intake: Intake) -> Process:
@@ -52,7 +66,7 @@ def run_worker() -> int:
 
 
 async def _serve(settings: Settings, kafka: KafkaSettings) -> None:
-    from services.app import open_app
+    from services.core.app import open_app
 
     # One connection per partition processed side by side, one for the relay's lease, one spare.
     app = await open_app(settings, max_size=min(kafka.partitions, 16) + 2, log_level="INFO")

@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from html import escape
 
-from services.dashboard_text import MONTHS_SHORT, month_year, number, percent_text, t
+from services.doors.dashboard.text import MONTHS_SHORT, month_year, number, percent_text, t
 
 SEASONS = ("busy", "normal", "low")
 

@@ -14,7 +14,7 @@ events (jsonb extraction), under the same as-of rules as the KPIs:
   counts for the employee's department on ``booked_on`` (the latest of registration and moves dated
   on or before it; before the hire, the registered department).
 
-The HTML itself is built by the pure functions in ``services.dashboard_html``.
+The HTML itself is built by the pure functions in ``services.doors.dashboard.html``.
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from typing import Any
 
 import asyncpg
 
-from services.dashboard_html import render_overview, render_tenant_page, render_unknown_tenant
-from services.dashboard_svg import SeasonRow, SeasonStrip
-from services.dashboard_text import norm_lang
+from services.doors.dashboard.html import render_overview, render_tenant_page, render_unknown_tenant
+from services.doors.dashboard.svg import SeasonRow, SeasonStrip
+from services.doors.dashboard.text import norm_lang
 
 __all__ = ["months_ending", "render_dashboard", "season_strip", "department_names"]
 

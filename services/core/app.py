@@ -10,7 +10,7 @@ from infra.db import open_database
 from infra.logging import configure_logging
 from infra.settings import Settings
 from infra.store import EventStore
-from services.intake import Intake
+from services.core.intake import Intake
 
 
 @dataclass

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
-from services.intake import Intake, Prepared, prepare
+from services.core.intake import Intake, Prepared, prepare
 
 _END = None
 

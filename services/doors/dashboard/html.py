@@ -2,7 +2,7 @@
 
 Pure functions: give them the data, get a complete HTML page back. Every text that comes from data
 (tenant, department keys and names, focus areas) is escaped; links are built with ``urlencode``.
-The pages need no script and no external resource: the CSS from ``services/static/dashboard.css`` is
+The pages need no script and no external resource: the CSS from ``services/doors/dashboard/static/dashboard.css`` is
 inlined, and the charts are inline SVG.
 """
 
@@ -15,8 +15,8 @@ from importlib import resources
 from typing import Any
 from urllib.parse import urlencode
 
-from services.dashboard_svg import SeasonRow, SeasonStrip, gauge, strip
-from services.dashboard_text import (
+from services.doors.dashboard.svg import SeasonRow, SeasonStrip, gauge, strip
+from services.doors.dashboard.text import (
     TEXT,
     count_html,
     day,
@@ -33,7 +33,7 @@ __all__ = ["SeasonRow", "SeasonStrip", "render_overview", "render_tenant_page", 
 
 def _load_css() -> str:
     try:
-        return resources.files("services").joinpath("static/dashboard.css").read_text(encoding="utf-8")
+        return resources.files("services.doors.dashboard").joinpath("static/dashboard.css").read_text(encoding="utf-8")
     except (FileNotFoundError, OSError, ModuleNotFoundError):
         return ""
 

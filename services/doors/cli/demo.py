@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import socket
@@ -11,7 +12,21 @@ from typing import Any
 
 from rich.console import Console
 
-from services.app import open_app
+from services.core.app import open_app
+from services.doors.cli.common import Commands
+
+
+def register(commands: Commands) -> None:
+    demo = commands.add_parser("demo", help="load the sample companies, print their KPIs and serve the dashboard")
+    demo.add_argument("--no-serve", action="store_true", help="print the summary and stop")
+    demo.add_argument("--host", default=None)
+    demo.add_argument("--port", type=int, default=None)
+    demo.set_defaults(run=_cmd_demo)
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    return run_demo(serve_after=not args.no_serve, host=args.host, port=args.port)
+
 
 HEADLINE = (
     ("active_employees", "staff"),
@@ -36,10 +51,10 @@ def _free_port(host: str, preferred: int) -> int:
 
 async def load_demo(console: Console) -> tuple[Any, dict[str, dict[str, int]], list[dict[str, Any]]]:
     from projections import catch_up, ensure_schema, kpi_document, tenants
-    from services.demo_data import generate
-    from services.ingest import ingest_lines
-    from services.progress import CountProgress
-    from services.render import print_outcome_summary
+    from services.core.ingest import ingest_lines
+    from services.doors.progress import CountProgress
+    from services.doors.render import print_outcome_summary
+    from services.simulator.demo_data import generate
 
     app = await open_app(max_size=8)
     settings = app.settings
@@ -73,7 +88,7 @@ async def load_demo(console: Console) -> tuple[Any, dict[str, dict[str, int]], l
 def print_headlines(docs: list[dict[str, Any]], console: Console) -> None:
     from rich.table import Table
 
-    from services.render import fmt
+    from services.doors.render import fmt
 
     if not docs:
         return
@@ -100,7 +115,7 @@ def run_demo(*, serve_after: bool = True, host: str | None = None, port: int | N
     print_headlines(docs, console)
     if not serve_after:
         return 0
-    from services.http import serve
+    from services.doors.http import serve
 
     host = host or app.settings.http_host
     port = _free_port(host, port or app.settings.http_port)

@@ -8,7 +8,28 @@ import signal
 from datetime import date
 from typing import Any
 
-from services.app import open_app
+from services.core.app import open_app
+from services.doors.cli.common import Commands, date_arg
+
+
+def register(commands: Commands) -> None:
+    kpi = commands.add_parser("kpi", help="the KPI document of a tenant as of a date")
+    kpi.add_argument("--tenant", required=True)
+    kpi.add_argument("--as-of", type=date_arg, default=None, help="YYYY-MM-DD (default: today)")
+    kpi.add_argument("--department", default=None)
+    kpi.add_argument("--json", action="store_true")
+    kpi.set_defaults(run=lambda args: show_kpis(args.tenant, args.as_of, args.department, as_json=args.json))
+
+    project = commands.add_parser("project", help="run the projection runner until stopped")
+    project.set_defaults(run=lambda args: run_projection_process())
+
+    proj = commands.add_parser("projections", help="projection maintenance")
+    proj_sub = proj.add_subparsers(dest="action", required=True)
+    rebuild = proj_sub.add_parser("rebuild", help="build a new version beside the live one, then switch")
+    rebuild.add_argument("name", nargs="?", default=None)
+    rebuild.set_defaults(run=lambda args: projections_rebuild(args.name))
+    status = proj_sub.add_parser("status", help="each projection's position and lag")
+    status.set_defaults(run=lambda args: projections_status())
 
 
 def show_kpis(tenant: str, as_of: date | None, department: str | None, *, as_json: bool) -> int:
@@ -28,7 +49,7 @@ def show_kpis(tenant: str, as_of: date | None, department: str | None, *, as_jso
     if as_json:
         print(json.dumps(doc, ensure_ascii=False, indent=2))
     else:
-        from services.render import print_kpis
+        from services.doors.render import print_kpis
 
         print_kpis(doc)
     return 0
@@ -56,7 +77,7 @@ def run_projection_process() -> int:
 def projections_rebuild(name: str | None) -> int:
     async def run() -> None:
         from projections import ensure_schema, rebuild
-        from services.progress import CountProgress
+        from services.doors.progress import CountProgress
 
         app = await open_app(max_size=4)
         try:

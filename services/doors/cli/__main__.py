@@ -1,0 +1,3 @@
+from services.doors.cli import main
+
+raise SystemExit(main())
