@@ -13,8 +13,10 @@ class Reason(StrEnum):
     UNKNOWN_BOOKING = "unknown_booking"
     UNKNOWN_AGREEMENT = "unknown_agreement"
     UNKNOWN_GAP = "unknown_gap"
+    UNKNOWN_RUN = "unknown_run"
     INVALID_STATE = "invalid_state"
     TOO_LARGE = "too_large"
+    FORBIDDEN = "forbidden"
 
 
 class Rejected(Exception):

@@ -8,6 +8,7 @@ from pydantic import AfterValidator, BaseModel, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from domain.fields import Count, DataModel, Day, IntOrText, Name, Number, cross_field_error
+from domain.rules import DEFAULT_COMPLETION_TARGET, DEFAULT_CYCLE_START_MONTH
 
 Season = Literal["busy", "normal", "low"]
 MONTH_KEYS = tuple(str(month) for month in range(1, 13))
@@ -38,8 +39,8 @@ class EducationStrategyAdopted(DataModel):
     adopted_on: Day
     formality: Literal["formal", "informal"]
     vision: str
-    cycle_start_month: Annotated[int, Field(ge=1, le=12)] = 3
-    completion_target: Annotated[Number, Field(ge=0, le=1)] = 0.85
+    cycle_start_month: Annotated[int, Field(ge=1, le=12)] = DEFAULT_CYCLE_START_MONTH
+    completion_target: Annotated[Number, Field(ge=0, le=1)] = DEFAULT_COMPLETION_TARGET
 
 
 class DepartmentRegistered(DataModel):

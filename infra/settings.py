@@ -6,7 +6,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-MAX_MESSAGE_BYTES = 64 * 1024
+from domain.rules import MAX_MESSAGE_BYTES
+
+__all__ = ["MAX_MESSAGE_BYTES", "Settings", "default_data_dir"]
 
 
 def default_data_dir() -> Path:
