@@ -14,6 +14,7 @@ import signal
 import sys
 from typing import Any
 
+from services.core.funding.loader import RulesError
 from services.doors.cli.common import EXIT_USAGE, UsageError
 
 COMMAND_MODULES = (
@@ -45,6 +46,9 @@ def main(argv: list[str] | None = None) -> int:
         result = args.run(args)
     except UsageError as error:
         print(f"eduplan: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except RulesError as error:
+        print(f"eduplan: funding rules: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
