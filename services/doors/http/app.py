@@ -20,6 +20,7 @@ log = structlog.get_logger(__name__)
 ROUTER_MODULES = (
     "services.doors.http.messages",
     "services.doors.http.reads",
+    "services.doors.http.funding",
     "services.doors.http.ops",
     "services.doors.http.dashboard",
 )
