@@ -112,7 +112,7 @@ def courses(rng: random.Random, person: Person, count: int) -> list[CourseFacts]
             booking_id=f"{person.employee_id}-b{n}", employee_id=person.employee_id, department=person.department,
             title=f"Course {n}", kind=rng.choice(KINDS), booked_on=booked, starts_on=starts, ends_on=ends,
             hours=hours * Fraction(rng.choice([1, 1, 3, 4]), 4) if completed else hours, hours_attended=completed,
-            cancelled=rng.random() < 0.1,
+            cancelled=not completed and rng.random() < 0.15,
             fee=_money(rng, 0, 12000) if rng.random() < 0.7 else None,
             travel_km=Decimal(rng.choice([0, 10, 24, 25, 60, 130.5, 700])) if rng.random() < 0.6 else None,
             hourly_wage=rng.choice([None, Decimal(0), _money(rng, 150, 400), _money(rng, 90, 130)]),
