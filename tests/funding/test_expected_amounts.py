@@ -7,7 +7,6 @@ import random
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
-from pathlib import Path
 
 import pytest
 from reference_funding import fund_reference, veu_reference

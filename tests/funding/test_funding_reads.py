@@ -188,7 +188,8 @@ async def test_a_claim_moves_from_at_risk_to_paid_and_its_action_goes(core: App)
         envelope("FundingPaid", booking_id="b-1", scheme="tl-arbejdsgiverne", paid_on="2026-06-01", amount=6000.5),
     ])
     paid = await _line(core, AS_OF, "tl-arbejdsgiverne")
-    assert (paid["state"], paid["granted"], paid["paid"], paid["lost"]) == ("partly_paid", "10000.00", "6000.50", "0.00")
+    shown = (paid["state"], paid["granted"], paid["paid"], paid["lost"])
+    assert shown == ("partly_paid", "10000.00", "6000.50", "0.00")
     assert (await _line(core, date(2026, 6, 5), "veu"))["state"] == "at_risk"
     veu = await _line(core, date(2026, 6, 6), "veu")
     assert veu["state"] == "lost" and veu["expected"] is None  # lapsed 28 days after the course; 2026 rate unset
