@@ -8,6 +8,7 @@ from pydantic import AfterValidator, BaseModel, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from domain.fields import Count, DataModel, Day, IntOrText, Name, Number, cross_field_error
+from domain.funding.messages import FUNDING_DATA_MODELS
 from domain.rules import DEFAULT_COMPLETION_TARGET, DEFAULT_CYCLE_START_MONTH
 
 Season = Literal["busy", "normal", "low"]
@@ -242,3 +243,5 @@ DATA_MODELS: dict[str, type[BaseModel]] = {
     )
 }
 """One data model per contract message type, keyed by the type name."""
+
+DATA_MODELS.update(FUNDING_DATA_MODELS)

@@ -24,6 +24,7 @@ class Settings:
     log_level: str  # empty: the command's default
     http_host: str
     http_port: int
+    funding_rules_dir: Path | None = None  # a company's own funding rules, beside the shipped ones
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -34,4 +35,6 @@ class Settings:
             log_level=os.environ.get("EDUPLAN_LOG_LEVEL", "").upper(),
             http_host=os.environ.get("EDUPLAN_HTTP_HOST", "127.0.0.1"),
             http_port=int(os.environ.get("EDUPLAN_HTTP_PORT", "8000")),
+            funding_rules_dir=Path(os.environ["EDUPLAN_FUNDING_RULES_DIR"])
+            if os.environ.get("EDUPLAN_FUNDING_RULES_DIR") else None,
         )

@@ -2,6 +2,8 @@
 
 from projections.kpi import derive as d
 from projections.kpi import folds as f
+from projections.kpi import funding_folds
+from projections.kpi.funding_tables import funding_tables
 from projections.kpi.tables import tables
 from projections.model import STATISTICS, Projection
 
@@ -29,6 +31,7 @@ _STEPS = (
     d.BOOKINGS_PLACED,
     d.AGREEMENTS_PLACED,
     d.GAP_CLOSING,
+    *funding_folds.STEPS,
 )
 
 # The entity each keyed event is folded into (the batch's key).
@@ -45,8 +48,8 @@ _KEYS = {
 
 PROJECTION = Projection(
     name="kpi",
-    layout=1,
-    tables=tables,
+    layout=2,  # 2: the funding tables
+    tables=lambda schema: tables(schema) + funding_tables(schema),
     steps=_STEPS,
     keys=_KEYS,
     tenants="INSERT INTO {s}.tenants SELECT unnest($1::text[]) ON CONFLICT DO NOTHING",

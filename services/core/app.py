@@ -10,6 +10,7 @@ from infra.db import open_database
 from infra.logging import configure_logging
 from infra.settings import Settings
 from infra.store import EventStore
+from services.core.funding.startup import install_rules
 from services.core.intake import Intake
 
 
@@ -30,6 +31,7 @@ async def open_app(
 ) -> App:
     settings = settings or Settings.from_env()
     configure_logging(settings.log_level or log_level)
+    install_rules(settings)  # before any door takes a message: bad rules files stop start-up here
     pool, write_pool = await open_database(settings, max_size=max_size)
     store = EventStore(pool)
     return App(settings=settings, pool=pool, store=store, intake=Intake(store, notify=notify, pool=write_pool))
@@ -40,6 +42,7 @@ async def app_for_url(url: str, *, max_size: int = 10) -> App:
     from infra.db import create_pool, create_write_pool, migrate
 
     settings = Settings.from_env()
+    install_rules(settings)
     pool = await create_pool(url, max_size=max_size)
     await migrate(pool)
     store = EventStore(pool)

@@ -6,6 +6,8 @@ import copy
 import itertools
 from typing import Any
 
+from funding_samples import FUNDING_SAMPLE_DATA
+
 MISSING = object()
 """Pass as a field value to leave the field out of the data."""
 
@@ -45,6 +47,8 @@ SAMPLE_DATA: dict[str, dict[str, Any]] = {
     "KnowledgeShared": {"booking_id": "b-1", "shared_on": "2026-04-20", "format": "board_meeting"},
     "PracticeFollowUpHeld": {"booking_id": "b-1", "held_on": "2026-05-20", "applied": True},
 }
+
+SAMPLE_DATA.update(FUNDING_SAMPLE_DATA)
 
 _ids = itertools.count(1)
 

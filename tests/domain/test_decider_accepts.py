@@ -7,6 +7,7 @@ from decider_spec import given
 from domain_samples import SAMPLE_DATA, employee, message
 
 from domain.decider import PERSONAL_FIELDS, initial_state, referenced_streams, target_stream
+from domain.funding.messages import FUNDING_DATA_MODELS
 from domain.message_data import DATA_MODELS
 from domain.messages import event_data, parse_message
 
@@ -14,6 +15,7 @@ STAFF = [employee("e-1"), employee("e-2", name="Bo Nielsen"), employee("m-1", jo
 GAP = message("CompetenceGapIdentified")
 AGREEMENT = message("EducationAgreed")
 BOOKING = message("CourseBooked")
+APPLIED = message("FundingApplied")
 
 WHERE = {  # type -> (stream, subject, what must already have happened)
     "EducationStrategyAdopted": ("company", None, []),
@@ -39,12 +41,20 @@ WHERE = {  # type -> (stream, subject, what must already have happened)
     "CourseCancelled": ("booking-b-1", "e-1", [*STAFF, BOOKING]),
     "KnowledgeShared": ("booking-b-1", "e-1", [*STAFF, BOOKING]),
     "PracticeFollowUpHeld": ("booking-b-1", "e-1", [*STAFF, BOOKING, message("CourseCompleted")]),
+    "EducationLevelRecorded": ("employee-e-1", "e-1", STAFF),
+    "EmploymentTermsSet": ("employee-e-1", "e-1", STAFF),
+    "CourseCostsRecorded": ("funding-b-1", "e-1", [*STAFF, BOOKING]),
+    "CourseWagePaid": ("funding-b-1", "e-1", [*STAFF, BOOKING]),
+    "FundingApplied": ("funding-b-1", "e-1", [*STAFF, BOOKING]),
+    "FundingGranted": ("funding-b-1", "e-1", [*STAFF, BOOKING, APPLIED]),
+    "FundingRejected": ("funding-b-1", "e-1", [*STAFF, BOOKING, APPLIED]),
+    "FundingPaid": ("funding-b-1", "e-1", [*STAFF, BOOKING, APPLIED, message("FundingGranted")]),
 }
 
 
 def test_every_contract_type_has_a_data_model_and_a_sample() -> None:
     assert set(DATA_MODELS) == set(SAMPLE_DATA) == set(WHERE)
-    assert len(DATA_MODELS) == 23
+    assert len(DATA_MODELS) == 23 + len(FUNDING_DATA_MODELS)
 
 
 @pytest.mark.parametrize("type_", sorted(WHERE))

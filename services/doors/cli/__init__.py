@@ -14,10 +14,12 @@ import signal
 import sys
 from typing import Any
 
+from services.core.funding.loader import RulesError
 from services.doors.cli.common import EXIT_USAGE, UsageError
 
 COMMAND_MODULES = (
     "services.doors.cli.demo",
+    "services.doors.cli.funding",
     "services.doors.cli.messages",
     "services.doors.cli.projections",
     "services.doors.cli.server",
@@ -45,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
         result = args.run(args)
     except UsageError as error:
         print(f"eduplan: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except RulesError as error:
+        print(f"eduplan: funding rules: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130

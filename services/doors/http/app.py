@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from infra.settings import Settings
 from services.core.app import App, open_app
+from services.core.funding.startup import install_rules
 from services.doors.http.deps import Metrics
 
 log = structlog.get_logger(__name__)
@@ -19,6 +20,7 @@ log = structlog.get_logger(__name__)
 ROUTER_MODULES = (
     "services.doors.http.messages",
     "services.doors.http.reads",
+    "services.doors.http.funding",
     "services.doors.http.ops",
     "services.doors.http.dashboard",
 )
@@ -68,6 +70,7 @@ def serve(*, host: str | None = None, port: int | None = None, run_projections: 
     import uvicorn
 
     settings = Settings.from_env()
+    install_rules(settings)  # a bad rules file stops `serve` here, before the server starts
     uvicorn.run(
         create_app(app=app, run_projections=run_projections, settings=settings),
         host=host or settings.http_host,

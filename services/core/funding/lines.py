@@ -1,0 +1,131 @@
+"""From the projection's funding facts to claim lines: each booking's course facts on the read's date, each
+scheme's expected amount (rules files) and where its claim stands."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from domain.funding.claims import ClaimLine, ClaimStep, Placement, claim_line
+from domain.funding.expected import Expected, fund_expected, step, veu_expected
+from domain.funding.facts import CourseFacts
+from domain.funding.money import ZERO, kroner
+from domain.funding.rules import VEU_SCHEME, RuleBook
+from projections.kpi.funding_read import FundingFacts
+
+
+def _in_force(rows: Iterable[Any], day: date, dated: str) -> Any:
+    """The row with the latest date on or before ``day`` (equal dates: accepted last), or None."""
+    best = None
+    for row in rows:
+        if row[dated] <= day and (best is None or (row[dated], row["seq"]) > (best[dated], best["seq"])):
+            best = row
+    return best
+
+
+def _latest(rows: Iterable[Any], column: str) -> Any:
+    """The value of ``column`` in the latest row (by date, then seq) that has one."""
+    best = None
+    for row in rows:
+        newer = best is None or (row["recorded_on"], row["seq"]) > (best["recorded_on"], best["seq"])
+        if row[column] is not None and newer:
+            best = row
+    return None if best is None else best[column]
+
+
+def course_facts(facts: FundingFacts, as_of: date) -> list[CourseFacts]:
+    terms, levels, costs = defaultdict(list), defaultdict(list), defaultdict(list)
+    for row in facts.terms:
+        terms[row["employee_id"]].append(row)
+    for row in facts.education:
+        levels[row["employee_id"]].append(row)
+    for row in facts.costs:
+        costs[row["booking_id"]].append(row)
+    courses = []
+    for b in facts.bookings:
+        term = _in_force(terms[b["employee_id"]], b["starts_on"], "effective_from")
+        level = _in_force(levels[b["employee_id"]], b["starts_on"], "recorded_on")
+        booked_costs = costs[b["booking_id"]]
+        paid_wage = _latest([r for r in booked_costs if r["wage_paid"]], "hourly_wage")
+        completed = b["completed_on"] is not None and b["completed_on"] <= as_of and b["hours_attended"] is not None
+        courses.append(CourseFacts(
+            booking_id=b["booking_id"], employee_id=b["employee_id"], department=b["department"], title=b["title"],
+            kind=b["kind"], booked_on=b["booked_on"], starts_on=b["starts_on"], ends_on=b["ends_on"],
+            hours=Fraction(b["hours_attended"] if completed else b["hours"]), hours_attended=completed,
+            cancelled=b["cancelled_on"] is not None and b["cancelled_on"] <= as_of,
+            fee=_latest(booked_costs, "fee"), travel_km=_latest(booked_costs, "travel_km"),
+            hourly_wage=paid_wage if paid_wage is not None else _latest(booked_costs, "hourly_wage"),
+            wage_paid=paid_wage is not None,
+            hired_on=b["hired_on"], left_on=b["left_on"], job_family=b["job_family"],
+            education_level=level["level"] if level else None,
+            higher_last_used_on=level["higher_last_used_on"] if level else None,
+            collective_agreement=term["collective_agreement"] if term else None,
+            weekly_hours=Fraction(term["weekly_hours"]) if term else Fraction(37),
+            apprentice=bool(term and term["apprentice"]), public_benefits=bool(term and term["public_benefits"]),
+        ))
+    return courses
+
+
+@dataclass(frozen=True)
+class BookingLines:
+    course: CourseFacts
+    lines: list[ClaimLine]
+
+
+def claim_lines(book: RuleBook, courses: list[CourseFacts], claims: Iterable[Any], as_of: date) -> list[BookingLines]:
+    """Per booking: VEU (when configured), each fund of the employee's collective agreement, and any other
+    scheme the company claimed for it."""
+    steps: dict[tuple[str, str], list[ClaimStep]] = defaultdict(list)
+    for row in claims:
+        steps[(row["booking_id"], row["scheme"])].append(
+            ClaimStep(row["seq"], row["step"], row["on_date"], row["amount"]))
+    veu = {c.booking_id: veu_expected(book.veu, c) for c in courses} if book.veu else {}
+    by_employee: dict[str, list[CourseFacts]] = defaultdict(list)
+    for course in courses:
+        by_employee[course.employee_id].append(course)
+    funds: dict[tuple[str, str], Expected] = {}
+    for scheme, fund in book.funds.items():
+        for employed in by_employee.values():
+            for booking_id, expected in fund_expected(fund, employed, book.agreements, veu).items():
+                funds[(booking_id, scheme)] = expected
+    result = []
+    for course in courses:
+        schemes = ([VEU_SCHEME] if book.veu else []) + list(book.agreements.get(course.collective_agreement or "", ()))
+        schemes += sorted({s for (b, s) in steps if b == course.booking_id} - set(schemes))
+        lines = []
+        for scheme in schemes:
+            found = veu.get(course.booking_id) if scheme == VEU_SCHEME else funds.get((course.booking_id, scheme))
+            expected = found or _unconfigured(scheme)
+            lines.append(claim_line(book.scheme_name(scheme), expected, course,
+                                    steps.get((course.booking_id, scheme), []), as_of))
+        result.append(BookingLines(course, lines))
+    return result
+
+
+def _unconfigured(scheme: str) -> Expected:
+    return Expected(scheme, ZERO, False, None, (step("scheme", f"no rules are configured for {scheme!r}"),))
+
+
+def placements(facts: FundingFacts) -> Mapping[str, Placement]:
+    managers: dict[str, Any] = {}
+    for row in facts.managers:
+        best = managers.get(row["employee_id"])
+        if best is None or (row["assigned_on"], row["seq"]) > (best["assigned_on"], best["seq"]):
+            managers[row["employee_id"]] = row
+    return {
+        row["employee_id"]: Placement(
+            active=bool(row["active"]), department=row["department"],
+            manager_id=managers[row["employee_id"]]["manager_id"] if row["employee_id"] in managers else None)
+        for row in facts.placed
+    }
+
+
+def gross_cost(course: CourseFacts) -> Decimal:
+    """What the course costs the company before funding: the fee and the wage for its hours (when recorded)."""
+    wage = Fraction(course.hourly_wage) * course.hours if course.hourly_wage is not None else Fraction(0)
+    return (course.fee or ZERO) + kroner(wage)

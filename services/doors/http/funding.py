@@ -1,0 +1,39 @@
+"""The funding reads: the JSON document and its CSV export."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from fastapi import APIRouter, HTTPException, Request, Response
+
+from services.doors.http.deps import core
+
+router = APIRouter()
+
+
+async def _report(request: Request, tenant: str, year: int | None, as_of: date | None) -> dict[str, Any]:
+    from projections import wait_until_caught_up
+    from services.core.funding.report import UnknownTenant, funding_report
+
+    pool = core(request).pool
+    await wait_until_caught_up(pool, tenant=tenant, timeout=10.0)
+    try:
+        return await funding_report(pool, tenant, as_of or date.today(), year)
+    except UnknownTenant:
+        raise HTTPException(404, f"tenant {tenant!r} has no message on record") from None
+
+
+@router.get("/v1/tenants/{tenant}/funding", summary="Expected, claimed and lost funding per booking, explained")
+async def get_funding(request: Request, tenant: str, year: int | None = None, as_of: date | None = None) -> Any:
+    return await _report(request, tenant, year, as_of)
+
+
+@router.get("/v1/tenants/{tenant}/funding.csv", summary="The funding read as CSV (for Excel)")
+async def get_funding_csv(request: Request, tenant: str, year: int | None = None, as_of: date | None = None,
+                          lang: Literal["en", "da"] = "en") -> Response:
+    from services.core.funding.report import funding_csv
+
+    body = funding_csv(await _report(request, tenant, year, as_of), lang)
+    return Response(body, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="funding-{tenant}.csv"'})
