@@ -21,6 +21,7 @@ ROUTER_MODULES = (
     "services.doors.http.reads",
     "services.doors.http.ops",
     "services.doors.http.dashboard",
+    "services.doors.http.exports",
 )
 
 
