@@ -65,7 +65,9 @@ EMPLOYEES = [
     (date(2026, 3, 1), "2026-03-01"), ("2026-03-01 00:00:00", "2026-03-01"),
     ("31-02-2026", "31-02-2026"), ("next week", "next week"), ("46082.5", "46082.5"),
 ])
-def test_dates_in_iso_danish_and_excel_serial_forms_are_read_and_anything_else_kept(cell: object, expected: str) -> None:
+def test_dates_in_iso_danish_and_excel_serial_forms_are_read_and_anything_else_kept(
+    cell: object, expected: str
+) -> None:
     assert read_date(cell) == expected  # type: ignore[arg-type]
 
 
@@ -257,14 +259,17 @@ async def test_a_hundred_thousand_rows_stream_in_bounded_memory(database_url: st
         "print('peak_kb', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
         "sys.exit(code)\n"
     )
-    env = {**os.environ, "EDUPLAN_DATABASE_URL": database_url, "EDUPLAN_DATA_DIR": str(tmp_path / "data")}
-    done = subprocess.run([sys.executable, "-c", script, "import", "--tenant", TENANT, "--kind", "employees",
-                           str(path)], capture_output=True, env=env, timeout=600, check=False,
-                          cwd=Path(__file__).resolve().parents[2])
+    done = _run_python(database_url, tmp_path, script, "import", "--tenant", TENANT, "--kind", "employees", str(path))
     assert done.returncode == 0, done.stderr.decode()[-2000:]
     assert "accepted=100000 duplicate=0 rejected=0" in done.stdout.decode()
     peak_kb = int(done.stderr.decode().split("peak_kb")[1].split()[0])
     assert peak_kb < 250_000, f"peak RSS {peak_kb} kB"  # the file itself is never held: it streams
+
+
+def _run_python(database_url: str, tmp_path: Path, script: str, *args: str) -> subprocess.CompletedProcess[bytes]:
+    env = {**os.environ, "EDUPLAN_DATABASE_URL": database_url, "EDUPLAN_DATA_DIR": str(tmp_path / "data")}
+    return subprocess.run([sys.executable, "-c", script, *args], capture_output=True, env=env, timeout=600,
+                          check=False, cwd=Path(__file__).resolve().parents[2])
 
 
 # --- exports -----------------------------------------------------------------------------------------
