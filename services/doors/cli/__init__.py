@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "services.doors.cli.messages",
     "services.doors.cli.projections",
     "services.doors.cli.server",
+    "services.doors.cli.imports",
     "services.doors.kafka",
 )
 

@@ -23,6 +23,7 @@ ROUTER_MODULES = (
     "services.doors.http.funding",
     "services.doors.http.ops",
     "services.doors.http.dashboard",
+    "services.doors.http.exports",
 )
 
 
