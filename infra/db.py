@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import structlog
@@ -93,11 +94,15 @@ async def create_write_pool(url: str, *, max_size: int = 10) -> asyncpg.Pool:
 MIGRATIONS = importlib.resources.files("infra") / "migrations"
 
 
-class StartupRefused(RuntimeError):
-    """The database is not in a state this version may run on; the message says what to do."""
+class StartupError(RuntimeError):
+    """The service cannot start on this database; the message says why and what to do."""
 
 
-class MigrationChanged(StartupRefused):
+class DatabaseUnreachable(StartupError):
+    pass
+
+
+class MigrationChanged(StartupError):
     """A migration file differs from the one this database applied."""
 
 
@@ -193,6 +198,21 @@ async def open_database(settings: Settings, *, max_size: int = 10) -> tuple[asyn
 
     Returns the general pool and the intake's write pool."""
     url = await asyncio.to_thread(database_url, settings)
-    pool = await create_pool(url, max_size=max_size)
-    await migrate(pool)
+    try:
+        pool = await create_pool(url, max_size=max_size)
+    except (OSError, asyncpg.PostgresError) as error:
+        raise DatabaseUnreachable(f"cannot connect to the database at {_without_password(url)}: {error}") from None
+    try:
+        await migrate(pool)
+    except BaseException:
+        await pool.close()
+        raise
     return pool, await create_write_pool(url, max_size=max_size)
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))

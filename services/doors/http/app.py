@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from infra.settings import Settings
 from services.core.app import App, open_app
+from services.doors.http import errors
 from services.doors.http.deps import Metrics
 
 log = structlog.get_logger(__name__)
@@ -19,6 +20,7 @@ log = structlog.get_logger(__name__)
 ROUTER_MODULES = (
     "services.doors.http.messages",
     "services.doors.http.reads",
+    "services.doors.http.operator",
     "services.doors.http.ops",
     "services.doors.http.dashboard",
 )
@@ -60,6 +62,7 @@ def create_app(*, app: App | None = None, run_projections: bool = True, settings
     )
     for name in ROUTER_MODULES:
         api.include_router(importlib.import_module(name).router)
+    errors.install(api)
     return api
 
 
