@@ -251,3 +251,18 @@ def test_every_option_has_help_text() -> None:
 
     walk(build_parser(), "eduplan")
     assert missing == []
+
+
+async def test_a_database_that_applied_another_version_of_a_migration_stops_every_command(
+    database_url: str, tmp_path: Path
+) -> None:
+    core = await app_for_url(database_url, max_size=2)
+    try:  # as if 010_kafka.sql had been edited since this database applied it
+        await core.pool.execute("UPDATE schema_migrations SET checksum = repeat('0', 64) WHERE name = '010_kafka.sql'")
+    finally:
+        await core.close()
+    for args in (["kpi", "--tenant", TENANT], ["serve", "--port", "1"]):
+        done = run(database_url, tmp_path, *args, timeout=60)
+        assert done.returncode == 1, done.stderr.decode()
+        [line] = done.stderr.decode().strip().splitlines()
+        assert line.startswith("eduplan: the migration ") and "010_kafka.sql" in line and "never edited" in line
