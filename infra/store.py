@@ -203,6 +203,24 @@ class EventStore:
         next_cursor = format_cursor(int(rows[-1]["xid"]), rows[-1]["position"]) if rows else format_cursor(xid, pos)
         return events, next_cursor
 
+    async def check_cursor(self, cursor: str | None, tenant: str | None = None) -> None:
+        """Raise :class:`InvalidCursor` unless a read (of ``tenant``'s events, if given) could have given
+        out ``cursor``: the start, or the cursor of an event of the log (of that tenant)."""
+        xid, pos = parse_cursor(cursor)
+        if (xid, pos) == (0, 0):
+            return
+        found = await self.pool.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM events WHERE position = $2 AND transaction_id = $1::text::xid8"
+            " AND ($3::text IS NULL OR tenant = $3))",
+            str(xid), pos, tenant,
+        )
+        if not found:
+            raise InvalidCursor(f"cursor {cursor!r} is not one this service gave out: no event of the log is at it")
+
+    async def tenant_on_record(self, tenant: str) -> bool:
+        """Whether any message of ``tenant`` has an outcome (accepted or rejected)."""
+        return bool(await self.pool.fetchval("SELECT EXISTS (SELECT 1 FROM outcomes WHERE tenant = $1)", tenant))
+
     async def read_stream(self, tenant: str, stream: str, *, decrypt: bool = True) -> list[dict[str, Any]]:
         rows = await self.pool.fetch(
             f"SELECT {_EVENT_COLUMNS} FROM events WHERE tenant = $1 AND stream = $2 ORDER BY version",

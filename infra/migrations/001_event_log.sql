@@ -49,8 +49,8 @@ CREATE TABLE IF NOT EXISTS outcomes (
     raw_size        integer,
     received_at     timestamptz NOT NULL DEFAULT clock_timestamp()
 );
--- NULLs are distinct here, so rows without a readable tenant or message_id never collide.
-CREATE UNIQUE INDEX IF NOT EXISTS outcomes_idempotency ON outcomes (tenant, message_id);
+CREATE UNIQUE INDEX IF NOT EXISTS outcomes_idempotency
+    ON outcomes (tenant, message_id) WHERE tenant IS NOT NULL AND message_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS outcomes_rejections ON outcomes (tenant, id) WHERE status = 'rejected';
 
 -- Per-employee keys for personal fields; erasure destroys the key, never the log.

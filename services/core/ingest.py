@@ -64,7 +64,10 @@ async def ingest_stream(
     on_outcome: Callable[[dict[str, Any]], None] | None = None,
     on_progress: Callable[[int], None] | None = None,
 ) -> IngestCounts:
-    """Feed every non-blank line through the intake; ``on_outcome`` sees outcomes in input order."""
+    """Feed every non-blank line through the intake; ``on_outcome`` sees outcomes in input order.
+
+    Each outcome carries ``line``: the 1-based number of its line in the input, blank lines counted.
+    """
     loop = asyncio.get_running_loop()
     chunks: asyncio.Queue[Any] = asyncio.Queue(maxsize=8)
     reader = threading.Thread(target=_read_chunks, args=(source, loop, chunks, 500), daemon=True)
@@ -128,7 +131,7 @@ async def _run(
     async def work(queue: asyncio.Queue[Any]) -> None:
         done = False
         while not done:
-            batch: list[tuple[int, Prepared, int]] = []
+            batch: list[tuple[int, Prepared, int, int]] = []
             item = await queue.get()
             while True:
                 if item is _END:
@@ -139,9 +142,9 @@ async def _run(
                     break
                 item = queue.get_nowait()
             if batch:
-                outcomes = await intake.process([p for _, p, _ in batch], door)
-                for (index, _, size), outcome in zip(batch, outcomes, strict=True):
-                    emit(index, outcome)
+                outcomes = await intake.process([p for _, p, _, _ in batch], door)
+                for (index, _, size, line_number), outcome in zip(batch, outcomes, strict=True):
+                    emit(index, {**outcome, "line": line_number})
                     if on_progress is not None:
                         on_progress(size)
 
@@ -167,9 +170,11 @@ async def _run(
                 return
 
     index = 0
+    line_number = 0
     try:
         async for chunk in chunks:
             for line in chunk:
+                line_number += 1
                 raw = line.encode() if isinstance(line, str) else line
                 size = len(raw)
                 if not raw.strip():
@@ -178,7 +183,7 @@ async def _run(
                     continue
                 prepared = prepare(raw.rstrip(b"\r\n"))
                 lane = zlib.crc32((prepared.tenant or "").encode()) % workers
-                await put(lane, (index, prepared, size))
+                await put(lane, (index, prepared, size, line_number))
                 index += 1
             for task in tasks:
                 if task.done() and task.exception() is not None:

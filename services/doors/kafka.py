@@ -27,7 +27,7 @@ def register(commands: Commands) -> None:
     worker = commands.add_parser("worker", help="the Kafka door: consume eduplan.messages, publish eduplan.events")
     worker.set_defaults(run=lambda args: run_worker())
     asyncapi = commands.add_parser("asyncapi", help="write the AsyncAPI document of the Kafka doors")
-    asyncapi.add_argument("--out", default="-")
+    asyncapi.add_argument("--out", default="-", metavar="FILE", help="file to write (default - = standard output)")
     asyncapi.set_defaults(run=_cmd_asyncapi)
 
 

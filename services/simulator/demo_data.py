@@ -44,7 +44,9 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import IO, Any
 
-__all__ = ["CASES", "CaseProfile", "Department", "generate", "write_jsonl"]
+from domain.messages import TENANT_PATTERN
+
+__all__ = ["CASES", "CaseProfile", "Department", "generate", "trial_namespace", "write_jsonl"]
 
 UNSKILLED, SKILLED, PROFESSIONAL, MANAGER = "unskilled", "skilled", "professional", "manager"
 FAMILIES = (UNSKILLED, SKILLED, PROFESSIONAL, MANAGER)
@@ -1613,12 +1615,24 @@ def _years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years, day=28)
 
 
+def trial_namespace(seed: int) -> str:
+    """The tenant-name prefix of a trial feed (``eduplan generate``): ``sim<seed>``.
+
+    A trial feed shares neither tenants nor message ids with the demo (whose tenants are the cases'
+    own names), nor with a trial feed of another seed, so any of them can be ingested beside the others.
+    """
+    return f"sim{seed}"
+
+
 def generate(*, seed: int = 2026, tenants: int | None = None, employees: int | None = None, years: int = 3,
-             end: date = date(2026, 11, 20), faults: bool = True) -> Iterator[dict[str, Any] | str]:
+             end: date = date(2026, 11, 20), faults: bool = True,
+             namespace: str | None = None) -> Iterator[dict[str, Any] | str]:
     """Yield the demo feed: contract envelopes as dicts, in the order an HR feed would send them.
 
     - ``tenants=None`` gives the report's cases (``CASES``) with their real sizes; ``tenants=N`` gives N
       tenants cycling through the cases, the second round named ``bitzer-2`` …, the third ``-3`` ….
+    - ``namespace="sim7"`` prefixes every tenant name (``sim7-bitzer``), and with it every message id
+      (``sim7-bitzer-0000001``); without it the tenants are the demo's own (``bitzer``).
     - ``employees=M`` gives every tenant M employees at the start (leavers are replaced by new hires).
     - ``years=Y``: the history covers the Y years that end on ``end``; nothing is dated after ``end``
       except the start and end dates of courses already booked.
@@ -1634,6 +1648,7 @@ def generate(*, seed: int = 2026, tenants: int | None = None, employees: int | N
     if years < 1:
         raise ValueError("years must be at least 1")
     count = len(CASES) if tenants is None else tenants
+    names = [_tenant_name(i, namespace) for i in range(count)]
     start_day = _years_before(end, years)
     start = start_day.toordinal()
     while not _is_workday(start):
@@ -1641,13 +1656,22 @@ def generate(*, seed: int = 2026, tenants: int | None = None, employees: int | N
     streams: list[Iterator[tuple[Key, dict[str, Any] | str]]] = []
     for i in range(count):
         profile = CASES[i % len(CASES)]
-        round_ = i // len(CASES)
-        name = profile.tenant if round_ == 0 else f"{profile.tenant}-{round_ + 1}"
         size = employees if employees is not None else profile.employees
-        sim = _Tenant(profile, name, i, seed, size, start, end.toordinal())
+        sim = _Tenant(profile, names[i], i, seed, size, start, end.toordinal())
         streams.append(_with_faults(sim, seed) if faults else sim.run())
     for _, item in heapq.merge(*streams, key=_first):
         yield item
+
+
+def _tenant_name(index: int, namespace: str | None) -> str:
+    profile = CASES[index % len(CASES)]
+    round_ = index // len(CASES)
+    name = profile.tenant if round_ == 0 else f"{profile.tenant}-{round_ + 1}"
+    if namespace is not None:
+        name = f"{namespace}-{name}"
+    if not TENANT_PATTERN.fullmatch(name):
+        raise ValueError(f"the tenant name {name!r} is not a valid tenant (at most 63 of a-z, 0-9 and -)")
+    return name
 
 
 def _first(pair: tuple[Key, Any]) -> Key:

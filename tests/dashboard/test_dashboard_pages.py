@@ -163,7 +163,7 @@ async def test_get_overview_lists_every_tenant(client: httpx.AsyncClient, core: 
 async def test_an_injected_tenant_parameter_is_escaped(client: httpx.AsyncClient):
     evil = '<script>alert("t")</script>'
     response = await client.get("/", params={"tenant": evil, "lang": "en"})
-    assert response.status_code == 200
+    assert response.status_code == 404
     assert evil not in response.text and "<script" not in response.text
     assert "&lt;script&gt;alert(&quot;t&quot;)&lt;/script&gt;" in response.text
     assert "There is no data for the company" in response.text
@@ -176,14 +176,20 @@ async def test_default_date_is_today_and_unknown_language_is_danish(client: http
     assert f'value="{date.today().isoformat()}"' in response.text
 
 
-async def test_page_says_when_the_projections_lag(core: App):
+async def test_page_is_refused_with_retry_after_while_the_projections_lag(client: httpx.AsyncClient, core: App):
     late = {"message_id": "late-1", "tenant": TENANT, "type": "CommitteeMeetingHeld",
             "occurred_at": "2026-11-01T10:00:00Z", "data": {"held_on": "2026-11-01", "management_reps": 2,
                                                             "employee_reps": 2}}
     counts = await ingest_lines(core.intake, [json.dumps(late)])
     assert counts.accepted == 1
-    page = await render_dashboard(core.pool, as_of=AS_OF, tenant=TENANT)  # nothing runs the projections
-    assert "Tallene er ved at blive opdateret" in page
+    for params in ({"tenant": TENANT}, {}):  # nothing runs the projections: the page and the overview wait
+        refused = await client.get("/", params={**params, "as_of": AS_OF.isoformat()})
+        assert refused.status_code == 503
+        assert int(refused.headers["Retry-After"]) > 0
+        assert "Tallene er ved at blive opdateret" in refused.text
+        assert f'http-equiv="refresh" content="{refused.headers["Retry-After"]}"' in refused.text
+        assert not probe(refused.text).gauges  # no figures that miss the accepted message
     await catch_up(core.pool)
-    page = await render_dashboard(core.pool, as_of=AS_OF, tenant=TENANT)
-    assert "Tallene er ved at blive opdateret" not in page
+    page = await client.get("/", params={"tenant": TENANT, "as_of": AS_OF.isoformat()})
+    assert page.status_code == 200
+    assert "Tallene er ved at blive opdateret" not in page.text

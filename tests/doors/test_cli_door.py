@@ -3,35 +3,24 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from cli_support import run
 from message_samples import TENANT, check_in, company_with_bookings, department, employee
 
 from infra.settings import MAX_MESSAGE_BYTES
 from services.core.app import app_for_url
 
 
-def _eduplan() -> list[str]:
-    script = Path(sys.executable).with_name("eduplan")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "services.doors.cli"]
-
-
-def run(database_url: str, tmp_path: Path, *args: str, stdin: bytes | None = None,
-        timeout: float = 120) -> subprocess.CompletedProcess[bytes]:
-    env = {**os.environ, "EDUPLAN_DATABASE_URL": database_url, "EDUPLAN_DATA_DIR": str(tmp_path / "data"),
-           "COLUMNS": "200"}
-    env.pop("EDUPLAN_KAFKA_BOOTSTRAP", None)
-    return subprocess.run([*_eduplan(), *args], input=stdin, capture_output=True, env=env, timeout=timeout,
-                          check=False)
-
-
 def _lines(messages: list[object]) -> str:
     return "".join((m if isinstance(m, str) else json.dumps(m)) + "\n" for m in messages)
+
+
+def _without_line(outcome: dict[str, object]) -> dict[str, object]:
+    """The outcome as stored: `line` belongs to one ingest run, not to the message."""
+    return {key: value for key, value in outcome.items() if key != "line"}
 
 
 def _summary(text: str) -> dict[str, int]:
@@ -65,7 +54,9 @@ async def test_ingest_json_prints_one_outcome_per_line_then_a_reingest_counts_du
         assert outcome["message_id"] == msg["message_id"] and outcome["tenant"] == TENANT
     assert outcomes[2]["events"][0] == {"stream": "booking-b-1", "version": 2,
                                         "position": outcomes[2]["events"][0]["position"]}
-    assert outcomes[3]["first"] == outcomes[0]
+    # `line` is the 1-based line in the file, blank lines counted (the first two messages have one after them)
+    assert [o["line"] for o in outcomes] == [1, 3, 5, 6, 7, 8]
+    assert outcomes[3]["first"] == _without_line(outcomes[0])
     assert outcomes[4]["reason"] == "unknown_booking"
     assert outcomes[5]["reason"] == "invalid_envelope" and outcomes[5]["message_id"] is None
     assert "accepted=3 duplicate=1 rejected=2" in done.stderr.decode()
@@ -171,5 +162,107 @@ async def test_streaming_ingest_of_a_generated_feed(database_url: str, tmp_path:
             assert after["status"] == "rejected" and after["reason"] == before["reason"]
         else:
             assert after["status"] == "duplicate", (before, after)
-            expected_first = before["first"] if before["status"] == "duplicate" else before
+            expected_first = before["first"] if before["status"] == "duplicate" else _without_line(before)
             assert after["first"] == expected_first
+
+
+async def test_rejections_without_a_readable_tenant_are_listed_apart(database_url: str, tmp_path: Path) -> None:
+    too_large = department("rd")
+    too_large["data"]["name"] = "x" * MAX_MESSAGE_BYTES
+    no_tenant = department("rd", tenant="Not A Tenant!")
+    core = await app_for_url(database_url, max_size=2)
+    try:
+        await core.intake.submit_many(["not json", too_large, no_tenant, check_in("b-1")], door="test")
+    finally:
+        await core.close()
+
+    done = run(database_url, tmp_path, "rejections", "--unattributed", "--json")
+    assert done.returncode == 0, done.stderr.decode()
+    listed = json.loads(done.stdout)["rejections"]
+    assert [r["reason"] for r in listed] == ["invalid_envelope", "too_large", "invalid_envelope"]
+    assert all(r["tenant"] is None and r["status"] == "rejected" and r["detail"] and "type" in r for r in listed)
+
+    mine = json.loads(run(database_url, tmp_path, "rejections", "--tenant", TENANT, "--json").stdout)["rejections"]
+    assert [(r["reason"], r["type"]) for r in mine] == [("unknown_booking", "ManagerCheckInHeld")]
+
+    table = run(database_url, tmp_path, "rejections", "--unattributed")
+    assert table.returncode == 0 and "too_large" in table.stdout.decode()
+    both = run(database_url, tmp_path, "rejections", "--unattributed", "--tenant", TENANT)
+    assert both.returncode == 2 and b"not allowed with" in both.stderr
+
+
+def _generated(tmp_path: Path, name: str, *args: str) -> list[dict[str, object]]:
+    path = tmp_path / name
+    done = run("postgresql://unused", tmp_path, "generate", "--tenants", "3", "--employees", "6", "--years", "1",
+               "--out", str(path), *args)
+    assert done.returncode == 0, done.stderr.decode()
+    messages = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            item = json.loads(line)
+        except ValueError:
+            continue  # one of the deliberately broken lines
+        if isinstance(item, dict) and "message_id" in item:
+            messages.append(item)
+    return messages
+
+
+def test_generate_shares_no_tenant_or_message_id_with_the_demo_and_seeds_change_the_ids(tmp_path: Path) -> None:
+    from services.simulator.demo_data import generate
+
+    demo = [item for item in generate() if isinstance(item, dict)]
+    demo_tenants = {m["tenant"] for m in demo}
+    demo_ids = {m["message_id"] for m in demo}
+
+    seven = _generated(tmp_path, "seven.jsonl", "--seed", "7")
+    assert seven and {m["tenant"] for m in seven}.isdisjoint(demo_tenants)
+    assert {m["message_id"] for m in seven}.isdisjoint(demo_ids)
+    _generated(tmp_path, "again.jsonl", "--seed", "7")
+    assert (tmp_path / "seven.jsonl").read_bytes() == (tmp_path / "again.jsonl").read_bytes()
+    eight = _generated(tmp_path, "eight.jsonl", "--seed", "8")
+    assert {m["message_id"] for m in seven}.isdisjoint({m["message_id"] for m in eight})
+    assert {m["tenant"] for m in seven}.isdisjoint({m["tenant"] for m in eight})
+
+    default = _generated(tmp_path, "default.jsonl")
+    assert {m["tenant"] for m in default}.isdisjoint(demo_tenants)
+
+
+def test_generate_refuses_bad_numbers_in_one_line(tmp_path: Path) -> None:
+    for args in (["--tenants", "0"], ["--years", "-1"], ["--seed", "x"], ["--seed", "9" * 80]):
+        done = run("postgresql://unused", tmp_path, "generate", "--out", str(tmp_path / "f.jsonl"), *args)
+        assert done.returncode == 2, args
+        assert b"Traceback" not in done.stderr
+
+
+def test_every_option_has_help_text() -> None:
+    import argparse
+
+    from services.doors.cli import build_parser
+
+    missing = []
+
+    def walk(parser: argparse.ArgumentParser, path: str) -> None:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    walk(sub, f"{path} {name}")
+            elif not isinstance(action, argparse._HelpAction) and not (action.help or "").strip():
+                missing.append(f"{path} {'/'.join(action.option_strings) or action.dest}")
+
+    walk(build_parser(), "eduplan")
+    assert missing == []
+
+
+async def test_a_database_that_applied_another_version_of_a_migration_stops_every_command(
+    database_url: str, tmp_path: Path
+) -> None:
+    core = await app_for_url(database_url, max_size=2)
+    try:  # as if 010_kafka.sql had been edited since this database applied it
+        await core.pool.execute("UPDATE schema_migrations SET checksum = repeat('0', 64) WHERE name = '010_kafka.sql'")
+    finally:
+        await core.close()
+    for args in (["kpi", "--tenant", TENANT], ["serve", "--port", "1"]):
+        done = run(database_url, tmp_path, *args, timeout=60)
+        assert done.returncode == 1, done.stderr.decode()
+        [line] = done.stderr.decode().strip().splitlines()
+        assert line.startswith("eduplan: the migration ") and "010_kafka.sql" in line and "never edited" in line

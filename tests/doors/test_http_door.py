@@ -111,7 +111,7 @@ async def test_rejections_are_listed_per_tenant(client: httpx.AsyncClient) -> No
         assert r["status"] == "rejected" and r["tenant"] == TENANT and r["detail"] and r["message_id"]
     other = (await client.get("/v1/tenants/other/rejections")).json()
     assert len(other["rejections"]) == 1
-    assert (await client.get("/v1/tenants/nobody/rejections")).json() == {"rejections": []}
+    assert (await client.get("/v1/tenants/nobody/rejections")).status_code == 404  # no message on record
 
 
 async def test_events_page_to_the_end_with_next(client: httpx.AsyncClient, core: App) -> None:
@@ -183,3 +183,22 @@ async def test_healthz_metrics_and_openapi(client: httpx.AsyncClient) -> None:
     paths = spec.json()["paths"]
     for path in ("/v1/messages", "/v1/tenants/{tenant}/rejections", "/v1/tenants/{tenant}/events", "/healthz"):
         assert path in paths
+
+
+async def test_rejections_without_a_readable_tenant_are_listed_apart(client: httpx.AsyncClient) -> None:
+    too_large = department("rd")
+    too_large["data"]["name"] = "x" * MAX_MESSAGE_BYTES
+    await client.post("/v1/messages", content=b"not json")
+    await client.post("/v1/messages", json=too_large)
+    await client.post("/v1/messages", json=[department("rd", tenant="Not A Tenant!"), check_in("b-1")])
+
+    response = await client.get("/v1/rejections", params={"unattributed": "true"})
+    assert response.status_code == 200
+    assert set(response.json()) == {"rejections"}
+    listed = response.json()["rejections"]
+    assert [r["reason"] for r in listed] == ["invalid_envelope", "too_large", "invalid_envelope"]
+    assert all(r["tenant"] is None and r["status"] == "rejected" and r["detail"] and "type" in r for r in listed)
+
+    mine = (await client.get(f"/v1/tenants/{TENANT}/rejections")).json()["rejections"]
+    assert [(r["reason"], r["type"]) for r in mine] == [("unknown_booking", "ManagerCheckInHeld")]
+    assert (await client.get("/v1/rejections")).status_code == 422  # only the unattributed ones are served here

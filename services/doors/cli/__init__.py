@@ -15,7 +15,7 @@ import sys
 from typing import Any
 
 from services.core.funding.loader import RulesError
-from services.doors.cli.common import EXIT_USAGE, UsageError
+from services.doors.cli.common import EXIT_NOT_FOUND, EXIT_TRY_AGAIN, EXIT_USAGE, UsageError
 
 COMMAND_MODULES = (
     "services.doors.cli.demo",
@@ -44,11 +44,22 @@ def main(argv: list[str] | None = None) -> int:
     # A plain exit on SIGTERM runs the exit handlers (the embedded PostgreSQL counts its users).
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     args = build_parser().parse_args(argv)
+    from infra.db import StartupError
+    from services.core.reads import InvalidCursor, ProjectionsBehind, UnknownTenant
+
+    # What a person can act on is said in one line, with the exit code of its kind; never a traceback.
+    exit_codes: tuple[tuple[type[Exception], int], ...] = (
+        (UsageError, EXIT_USAGE),
+        (InvalidCursor, EXIT_USAGE),
+        (UnknownTenant, EXIT_NOT_FOUND),
+        (StartupError, EXIT_NOT_FOUND),
+        (ProjectionsBehind, EXIT_TRY_AGAIN),
+    )
     try:
         result = args.run(args)
-    except UsageError as error:
+    except tuple(kind for kind, _ in exit_codes) as error:
         print(f"eduplan: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        return next(code for kind, code in exit_codes if isinstance(error, kind))
     except RulesError as error:
         print(f"eduplan: funding rules: {error}", file=sys.stderr)
         return EXIT_USAGE

@@ -6,7 +6,14 @@ import argparse
 from datetime import date
 from typing import Any
 
+EXIT_NOT_FOUND = 1
+"""A read of something that is not on record (a tenant with no message), or a service that cannot start."""
+
 EXIT_USAGE = 2
+"""How the command was called: unknown options, a bad date, a cursor this service never gave out."""
+
+EXIT_TRY_AGAIN = 75
+"""The figures are behind the log for now (sysexits' EX_TEMPFAIL): the same command later will answer."""
 
 Commands = Any
 """The object ``add_subparsers`` returns (argparse keeps its class private)."""
@@ -17,7 +24,34 @@ class UsageError(Exception):
 
 
 def date_arg(text: str) -> date:
+    from services.core.reads import parse_day
+
     try:
-        return date.fromisoformat(text)
+        return parse_day(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def positive_int(text: str) -> int:
+    return _int_at_least(text, 1)
+
+
+def non_negative_int(text: str) -> int:
+    return _int_at_least(text, 0)
+
+
+def _int_at_least(text: str, least: int) -> int:
+    try:
+        value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < least:
+        raise argparse.ArgumentTypeError(f"{text!r} is less than {least}")
+    return value
+
+
+def port_number(text: str) -> int:
+    value = _int_at_least(text, 1)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1-65535)")
+    return value

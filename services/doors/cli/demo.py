@@ -13,14 +13,15 @@ from typing import Any
 from rich.console import Console
 
 from services.core.app import open_app
-from services.doors.cli.common import Commands
+from services.doors.cli.common import Commands, port_number
 
 
 def register(commands: Commands) -> None:
     demo = commands.add_parser("demo", help="load the sample companies, print their KPIs and serve the dashboard")
     demo.add_argument("--no-serve", action="store_true", help="print the summary and stop")
-    demo.add_argument("--host", default=None)
-    demo.add_argument("--port", type=int, default=None)
+    demo.add_argument("--host", default=None, help="address the dashboard listens on (default 127.0.0.1)")
+    demo.add_argument("--port", type=port_number, default=None,
+                      help="port of the dashboard (default 8000, or a free one when it is taken)")
     demo.set_defaults(run=_cmd_demo)
 
 
@@ -50,8 +51,9 @@ def _free_port(host: str, preferred: int) -> int:
 
 
 async def load_demo(console: Console) -> tuple[Any, dict[str, dict[str, int]], list[dict[str, Any]]]:
-    from projections import catch_up, ensure_schema, kpi_document, tenants
+    from projections import catch_up, ensure_schema, tenants
     from services.core.ingest import ingest_lines
+    from services.core.reads import kpi_document
     from services.doors.progress import CountProgress
     from services.doors.render import print_outcome_summary
     from services.simulator.demo_data import generate
@@ -76,10 +78,10 @@ async def load_demo(console: Console) -> tuple[Any, dict[str, dict[str, int]], l
     as_of = date.today()
     docs = []
     for tenant in await tenants(app.pool):
-        doc = await kpi_document(app.pool, tenant, as_of)
+        doc = await kpi_document(app, tenant, as_of, catch_up_here=True)
         # The last full cycle tells whether the completion target was met; the current one is still running.
         last_cycle_end = date.fromisoformat(doc["cycle"]["start"]) - timedelta(days=1)
-        doc["last_cycle"] = await kpi_document(app.pool, tenant, last_cycle_end)
+        doc["last_cycle"] = await kpi_document(app, tenant, last_cycle_end, catch_up_here=True)
         docs.append(doc)
     await app.close()
     return app, counts.by_tenant, docs

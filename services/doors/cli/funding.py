@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import sys
 from datetime import date
 from typing import Any
 
@@ -14,21 +13,15 @@ from services.doors.cli.common import Commands, date_arg
 
 def register(commands: Commands) -> None:
     funding = commands.add_parser("funding", help="expected, applied, granted, paid, at-risk and lost funding")
-    funding.add_argument("--tenant", required=True)
+    funding.add_argument("--tenant", required=True, help="the company (tenant)")
     funding.add_argument("--year", type=int, default=None, help="only courses starting in this year")
     funding.add_argument("--as-of", type=date_arg, default=None, help="YYYY-MM-DD (default: today)")
-    funding.add_argument("--json", action="store_true")
+    funding.add_argument("--json", action="store_true", help="print the JSON document (amounts explained)")
     funding.set_defaults(run=_cmd_funding)
 
 
 def _cmd_funding(args: argparse.Namespace) -> int:
-    from services.core.funding.report import UnknownTenant
-
-    try:
-        report = asyncio.run(_report(args.tenant, args.as_of or date.today(), args.year))
-    except UnknownTenant:
-        print(f"eduplan: tenant {args.tenant!r} has no message on record", file=sys.stderr)
-        return 1
+    report = asyncio.run(_report(args.tenant, args.as_of or date.today(), args.year))
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
     else:
@@ -37,16 +30,12 @@ def _cmd_funding(args: argparse.Namespace) -> int:
 
 
 async def _report(tenant: str, as_of: date, year: int | None) -> dict[str, Any]:
-    from projections import catch_up, ensure_schema, wait_until_caught_up
+    from services.core import reads
     from services.core.app import open_app
-    from services.core.funding.report import funding_report
 
     app = await open_app(max_size=4)
     try:
-        await ensure_schema(app.pool)
-        if not await wait_until_caught_up(app.pool, tenant=tenant, timeout=2.0):
-            await catch_up(app.pool)  # no runner is up: bring the projections up to date here
-        return await funding_report(app.pool, tenant, as_of, year)
+        return await reads.funding_report(app, tenant, as_of, year, catch_up_here=True, wait=2.0)
     finally:
         await app.close()
 

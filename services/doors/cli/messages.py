@@ -9,41 +9,52 @@ import os
 import sys
 from typing import Any
 
-from services.doors.cli.common import Commands, UsageError
+from services.doors.cli.common import Commands, UsageError, non_negative_int, positive_int
 
 
 def register(commands: Commands) -> None:
     ingest = commands.add_parser("ingest", help="ingest JSON Lines of messages from FILE (- = stdin)")
-    ingest.add_argument("file")
-    ingest.add_argument("--json", action="store_true", help="print one outcome per line")
-    ingest.add_argument("--workers", type=int, default=4, help="tenants processed in parallel")
-    ingest.add_argument("--batch-size", type=int, default=250)
+    ingest.add_argument("file", metavar="FILE", help="JSON Lines, one message a line; - reads standard input")
+    ingest.add_argument("--json", action="store_true",
+                        help="print one outcome per line, with its input line number (the summary goes to stderr)")
+    ingest.add_argument("--workers", type=positive_int, default=4, help="tenants processed in parallel (default 4)")
+    ingest.add_argument("--batch-size", type=positive_int, default=250,
+                        help="messages decided and appended together (default 250)")
     ingest.set_defaults(run=_cmd_ingest)
 
-    rej = commands.add_parser("rejections", help="list a tenant's rejected messages")
-    rej.add_argument("--tenant", required=True)
-    rej.add_argument("--json", action="store_true")
-    rej.add_argument("--limit", type=int, default=1000)
+    rej = commands.add_parser("rejections", help="list rejected messages: a tenant's, or those without a tenant")
+    whose = rej.add_mutually_exclusive_group(required=True)
+    whose.add_argument("--tenant", help="the tenant whose rejected messages to list")
+    whose.add_argument("--unattributed", action="store_true",
+                       help="the rejected messages whose tenant could not be read (operators)")
+    rej.add_argument("--json", action="store_true", help='print {"rejections": [...]} instead of a table')
+    rej.add_argument("--limit", type=positive_int, default=1000, help="at most this many, oldest first (default 1000)")
     rej.set_defaults(run=_cmd_rejections)
 
     ev = commands.add_parser("events", help="replay a tenant's event log (JSON Lines)")
-    ev.add_argument("--tenant", required=True)
-    ev.add_argument("--after", default=None, help="a cursor from an earlier read")
-    ev.add_argument("--limit", type=int, default=0, help="stop after N events (0 = all)")
+    ev.add_argument("--tenant", required=True, help="the tenant whose events to print")
+    ev.add_argument("--after", default=None, metavar="CURSOR",
+                    help="continue after this cursor (an event's `cursor`, or the `next` printed at the end)")
+    ev.add_argument("--limit", type=non_negative_int, default=0, help="stop after N events (default 0 = all)")
     ev.set_defaults(run=_cmd_events)
 
     gen = commands.add_parser("generate", help="write a generated feed (JSON Lines) for trials and benchmarks")
-    gen.add_argument("--out", default="-")
-    gen.add_argument("--tenants", type=int, default=None)
-    gen.add_argument("--employees", type=int, default=None)
-    gen.add_argument("--years", type=int, default=3)
-    gen.add_argument("--seed", type=int, default=2026)
-    gen.add_argument("--no-faults", action="store_true")
+    gen.add_argument("--out", default="-", metavar="FILE", help="file to write (default - = standard output)")
+    gen.add_argument("--tenants", type=positive_int, default=None,
+                     help="number of companies, cycling through the report's cases (default: the nine cases)")
+    gen.add_argument("--employees", type=positive_int, default=None,
+                     help="employees per company at the start (default: each case's own size)")
+    gen.add_argument("--years", type=positive_int, default=3, help="years of history, ending 2026-11-20 (default 3)")
+    gen.add_argument("--seed", type=non_negative_int, default=2026,
+                     help="the same seed gives the same feed; the seed is part of every tenant name and"
+                          " message id, so feeds of different seeds never share one (default 2026)")
+    gen.add_argument("--no-faults", action="store_true",
+                     help="leave out the deliberately bad messages (about 1.5 %% of the feed)")
     gen.set_defaults(run=_cmd_generate)
 
     erase = commands.add_parser("erase", help="erase an employee's personal data (destroys their key)")
-    erase.add_argument("--tenant", required=True)
-    erase.add_argument("--employee", required=True)
+    erase.add_argument("--tenant", required=True, help="the employee's tenant")
+    erase.add_argument("--employee", required=True, help="the employee_id whose personal data to erase")
     erase.set_defaults(run=_cmd_erase)
 
 
@@ -88,11 +99,14 @@ async def _ingest(source: Any, args: argparse.Namespace, total: int | None) -> A
 
 def _cmd_rejections(args: argparse.Namespace) -> int:
     async def run() -> list[dict[str, Any]]:
+        from services.core import reads
         from services.core.app import open_app
 
         app = await open_app(max_size=2)
         try:
-            return await app.store.rejections(args.tenant, limit=args.limit)
+            if args.unattributed:
+                return await reads.unattributed_rejections(app, args.limit)
+            return await reads.rejections(app, args.tenant, args.limit)
         finally:
             await app.close()
 
@@ -102,19 +116,20 @@ def _cmd_rejections(args: argparse.Namespace) -> int:
         return 0
     from services.doors.render import print_rejections
 
-    print_rejections(args.tenant, rejections)
+    print_rejections(args.tenant or "messages without a readable tenant", rejections)
     return 0
 
 
 def _cmd_events(args: argparse.Namespace) -> int:
     async def run() -> None:
+        from services.core import reads
         from services.core.app import open_app
 
         app = await open_app(max_size=2)
         try:
             cursor, shown = args.after, 0
             while True:
-                page, cursor = await app.store.read_all(cursor, 1000, tenant=args.tenant)
+                page, cursor = await reads.read_events(app, args.tenant, cursor, 1000)
                 for event in page:
                     print(json.dumps(event, ensure_ascii=False))
                     shown += 1
@@ -146,13 +161,15 @@ def _cmd_erase(args: argparse.Namespace) -> int:
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
-    from services.simulator.demo_data import write_jsonl
+    from services.simulator.demo_data import trial_namespace, write_jsonl
 
     kwargs = dict(seed=args.seed, tenants=args.tenants, employees=args.employees, years=args.years,
-                  faults=not args.no_faults)
-    if args.out == "-":
-        n = write_jsonl(sys.stdout, **kwargs)
-    else:
-        n = write_jsonl(args.out, **kwargs)
+                  faults=not args.no_faults, namespace=trial_namespace(args.seed))
+    try:
+        n = write_jsonl(sys.stdout if args.out == "-" else args.out, **kwargs)
+    except OSError as error:
+        raise UsageError(f"cannot write {args.out}: {error.strerror}") from None
+    except ValueError as error:
+        raise UsageError(str(error)) from None
     print(f"wrote {n} lines", file=sys.stderr)
     return 0

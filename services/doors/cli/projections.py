@@ -11,13 +11,17 @@ from typing import Any
 from services.core.app import open_app
 from services.doors.cli.common import Commands, date_arg
 
+RUNNER_WAIT_SECONDS = 2.0
+"""How long `kpi` waits for a running projection runner before it folds the projections itself."""
+
 
 def register(commands: Commands) -> None:
     kpi = commands.add_parser("kpi", help="the KPI document of a tenant as of a date")
-    kpi.add_argument("--tenant", required=True)
-    kpi.add_argument("--as-of", type=date_arg, default=None, help="YYYY-MM-DD (default: today)")
-    kpi.add_argument("--department", default=None)
-    kpi.add_argument("--json", action="store_true")
+    kpi.add_argument("--tenant", required=True, help="the tenant (company) to report on")
+    kpi.add_argument("--as-of", type=date_arg, default=None, metavar="YYYY-MM-DD",
+                     help="the business date the figures are as of (default: today)")
+    kpi.add_argument("--department", default=None, help="only this department under `departments`")
+    kpi.add_argument("--json", action="store_true", help="print the contract's JSON document instead of a table")
     kpi.set_defaults(run=lambda args: show_kpis(args.tenant, args.as_of, args.department, as_json=args.json))
 
     project = commands.add_parser("project", help="run the projection runner until stopped")
@@ -26,7 +30,7 @@ def register(commands: Commands) -> None:
     proj = commands.add_parser("projections", help="projection maintenance")
     proj_sub = proj.add_subparsers(dest="action", required=True)
     rebuild = proj_sub.add_parser("rebuild", help="build a new version beside the live one, then switch")
-    rebuild.add_argument("name", nargs="?", default=None)
+    rebuild.add_argument("name", nargs="?", default=None, help="the projection to rebuild (default: all)")
     rebuild.set_defaults(run=lambda args: projections_rebuild(args.name))
     status = proj_sub.add_parser("status", help="each projection's position and lag")
     status.set_defaults(run=lambda args: projections_status())
@@ -34,14 +38,13 @@ def register(commands: Commands) -> None:
 
 def show_kpis(tenant: str, as_of: date | None, department: str | None, *, as_json: bool) -> int:
     async def run() -> dict[str, Any]:
-        from projections import catch_up, ensure_schema, kpi_document, wait_until_caught_up
+        from services.core.reads import kpi_document
 
         app = await open_app(max_size=4)
         try:
-            await ensure_schema(app.pool)
-            if not await wait_until_caught_up(app.pool, tenant=tenant, timeout=2.0):
-                await catch_up(app.pool)  # no runner is up: bring the projections up to date here
-            return await kpi_document(app.pool, tenant, as_of or date.today(), department)
+            # With no runner up (a plain `eduplan ingest` before), the projections are folded here.
+            return await kpi_document(app, tenant, as_of or date.today(), department,
+                                      wait=RUNNER_WAIT_SECONDS, catch_up_here=True)
         finally:
             await app.close()
 

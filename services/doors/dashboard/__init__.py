@@ -26,14 +26,11 @@ from typing import Any
 
 import asyncpg
 
-from services.doors.dashboard.html import render_overview, render_tenant_page, render_unknown_tenant
+from services.doors.dashboard.html import render_overview, render_tenant_page
 from services.doors.dashboard.svg import SeasonRow, SeasonStrip
 from services.doors.dashboard.text import norm_lang
 
 __all__ = ["months_ending", "render_dashboard", "season_strip", "department_names"]
-
-CATCH_UP_SECONDS = 2.0
-"""How long a page waits for the projections to read what was accepted before it renders anyway."""
 
 OVERVIEW_CONCURRENCY = 4
 """How many KPI documents the overview reads at a time."""
@@ -196,27 +193,21 @@ async def department_names(pool: asyncpg.Pool, tenant: str) -> dict[str, str]:
     return {row["department"]: row["name"] for row in await pool.fetch(NAMES_SQL, tenant) if row["name"]}
 
 
-async def _caught_up(pool: asyncpg.Pool, tenant: str | None) -> bool:
-    from projections import wait_until_caught_up
-
-    try:
-        return await wait_until_caught_up(pool, tenant=tenant, timeout=CATCH_UP_SECONDS)
-    except (asyncpg.PostgresError, LookupError):
-        return False
-
-
-async def _tenant_known(pool: asyncpg.Pool, tenant: str) -> bool:
-    return bool(await pool.fetchval("SELECT EXISTS (SELECT 1 FROM events WHERE tenant = $1)", tenant))
-
-
 async def render_dashboard(pool: asyncpg.Pool, *, as_of: date, lang: str = "da", tenant: str | None = None) -> str:
-    """The dashboard page as HTML: all companies without ``tenant``, else that company's page."""
+    """The dashboard page as HTML: all companies without ``tenant``, else that company's page.
+
+    Raises ``UnknownTenant`` for a tenant with no message on record, and ``ProjectionsBehind`` when the
+    projections have not read what was accepted before the call (``services.core.reads``): a page never
+    shows figures that miss accepted messages.
+    """
+    from infra.store import EventStore
     from projections import kpi_document, tenants
+    from services.core.reads import require_fresh_projections, require_tenant
 
     lang = norm_lang(lang)
     tenant = (tenant or "").strip() or None
     if tenant is None:
-        caught_up = await _caught_up(pool, None)
+        await require_fresh_projections(pool, None)
         limit = asyncio.Semaphore(OVERVIEW_CONCURRENCY)
 
         async def one(name: str) -> dict[str, Any]:
@@ -224,11 +215,10 @@ async def render_dashboard(pool: asyncpg.Pool, *, as_of: date, lang: str = "da",
                 return await kpi_document(pool, name, as_of)
 
         docs = await asyncio.gather(*(one(name) for name in await tenants(pool)))
-        return render_overview(docs, as_of=as_of, lang=lang, stale=not caught_up)
-    if not await _tenant_known(pool, tenant):
-        return render_unknown_tenant(tenant, as_of=as_of, lang=lang)
-    caught_up = await _caught_up(pool, tenant)
+        return render_overview(docs, as_of=as_of, lang=lang)
+    await require_tenant(EventStore(pool), tenant)
+    await require_fresh_projections(pool, tenant)
     doc = await kpi_document(pool, tenant, as_of)
     strip = await season_strip(pool, tenant, as_of, list(doc.get("departments") or {}))
     names = await department_names(pool, tenant)
-    return render_tenant_page(doc, strip, lang, names=names, stale=not caught_up)
+    return render_tenant_page(doc, strip, lang, names=names)

@@ -28,7 +28,8 @@ from services.doors.dashboard.text import (
     t,
 )
 
-__all__ = ["SeasonRow", "SeasonStrip", "render_overview", "render_tenant_page", "render_unknown_tenant"]
+__all__ = ["SeasonRow", "SeasonStrip", "render_notice", "render_overview", "render_tenant_page",
+           "render_unknown_tenant"]
 
 
 def _load_css() -> str:
@@ -61,7 +62,7 @@ def _href(lang: str, as_of: date, tenant: str | None = None) -> str:
     return escape("?" + urlencode(params))
 
 
-def _page(*, lang: str, as_of: date, tenant: str | None, title: str, body: str) -> str:
+def _page(*, lang: str, as_of: date, tenant: str | None, title: str, body: str, refresh: int | None = None) -> str:
     other = "en" if lang == "da" else "da"
     names = {"da": "Dansk", "en": "English"}
     hidden = f'<input type="hidden" name="tenant" value="{escape(tenant)}">' if tenant else ""
@@ -74,7 +75,8 @@ def _page(*, lang: str, as_of: date, tenant: str | None, title: str, body: str) 
         "<!DOCTYPE html>\n"
         f'<html lang="{lang}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(title)}</title><style>{CSS}</style></head><body>"
+        + (f'<meta http-equiv="refresh" content="{int(refresh)}">' if refresh is not None else "")
+        + f"<title>{escape(title)}</title><style>{CSS}</style></head><body>"
         '<header class="topbar">'
         f'<a class="brand" href="{_href(lang, as_of)}">eduplan · {escape(t(lang, "app"))}</a>'
         '<div class="controls">'
@@ -232,7 +234,7 @@ def _season_section(doc: Mapping[str, Any], season: SeasonStrip, names: Mapping[
 
 
 def render_tenant_page(doc: Mapping[str, Any], strip_data: SeasonStrip | None, lang: str = "da", *,
-                       names: Mapping[str, str] | None = None, stale: bool = False) -> str:
+                       names: Mapping[str, str] | None = None) -> str:
     """One company: the whole company, the season strips, and a card per department."""
     lang = norm_lang(lang)
     names = names or {}
@@ -258,7 +260,6 @@ def render_tenant_page(doc: Mapping[str, Any], strip_data: SeasonStrip | None, l
         f'<nav class="crumbs" aria-label="breadcrumb"><a href="{_href(lang, as_of)}">'
         f'{escape(t(lang, "overview"))}</a> › {escape(tenant)}</nav>'
         f"<h1>{escape(tenant)}</h1><p class=\"meta\">{escape(meta)}</p>"
-        + (f'<p class="notice" role="status">{escape(t(lang, "stale"))}</p>' if stale else "")
         + f'<section aria-labelledby="company-h"><h2 id="company-h">{escape(t(lang, "company"))}</h2>'
         f'<div class="card company" data-scope="company">{_gauge_block(company, lang, ids)}'
         f"{_kpi_list(company, lang, company=True)}</div></section>"
@@ -270,7 +271,7 @@ def render_tenant_page(doc: Mapping[str, Any], strip_data: SeasonStrip | None, l
     return _page(lang=lang, as_of=as_of, tenant=tenant, title=title, body=body)
 
 
-def render_overview(docs: Iterable[Mapping[str, Any]], *, as_of: date, lang: str = "da", stale: bool = False) -> str:
+def render_overview(docs: Iterable[Mapping[str, Any]], *, as_of: date, lang: str = "da") -> str:
     """All companies: a card each with the headline figures and a link to its page."""
     lang = norm_lang(lang)
     ids = _Ids()
@@ -302,7 +303,6 @@ def render_overview(docs: Iterable[Mapping[str, Any]], *, as_of: date, lang: str
         f"<h1>{escape(t(lang, 'overview'))}</h1>"
         f'<p class="meta">{escape(t(lang, "as_of"))} {escape(day(as_of, lang))} · '
         f'{escape(t(lang, "overview_lead"))}</p>'
-        + (f'<p class="notice" role="status">{escape(t(lang, "stale"))}</p>' if stale else "")
         + content
     )
     return _page(lang=lang, as_of=as_of, tenant=None, title=f"{t(lang, 'app')} – {t(lang, 'overview')}", body=body)
@@ -318,3 +318,17 @@ def render_unknown_tenant(tenant: str, *, as_of: date, lang: str = "da") -> str:
         f'<p class="notice">{escape(t(lang, "unknown_tenant", tenant=tenant))}</p>'
     )
     return _page(lang=lang, as_of=as_of, tenant=tenant, title=f"{tenant} – {t(lang, 'app')}", body=body)
+
+
+def render_notice(tenant: str | None, notice: str, *, as_of: date, lang: str = "da", refresh: int | None = None) -> str:
+    """A page that only says why there are no figures to show (``refresh``: seconds until it reloads)."""
+    lang = norm_lang(lang)
+    heading = tenant if tenant is not None else t(lang, "overview")
+    body = (
+        f'<nav class="crumbs" aria-label="breadcrumb"><a href="{_href(lang, as_of)}">'
+        f'{escape(t(lang, "overview"))}</a></nav>'
+        f"<h1>{escape(heading)}</h1>"
+        f'<p class="notice" role="status">{escape(notice)}</p>'
+    )
+    return _page(lang=lang, as_of=as_of, tenant=tenant, title=f"{heading} – {t(lang, 'app')}", body=body,
+                 refresh=refresh)

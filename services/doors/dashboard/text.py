@@ -39,7 +39,9 @@ TEXT: dict[str, dict[str, str]] = {
         "departments": "Afdelinger",
         "no_departments": "Ingen afdelinger med aktive medarbejdere eller aktivitet på datoen.",
         "open_tenant": "Se afdelinger og årshjul",
-        "stale": "Tallene er ved at blive opdateret; de nyeste beskeder er måske ikke med endnu.",
+        "catching_up": "Tallene er ved at blive opdateret med de nyeste beskeder."
+                       " Siden prøver igen om {seconds} s.",
+        "bad_date": "{value} er ikke en dato. Skriv datoen som ÅÅÅÅ-MM-DD.",
         "agreement_completion_rate": "Aftaler gennemført til tiden",
         "agreements_of": "{done} af {made} aftaler",
         "target": "mål",
@@ -112,7 +114,9 @@ TEXT: dict[str, dict[str, str]] = {
         "departments": "Departments",
         "no_departments": "No departments with active employees or activity on the date.",
         "open_tenant": "See departments and annual wheel",
-        "stale": "The figures are being updated; the latest messages may not be included yet.",
+        "catching_up": "The figures are being brought up to date with the latest messages."
+                       " This page tries again in {seconds} s.",
+        "bad_date": "{value} is not a date. Write the date as YYYY-MM-DD.",
         "agreement_completion_rate": "Agreements completed on time",
         "agreements_of": "{done} of {made} agreements",
         "target": "target",

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from infra.settings import Settings
 from services.core.app import App, open_app
 from services.core.funding.startup import install_rules
+from services.doors.http import errors
 from services.doors.http.deps import Metrics
 
 log = structlog.get_logger(__name__)
@@ -21,6 +22,7 @@ ROUTER_MODULES = (
     "services.doors.http.messages",
     "services.doors.http.reads",
     "services.doors.http.funding",
+    "services.doors.http.operator",
     "services.doors.http.ops",
     "services.doors.http.dashboard",
     "services.doors.http.exports",
@@ -63,6 +65,7 @@ def create_app(*, app: App | None = None, run_projections: bool = True, settings
     )
     for name in ROUTER_MODULES:
         api.include_router(importlib.import_module(name).router)
+    errors.install(api)
     return api
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from domain.fields import Day
+from services.core import reads
 from services.core.tabular import excel_csv, kpi_rows
 from services.doors.http.deps import core
 
@@ -18,13 +20,10 @@ _CSV = "text/csv; charset=utf-8"
 
 @router.get("/v1/tenants/{tenant}/kpis.csv", summary="The KPI document as CSV for Excel (UTF-8 with BOM, ';')",
             response_class=Response, responses={200: {"content": {_CSV: {}}}})
-async def get_kpis_csv(request: Request, tenant: str, as_of: date | None = None, department: str | None = None,
-                       lang: Literal["da", "en"] = "en") -> Response:
-    from projections import kpi_document, wait_until_caught_up
-
-    pool = core(request).pool
-    await wait_until_caught_up(pool, tenant=tenant, timeout=10.0)
-    document = await kpi_document(pool, tenant, as_of or date.today(), department)
+async def get_kpis_csv(request: Request, tenant: str,
+                       as_of: Day | None = Query(None, description="YYYY-MM-DD; default today"),
+                       department: str | None = None, lang: Literal["da", "en"] = "en") -> Response:
+    document = await reads.kpi_document(core(request), tenant, as_of or date.today(), department)
     filename = f"kpis-{tenant}-{document['as_of']}.csv"
     return Response(excel_csv(kpi_rows(document), lang=lang), media_type=_CSV,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})

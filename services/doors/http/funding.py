@@ -5,32 +5,28 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
+from domain.fields import Day
+from services.core import reads
 from services.doors.http.deps import core
 
 router = APIRouter()
 
 
 async def _report(request: Request, tenant: str, year: int | None, as_of: date | None) -> dict[str, Any]:
-    from projections import wait_until_caught_up
-    from services.core.funding.report import UnknownTenant, funding_report
-
-    pool = core(request).pool
-    await wait_until_caught_up(pool, tenant=tenant, timeout=10.0)
-    try:
-        return await funding_report(pool, tenant, as_of or date.today(), year)
-    except UnknownTenant:
-        raise HTTPException(404, f"tenant {tenant!r} has no message on record") from None
+    return await reads.funding_report(core(request), tenant, as_of or date.today(), year)
 
 
 @router.get("/v1/tenants/{tenant}/funding", summary="Expected, claimed and lost funding per booking, explained")
-async def get_funding(request: Request, tenant: str, year: int | None = None, as_of: date | None = None) -> Any:
+async def get_funding(request: Request, tenant: str, year: int | None = None,
+                      as_of: Day | None = Query(None, description="YYYY-MM-DD; default today")) -> Any:
     return await _report(request, tenant, year, as_of)
 
 
 @router.get("/v1/tenants/{tenant}/funding.csv", summary="The funding read as CSV (for Excel)")
-async def get_funding_csv(request: Request, tenant: str, year: int | None = None, as_of: date | None = None,
+async def get_funding_csv(request: Request, tenant: str, year: int | None = None,
+                          as_of: Day | None = Query(None, description="YYYY-MM-DD; default today"),
                           lang: Literal["en", "da"] = "en") -> Response:
     from services.core.funding.report import funding_csv
 
