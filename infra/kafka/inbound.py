@@ -252,27 +252,40 @@ async def _handle(message: StreamedBatch, process: Process, dead_letters: Defaul
     lanes = _by_partition(message.raw_message)
     results = await asyncio.gather(*(process([r.value or b"" for r in lane]) for lane in lanes),
                                    return_exceptions=True)
-    failed = False
+    stored: list[list[ConsumerRecord]] = []
+    failed: list[list[ConsumerRecord]] = []
     for lane, result in zip(lanes, results, strict=True):
         if isinstance(result, Exception):
-            failed = True
+            failed.append(lane)
             log.error("kafka_batch_failed", records=len(lane), first=_where(lane[0]), exc_info=result)
         elif isinstance(result, BaseException):
             raise result
         else:
             await _send_until_taken(dead_letters, lane, result)
+            stored.append(lane)
+    # The failed partitions are taken again after a pause; the stored ones are committed.
+    _rewind(message, failed)
+    if stored:
+        # A rebalance may have taken the partitions meanwhile (the commit fails): the new owner replays
+        # them, harmlessly.
+        await guard.commit(message, stored)
     if failed:
-        # Rewind every partition of the batch and take it again after a pause; the lanes that were
-        # stored come back as duplicates (their dead letters are already out).
-        try:
-            await message.nack()
-        except KafkaError as error:  # the partitions went elsewhere meanwhile: their new owner replays
-            log.warning("kafka_rewind_failed", error=repr(error))
         await asyncio.sleep(RETRY_PAUSE)
-        return
-    # A rebalance may have taken the partitions meanwhile (the commit fails): the new owner replays them,
-    # harmlessly.
-    await guard.commit(message, lanes)
+
+
+def _rewind(message: StreamedBatch, lanes: Sequence[Sequence[ConsumerRecord]]) -> None:
+    """Seek each partition of ``lanes`` back to its first record of the batch.
+
+    Explicitly, partition by partition: FastStream's ``nack`` of a batch seeks back the partition of the
+    batch's first record only (upstream), so the other failed partitions would move on unprocessed.
+    """
+    consumer: Any = getattr(message, "consumer", None)
+    for lane in lanes:
+        first = lane[0]
+        try:
+            consumer.seek(TopicPartition(first.topic, first.partition), first.offset)
+        except KafkaError as error:  # the partition went elsewhere meanwhile: its new owner replays it
+            log.warning("kafka_rewind_failed", partition=_where(first), error=repr(error))
 
 
 async def _send_until_taken(

@@ -55,7 +55,7 @@ async def test_a_rejected_record_is_copied_to_the_dlq_with_its_key_and_reason():
 
 
 class _Batch:
-    """A delivered batch as the handler sees it: records, ack (commit) and nack (rewind)."""
+    """A delivered batch as the handler sees it: records, ack (commit), nack, and its consumer's seeks."""
 
     def __init__(self, values: list[bytes], partitions: int = 1) -> None:
         self.raw_message = tuple(
@@ -63,12 +63,16 @@ class _Batch:
             for offset, value in enumerate(values)
         )
         self.calls: list[str] = []
+        self.consumer = self
 
     async def ack(self) -> None:
         self.calls.append("ack")
 
     async def nack(self) -> None:
         self.calls.append("nack")
+
+    def seek(self, partition: TopicPartition, offset: int) -> None:
+        self.calls.append(f"seek {partition.partition}@{offset}")
 
 
 class _DeadLetters:
@@ -110,7 +114,7 @@ async def test_a_batch_whose_outcomes_were_not_stored_is_rewound_not_committed()
         raise OSError("database away")
 
     await inbound.handle_batch(batch, process, _DeadLetters(), inbound.OffsetGuard())  # type: ignore[arg-type]
-    assert batch.calls == ["nack"]
+    assert batch.calls == ["seek 0@0"]
 
 
 async def test_dead_letters_the_broker_did_not_take_are_sent_again_before_the_commit():
@@ -139,7 +143,7 @@ async def test_partitions_are_processed_side_by_side_each_in_order():
     assert batch.calls == ["ack"]
 
 
-async def test_when_one_partition_fails_the_stored_ones_still_send_their_dead_letters_then_all_rewind():
+async def test_when_one_partition_fails_the_stored_ones_still_send_their_dead_letters_and_only_it_rewinds():
     batch, dead = _Batch([b"x0", b"{b1"], partitions=2), _DeadLetters()
 
     async def process(raws: list[bytes]) -> list[dict[str, Any]]:
@@ -149,7 +153,7 @@ async def test_when_one_partition_fails_the_stored_ones_still_send_their_dead_le
 
     await inbound.handle_batch(batch, process, dead, inbound.OffsetGuard())  # type: ignore[arg-type]
     assert [value for value, _, _ in dead.sent] == [b"x0"]
-    assert batch.calls == ["nack"]
+    assert batch.calls[0] == "seek 1@1" and "nack" not in batch.calls
 
 
 # --- the offset guard: explicit commits, and a broker that lost its log ------------------------------
@@ -184,9 +188,15 @@ class _Consumer:
         for tp in partitions:
             self.positions[tp] = 0
 
+    def seek(self, partition: TopicPartition, offset: int) -> None:
+        self.positions[partition] = offset
+
 
 class _Fetched(_Batch):
-    """Records at given (partition, offset) places, fetched by ``consumer`` (which now stands after them)."""
+    """Records at given (partition, offset) places, fetched by ``consumer`` (which now stands after them).
+
+    Its ``nack`` does what upstream FastStream's does for a batch: seek back the first record's partition only.
+    """
 
     def __init__(self, consumer: _Consumer, places: list[tuple[int, int]]) -> None:
         self.raw_message = tuple(
@@ -197,6 +207,11 @@ class _Fetched(_Batch):
         self.consumer = consumer
         for partition, offset in places:
             consumer.positions[TopicPartition("m", partition)] = offset + 1
+
+    async def nack(self) -> None:
+        self.calls.append("nack")
+        first = self.raw_message[0]
+        self.consumer.seek(TopicPartition(first.topic, first.partition), first.offset)
 
 
 async def _stored(raws: list[bytes]) -> list[dict[str, Any]]:
@@ -211,6 +226,22 @@ async def test_the_commit_names_the_offset_after_each_partitions_last_record():
     await inbound.handle_batch(_Fetched(consumer, [(1, 1)]), _stored, _DeadLetters(), guard)  # type: ignore[arg-type]
     assert consumer.commits[-1] == {1: 2}
     assert guard.known == {TopicPartition("m", 0): 2, TopicPartition("m", 1): 2}
+
+
+async def test_every_failed_partition_of_a_batch_is_rewound_and_the_stored_ones_are_committed():
+    consumer = _Consumer(positions={0: 0, 1: 0, 2: 0}, ends={0: 10, 1: 10, 2: 10}, committed={})
+    guard = inbound.OffsetGuard()
+    batch = _Fetched(consumer, [(1, 3), (0, 5), (2, 7), (1, 4), (0, 6), (2, 8)])
+
+    async def process(raws: list[bytes]) -> list[dict[str, Any]]:
+        if raws[0] in (b"{3}", b"{7}"):  # partitions 1 and 2: their outcomes were not stored
+            raise OSError("database away")
+        return _accept_or_reject(raws)
+
+    await inbound.handle_batch(batch, process, _DeadLetters(), guard)  # type: ignore[arg-type]
+    # Each failed partition goes back to its first record of the batch, whichever partition came first.
+    assert consumer.positions == {TopicPartition("m", 0): 7, TopicPartition("m", 1): 3, TopicPartition("m", 2): 7}
+    assert consumer.commits == [{0: 7}]
 
 
 async def test_a_broker_that_lost_the_committed_offsets_makes_every_partition_start_over_uncommitted():
