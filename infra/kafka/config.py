@@ -9,6 +9,7 @@ MESSAGES = "eduplan.messages"
 DEAD_LETTERS = "eduplan.messages.dlq"
 EVENTS = "eduplan.events"
 WORKER_GROUP = "eduplan-workers"
+DOOR = "kafka"  # the door name this worker's outcomes are stored under
 
 
 @dataclass(frozen=True)

@@ -30,12 +30,12 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.kafka.message import KafkaMessage as StreamedBatch
-from faststream.kafka.publisher.usecase import DefaultPublisher
 from faststream.kafka.schemas import Topic
 from faststream.message import StreamMessage
 from pydantic import WithJsonSchema
 
 from infra.kafka.config import KafkaSettings
+from infra.kafka.dead_letters import DeadLetters, Ledger
 from infra.kafka.schemas import DeadLetter, InboundMessage
 
 log = structlog.get_logger(__name__)
@@ -202,11 +202,12 @@ def _names(partitions: Sequence[TopicPartition]) -> list[str]:
 
 
 def add_inbound_door(
-    broker: KafkaBroker, settings: KafkaSettings, process: Process, guard: OffsetGuard | None = None
+    broker: KafkaBroker, settings: KafkaSettings, process: Process, ledger: Ledger, guard: OffsetGuard | None = None
 ) -> OffsetGuard:
-    """Subscribe the worker group to eduplan.messages, with the DLQ as its second output."""
+    """Subscribe the worker group to eduplan.messages, with the DLQ as its second output; ``ledger`` keeps
+    which dead letters the broker acknowledged."""
     guard = guard or OffsetGuard()
-    dead_letters = broker.publisher(
+    publisher = broker.publisher(
         settings.topics.dead_letters,
         title="dead-letters",
         description="Rejected inbound records: the original value and key, headers `reason` (a contract "
@@ -232,6 +233,8 @@ def add_inbound_door(
         "stored outcome; the offset is committed after it is stored.",
     )
 
+    dead_letters = DeadLetters(publisher, ledger)
+
     async def take_messages(envelopes: EnvelopeBatch, message: KafkaMessage) -> None:
         await handle_batch(message, process, dead_letters, guard)
 
@@ -240,17 +243,15 @@ def add_inbound_door(
     return guard
 
 
-async def handle_batch(
-    message: StreamedBatch, process: Process, dead_letters: DefaultPublisher, guard: OffsetGuard
-) -> None:
+async def handle_batch(message: StreamedBatch, process: Process, dead_letters: DeadLetters, guard: OffsetGuard) -> None:
     """Each partition's records in order, the partitions side by side; commit when all are stored."""
     async with guard.lock:
         await _handle(message, process, dead_letters, guard)
 
 
-async def _handle(message: StreamedBatch, process: Process, dead_letters: DefaultPublisher, guard: OffsetGuard) -> None:
+async def _handle(message: StreamedBatch, process: Process, dead_letters: DeadLetters, guard: OffsetGuard) -> None:
     lanes = _by_partition(message.raw_message)
-    results = await asyncio.gather(*(process([r.value or b"" for r in lane]) for lane in lanes),
+    results = await asyncio.gather(*(_take_lane(lane, process, dead_letters) for lane in lanes),
                                    return_exceptions=True)
     stored: list[list[ConsumerRecord]] = []
     failed: list[list[ConsumerRecord]] = []
@@ -261,7 +262,6 @@ async def _handle(message: StreamedBatch, process: Process, dead_letters: Defaul
         elif isinstance(result, BaseException):
             raise result
         else:
-            await _send_until_taken(dead_letters, lane, result)
             stored.append(lane)
     # The failed partitions are taken again after a pause; the stored ones are committed.
     _rewind(message, failed)
@@ -288,18 +288,10 @@ def _rewind(message: StreamedBatch, lanes: Sequence[Sequence[ConsumerRecord]]) -
             log.warning("kafka_rewind_failed", partition=_where(first), error=repr(error))
 
 
-async def _send_until_taken(
-    dead_letters: DefaultPublisher, records: Sequence[ConsumerRecord], outcomes: Sequence[dict[str, Any]]
-) -> None:
-    """The outcomes are stored, so a replay would only see duplicates: the DLQ copies are sent from
-    here until the broker takes them (it is needed for the offset commit anyway)."""
-    while True:
-        try:
-            await send_dead_letters(dead_letters, records, outcomes)
-            return
-        except Exception as error:  # noqa: BLE001
-            log.warning("kafka_dead_letters_failed", error=repr(error), first=_where(records[0]))
-            await asyncio.sleep(RETRY_PAUSE)
+async def _take_lane(lane: Sequence[ConsumerRecord], process: Process, dead_letters: DeadLetters) -> None:
+    """One partition's records: their outcomes stored, then the dead letters they owe acknowledged."""
+    outcomes = await process([record.value or b"" for record in lane])
+    await dead_letters.settle(lane, outcomes)
 
 
 def _by_partition(records: Sequence[ConsumerRecord]) -> list[list[ConsumerRecord]]:
@@ -307,24 +299,6 @@ def _by_partition(records: Sequence[ConsumerRecord]) -> list[list[ConsumerRecord
     for record in records:
         lanes.setdefault((record.topic, record.partition), []).append(record)
     return list(lanes.values())
-
-
-async def send_dead_letters(
-    dead_letters: DefaultPublisher, records: Sequence[ConsumerRecord], outcomes: Sequence[dict[str, Any]]
-) -> int:
-    """Publish each rejected record to the DLQ and wait for the broker's acknowledgements."""
-    pending = []
-    for record, outcome in zip(records, outcomes, strict=True):
-        if outcome["status"] != "rejected":
-            continue
-        pending.append(await dead_letters.publish(
-            record.value,
-            key=record.key,
-            headers={"reason": outcome["reason"], "detail": outcome["detail"]},
-            no_confirm=True,
-        ))
-    await asyncio.gather(*(ack for ack in pending if ack is not None))  # None: FastStream's in-memory broker
-    return len(pending)
 
 
 async def _tolerant_parser(

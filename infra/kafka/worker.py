@@ -10,7 +10,8 @@ import structlog
 from faststream.kafka import KafkaBroker
 
 from infra.kafka.broker import make_broker
-from infra.kafka.config import KafkaSettings
+from infra.kafka.config import DOOR, KafkaSettings
+from infra.kafka.dead_letters import Ledger, SentDeadLetters
 from infra.kafka.inbound import OffsetGuard, Process, add_inbound_door
 from infra.kafka.outbound import EventPublisher, document_event_topic
 from infra.kafka.relay import OutboxRelay
@@ -19,10 +20,12 @@ from infra.store import EventStore
 log = structlog.get_logger(__name__)
 
 
-def build_doors(settings: KafkaSettings, process: Process, guard: OffsetGuard | None = None) -> KafkaBroker:
+def build_doors(
+    settings: KafkaSettings, process: Process, ledger: Ledger, guard: OffsetGuard | None = None
+) -> KafkaBroker:
     """The broker with its subscriber (eduplan.messages) and publishers (DLQ, eduplan.events)."""
     broker = make_broker(settings)
-    add_inbound_door(broker, settings, process, guard)
+    add_inbound_door(broker, settings, process, ledger, guard)
     document_event_topic(broker, settings)
     return broker
 
@@ -38,7 +41,7 @@ class KafkaWorker:
     def __init__(self, settings: KafkaSettings, store: EventStore, process: Process) -> None:
         self.settings = settings
         self.guard = OffsetGuard()
-        self.broker = build_doors(settings, process, self.guard)
+        self.broker = build_doors(settings, process, SentDeadLetters(store.pool, DOOR), self.guard)
         self.events = EventPublisher(settings)
         self.relay = OutboxRelay(store, self.events, name=f"kafka:{settings.topics.events}",
                                  batch_size=settings.relay_batch_size)

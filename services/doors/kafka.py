@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import sys
+from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
@@ -14,13 +15,15 @@ from faststream import FastStream
 from faststream.specification import AsyncAPI
 
 from infra.kafka import KafkaSettings, KafkaWorker, build_doors, ensure_topics
+from infra.kafka.config import DOOR
+from infra.kafka.dead_letters import MessageKey
 from infra.kafka.inbound import Process
 from infra.settings import Settings
 from services.core.intake import Intake, prepare
 from services.doors.cli.common import Commands
 
 EXIT_USAGE = 2
-KAFKA_DOOR = "kafka"
+KAFKA_DOOR = DOOR
 
 
 def register(commands: Commands) -> None:
@@ -88,7 +91,7 @@ def asyncapi_document() -> str:
     async def not_wired(raws: list[bytes]) -> list[dict[str, Any]]:
         raise RuntimeError("the document's broker processes nothing")
 
-    broker = build_doors(kafka, not_wired)
+    broker = build_doors(kafka, not_wired, _NoLedger())
     spec = AsyncAPI(
         broker,
         title="eduplan Kafka doors",
@@ -98,6 +101,16 @@ def asyncapi_document() -> str:
         "(key = stream). Topic names take the EDUPLAN_KAFKA_TOPIC_PREFIX, when set.",
     )
     return json.dumps(spec.to_specification().to_jsonable(), indent=2, ensure_ascii=False)
+
+
+class _NoLedger:
+    """The document's broker sends no dead letters."""
+
+    async def unsent(self, keys: Sequence[MessageKey]) -> set[MessageKey]:
+        raise RuntimeError("the document's broker sends no dead letters")
+
+    async def mark_sent(self, keys: Sequence[MessageKey]) -> None:
+        raise RuntimeError("the document's broker sends no dead letters")
 
 
 def write_asyncapi(out: str) -> int:
