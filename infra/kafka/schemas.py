@@ -27,7 +27,8 @@ class InboundMessage(BaseModel):
 
 
 class PublishedEvent(BaseModel):
-    """One committed event of the log (contract §3); record key = stream; headers tenant, type, position."""
+    """One committed event of the log (contract §3); record key = stream; headers tenant, type, position and
+    personal (the withheld personal fields, a JSON array such as ["name"])."""
 
     model_config = ConfigDict(title="PublishedEvent")
 
@@ -40,7 +41,9 @@ class PublishedEvent(BaseModel):
     recorded_at: str
     message_id: str
     actor: str | None
-    data: dict[str, Any]
+    data: dict[str, Any] = Field(description="The fields of the event; a personal field (name, notes, substitute, "
+                                 "the free-text reason of withdrawals and cancellations) is always null here, "
+                                 "and named in the record's header `personal`.")
     schema_version: int
     cursor: str = Field(description="Log cursor after this event (as in GET /v1/tenants/{t}/events).")
 

@@ -97,8 +97,9 @@ def asyncapi_document() -> str:
         title="eduplan Kafka doors",
         version=_package_version(),
         description="HR systems publish envelopes to eduplan.messages (key = tenant); rejected ones are "
-        "copied to eduplan.messages.dlq; every committed event of the log goes out on eduplan.events "
-        "(key = stream). Topic names take the EDUPLAN_KAFKA_TOPIC_PREFIX, when set.",
+        "copied to eduplan.messages.dlq as received; every committed event of the log goes out on "
+        "eduplan.events (key = stream), with each personal field null and named in the record's header "
+        "`personal` (a JSON array, e.g. [\"name\"]). Topic names take the EDUPLAN_KAFKA_TOPIC_PREFIX, when set.",
     )
     return json.dumps(spec.to_specification().to_jsonable(), indent=2, ensure_ascii=False)
 
