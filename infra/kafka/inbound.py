@@ -34,14 +34,15 @@ from faststream.kafka.schemas import Topic
 from faststream.message import StreamMessage
 from pydantic import WithJsonSchema
 
-from infra.kafka.config import KafkaSettings
+from infra.kafka.config import KafkaSettings, Topics
 from infra.kafka.dead_letters import DeadLetters, Ledger
 from infra.kafka.schemas import DeadLetter, InboundMessage
 
 log = structlog.get_logger(__name__)
 
-Process = Callable[[list[bytes]], Awaitable[list[dict[str, Any]]]]
-"""Decide and store a batch of raw messages in order; return one outcome per message, in order."""
+Process = Callable[[list[bytes], str | None], Awaitable[list[dict[str, Any]]]]
+"""Decide and store a batch of raw messages of one topic partition in order; return one outcome per message,
+in order. The second argument is the tenant whose topic they came from (None: the shared topic)."""
 
 RETRY_PAUSE = 1.0
 COMMIT_TIMEOUT = 5.0  # a commit not acknowledged by then is given up (a later one covers its records)
@@ -216,7 +217,8 @@ def add_inbound_door(
     )
 
     subscriber = broker.subscriber(
-        Topic(settings.topics.messages, declare=False),
+        *_source(settings),
+        pattern=settings.topics.tenant_pattern if settings.tenant_topics else None,
         group_id=settings.group_id,
         session_timeout_ms=settings.session_timeout_ms,
         heartbeat_interval_ms=settings.heartbeat_interval_ms,
@@ -229,29 +231,44 @@ def add_inbound_door(
         parser=_tolerant_parser,
         decoder=_raw_values,
         title="messages",
-        description="Inbound HR messages, one envelope per record, key = tenant. Each gets exactly one "
-        "stored outcome; the offset is committed after it is stored.",
+        description=_INBOUND_TENANT_TOPICS if settings.tenant_topics else _INBOUND_SHARED_TOPIC,
     )
 
     dead_letters = DeadLetters(publisher, ledger)
 
     async def take_messages(envelopes: EnvelopeBatch, message: KafkaMessage) -> None:
-        await handle_batch(message, process, dead_letters, guard)
+        await handle_batch(message, process, dead_letters, guard, settings.topics)
 
     subscriber(take_messages)
     guard.attach(subscriber)
     return guard
 
 
-async def handle_batch(message: StreamedBatch, process: Process, dead_letters: DeadLetters, guard: OffsetGuard) -> None:
-    """Each partition's records in order, the partitions side by side; commit when all are stored."""
+_INBOUND_SHARED_TOPIC = ("Inbound HR messages, one envelope per record, key = tenant. Each gets exactly one stored "
+                         "outcome; the offset is committed after it is stored.")
+_INBOUND_TENANT_TOPICS = ("Inbound HR messages on one topic per tenant, eduplan.messages.<tenant> (read by pattern; "
+                          "broker ACLs on these names bind each producer to its tenants), one envelope per record, "
+                          "key = tenant. An envelope whose tenant is not its topic's is rejected with `forbidden`. "
+                          "Each gets exactly one stored outcome; the offset is committed after it is stored.")
+
+
+def _source(settings: KafkaSettings) -> tuple[Topic, ...]:
+    return () if settings.tenant_topics else (Topic(settings.topics.messages, declare=False),)
+
+
+async def handle_batch(
+    message: StreamedBatch, process: Process, dead_letters: DeadLetters, guard: OffsetGuard, topics: Topics
+) -> None:
+    """Each partition's records in order, the partitions side by side; commit those whose outcomes are stored."""
     async with guard.lock:
-        await _handle(message, process, dead_letters, guard)
+        await _handle(message, process, dead_letters, guard, topics)
 
 
-async def _handle(message: StreamedBatch, process: Process, dead_letters: DeadLetters, guard: OffsetGuard) -> None:
+async def _handle(
+    message: StreamedBatch, process: Process, dead_letters: DeadLetters, guard: OffsetGuard, topics: Topics
+) -> None:
     lanes = _by_partition(message.raw_message)
-    results = await asyncio.gather(*(_take_lane(lane, process, dead_letters) for lane in lanes),
+    results = await asyncio.gather(*(_take_lane(lane, process, dead_letters, topics) for lane in lanes),
                                    return_exceptions=True)
     stored: list[list[ConsumerRecord]] = []
     failed: list[list[ConsumerRecord]] = []
@@ -288,9 +305,11 @@ def _rewind(message: StreamedBatch, lanes: Sequence[Sequence[ConsumerRecord]]) -
             log.warning("kafka_rewind_failed", partition=_where(first), error=repr(error))
 
 
-async def _take_lane(lane: Sequence[ConsumerRecord], process: Process, dead_letters: DeadLetters) -> None:
+async def _take_lane(
+    lane: Sequence[ConsumerRecord], process: Process, dead_letters: DeadLetters, topics: Topics
+) -> None:
     """One partition's records: their outcomes stored, then the dead letters they owe acknowledged."""
-    outcomes = await process([record.value or b"" for record in lane])
+    outcomes = await process([record.value or b"" for record in lane], topics.tenant_of(lane[0].topic))
     await dead_letters.settle(lane, outcomes)
 
 

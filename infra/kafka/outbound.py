@@ -25,7 +25,7 @@ from faststream.kafka import KafkaBroker
 
 from domain.decider import PERSONAL_FIELDS
 from infra.crypto import is_encrypted
-from infra.kafka.broker import producer_options
+from infra.kafka.broker import client_options, producer_options
 from infra.kafka.config import KafkaSettings
 from infra.kafka.schemas import PublishedEvent
 
@@ -51,8 +51,8 @@ class EventPublisher:
 
     def __init__(self, settings: KafkaSettings, producer: AIOKafkaProducer | None = None) -> None:
         self.topic = settings.topics.events
-        self._producer = producer or AIOKafkaProducer(bootstrap_servers=settings.bootstrap,
-                                                      max_batch_size=BATCH_BYTES, **producer_options(settings))
+        self._producer = producer or AIOKafkaProducer(max_batch_size=BATCH_BYTES, **client_options(settings),
+                                                      **producer_options())
         self._partitioner = DefaultPartitioner()
 
     async def start(self) -> None:

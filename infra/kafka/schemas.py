@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, WithJsonSchema
 
 from domain.message_data import DATA_MODELS
+from domain.messages import TENANT_PATTERN
 
 
 class InboundMessage(BaseModel):
@@ -19,7 +20,7 @@ class InboundMessage(BaseModel):
     model_config = ConfigDict(title="InboundMessage")
 
     message_id: str = Field(min_length=1, max_length=200, description="Idempotency key, per tenant.")
-    tenant: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$", description="One company = one tenant.")
+    tenant: str = Field(pattern=f"^{TENANT_PATTERN.pattern}$", description="One company = one tenant.")
     type: str = Field(description="The message type.", json_schema_extra={"enum": list[JsonValue](sorted(DATA_MODELS))})
     occurred_at: str = Field(description="RFC 3339 date-time with an offset: when it happened in the company.")
     actor: str | None = Field(default=None, description="Who reports it.")
