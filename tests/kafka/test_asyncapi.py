@@ -30,5 +30,6 @@ def test_the_events_channel_describes_the_personal_header(monkeypatch: pytest.Mo
 
 def test_with_tenant_topics_the_messages_channel_is_the_tenant_topic_pattern(monkeypatch: pytest.MonkeyPatch) -> None:
     channels = _channels(monkeypatch, EDUPLAN_KAFKA_TENANT_TOPICS="1", EDUPLAN_KAFKA_TOPIC_PREFIX="hr.")
-    assert channels["messages"]["address"] == r"^(?!hr\.eduplan\.messages\.dlq$)hr\.eduplan\.messages\.[a-z0-9][a-z0-9-]{0,62}$"
+    pattern = r"^(?!hr\.eduplan\.messages\.dlq$)hr\.eduplan\.messages\.[a-z0-9][a-z0-9-]{0,62}$"
+    assert channels["messages"]["address"] == pattern
     assert "`forbidden`" in channels["messages"]["description"]
