@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any
 
 import structlog
 from faststream.kafka import KafkaBroker
@@ -56,20 +57,26 @@ class KafkaWorker:
         await self.broker.stop()
 
     async def start_side_tasks(self) -> None:
-        """The relay with its producer, the offset check, and the heartbeat file."""
+        """The relay with its producer, the offset check, and the heartbeat file.
+
+        Each task is kept in ``_tasks`` until :meth:`stop_side_tasks` has seen it end (the event loop
+        holds tasks only weakly); one that ends by itself meanwhile is logged at once."""
         await self.events.start()
-        self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
-        self._tasks.append(asyncio.create_task(self.guard.watch(), name="offset-guard"))
+        self._start(self.relay.run(), "outbox-relay")
+        self._start(self.guard.watch(), "offset-guard")
         if self.settings.heartbeat_file:
-            self._tasks.append(asyncio.create_task(self._beat(Path(self.settings.heartbeat_file)), name="heartbeat"))
+            self._start(self._beat(Path(self.settings.heartbeat_file)), "heartbeat")
+
+    def _start(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        task = asyncio.create_task(work, name=name)
+        task.add_done_callback(_report_end)
+        self._tasks.append(task)
 
     async def stop_side_tasks(self) -> None:
         tasks, self._tasks = self._tasks, []
         for task in tasks:
             task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await asyncio.gather(*tasks, return_exceptions=True)  # an early end was logged when it happened
         if tasks:
             await self.events.stop()
 
@@ -87,3 +94,11 @@ class KafkaWorker:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
+
+
+def _report_end(task: asyncio.Task[None]) -> None:
+    """A side task runs until it is cancelled; one that ends otherwise is a fault to see in the log."""
+    if task.cancelled():
+        return
+    error = task.exception()
+    log.error("kafka_side_task_ended", task=task.get_name(), error=repr(error) if error else None)
