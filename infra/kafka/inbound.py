@@ -1,12 +1,18 @@
 """The inbound door: eduplan.messages → intake → outcome stored → rejected ones to the DLQ → offsets committed.
 
-At-least-once in, exactly-once effect: offsets are committed only after the batch's outcomes are
-stored (and its rejections acknowledged by the DLQ), so a crash replays the batch, and the intake's
-per-tenant message_id idempotency turns every replayed message into a harmless duplicate.
+At-least-once in, exactly-once effect: a partition's offset is committed only after its records'
+outcomes are stored (and its rejections acknowledged by the DLQ, see infra.kafka.dead_letters), so a
+crash replays them, and the intake's per-tenant message_id idempotency turns every replayed message
+into a harmless duplicate.
 
 Order: the key is the tenant, so a tenant's messages share a partition. A batch is split by
 partition; each partition's records go to the intake in order, one transaction per partition, and
 the partitions of a batch are processed side by side (different tenants never wait on each other).
+A partition whose records could not be stored is sought back to its first record of the batch and
+read again after a pause; the others are committed.
+
+With tenant topics (settings.tenant_topics) the subscription is the pattern of eduplan.messages.<tenant>,
+and each partition's records go to the intake with the tenant of their topic.
 
 A broker that loses its log (one that keeps topics in memory and restarts empty, or a topic deleted
 and created again) comes back with empty partitions and no committed offsets, while the consumer still
@@ -205,8 +211,8 @@ def _names(partitions: Sequence[TopicPartition]) -> list[str]:
 def add_inbound_door(
     broker: KafkaBroker, settings: KafkaSettings, process: Process, ledger: Ledger, guard: OffsetGuard | None = None
 ) -> OffsetGuard:
-    """Subscribe the worker group to eduplan.messages, with the DLQ as its second output; ``ledger`` keeps
-    which dead letters the broker acknowledged."""
+    """Subscribe the worker group to eduplan.messages (or every tenant topic), with the DLQ as its second
+    output; ``ledger`` keeps which dead letters the broker acknowledged."""
     guard = guard or OffsetGuard()
     publisher = broker.publisher(
         settings.topics.dead_letters,
