@@ -1,12 +1,18 @@
 """The inbound door: eduplan.messages → intake → outcome stored → rejected ones to the DLQ → offsets committed.
 
-At-least-once in, exactly-once effect: offsets are committed only after the batch's outcomes are
-stored (and its rejections acknowledged by the DLQ), so a crash replays the batch, and the intake's
-per-tenant message_id idempotency turns every replayed message into a harmless duplicate.
+At-least-once in, exactly-once effect: a partition's offset is committed only after its records'
+outcomes are stored (and its rejections acknowledged by the DLQ, see infra.kafka.dead_letters), so a
+crash replays them, and the intake's per-tenant message_id idempotency turns every replayed message
+into a harmless duplicate.
 
 Order: the key is the tenant, so a tenant's messages share a partition. A batch is split by
 partition; each partition's records go to the intake in order, one transaction per partition, and
 the partitions of a batch are processed side by side (different tenants never wait on each other).
+A partition whose records could not be stored is sought back to its first record of the batch and
+read again after a pause; the others are committed.
+
+With tenant topics (settings.tenant_topics) the subscription is the pattern of eduplan.messages.<tenant>,
+and each partition's records go to the intake with the tenant of their topic.
 
 A broker that loses its log (one that keeps topics in memory and restarts empty, or a topic deleted
 and created again) comes back with empty partitions and no committed offsets, while the consumer still
@@ -30,18 +36,19 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.kafka.message import KafkaMessage as StreamedBatch
-from faststream.kafka.publisher.usecase import DefaultPublisher
 from faststream.kafka.schemas import Topic
 from faststream.message import StreamMessage
 from pydantic import WithJsonSchema
 
-from infra.kafka.config import KafkaSettings
+from infra.kafka.config import KafkaSettings, Topics
+from infra.kafka.dead_letters import DeadLetters, Ledger
 from infra.kafka.schemas import DeadLetter, InboundMessage
 
 log = structlog.get_logger(__name__)
 
-Process = Callable[[list[bytes]], Awaitable[list[dict[str, Any]]]]
-"""Decide and store a batch of raw messages in order; return one outcome per message, in order."""
+Process = Callable[[list[bytes], str | None], Awaitable[list[dict[str, Any]]]]
+"""Decide and store a batch of raw messages of one topic partition in order; return one outcome per message,
+in order. The second argument is the tenant whose topic they came from (None: the shared topic)."""
 
 RETRY_PAUSE = 1.0
 COMMIT_TIMEOUT = 5.0  # a commit not acknowledged by then is given up (a later one covers its records)
@@ -202,11 +209,12 @@ def _names(partitions: Sequence[TopicPartition]) -> list[str]:
 
 
 def add_inbound_door(
-    broker: KafkaBroker, settings: KafkaSettings, process: Process, guard: OffsetGuard | None = None
+    broker: KafkaBroker, settings: KafkaSettings, process: Process, ledger: Ledger, guard: OffsetGuard | None = None
 ) -> OffsetGuard:
-    """Subscribe the worker group to eduplan.messages, with the DLQ as its second output."""
+    """Subscribe the worker group to eduplan.messages (or every tenant topic), with the DLQ as its second
+    output; ``ledger`` keeps which dead letters the broker acknowledged."""
     guard = guard or OffsetGuard()
-    dead_letters = broker.publisher(
+    publisher = broker.publisher(
         settings.topics.dead_letters,
         title="dead-letters",
         description="Rejected inbound records: the original value and key, headers `reason` (a contract "
@@ -215,7 +223,8 @@ def add_inbound_door(
     )
 
     subscriber = broker.subscriber(
-        Topic(settings.topics.messages, declare=False),
+        *_source(settings),
+        pattern=settings.topics.tenant_pattern if settings.tenant_topics else None,
         group_id=settings.group_id,
         session_timeout_ms=settings.session_timeout_ms,
         heartbeat_interval_ms=settings.heartbeat_interval_ms,
@@ -228,65 +237,86 @@ def add_inbound_door(
         parser=_tolerant_parser,
         decoder=_raw_values,
         title="messages",
-        description="Inbound HR messages, one envelope per record, key = tenant. Each gets exactly one "
-        "stored outcome; the offset is committed after it is stored.",
+        description=_INBOUND_TENANT_TOPICS if settings.tenant_topics else _INBOUND_SHARED_TOPIC,
     )
 
+    dead_letters = DeadLetters(publisher, ledger)
+
     async def take_messages(envelopes: EnvelopeBatch, message: KafkaMessage) -> None:
-        await handle_batch(message, process, dead_letters, guard)
+        await handle_batch(message, process, dead_letters, guard, settings.topics)
 
     subscriber(take_messages)
     guard.attach(subscriber)
     return guard
 
 
+_INBOUND_SHARED_TOPIC = ("Inbound HR messages, one envelope per record, key = tenant. Each gets exactly one stored "
+                         "outcome; the offset is committed after it is stored.")
+_INBOUND_TENANT_TOPICS = ("Inbound HR messages on one topic per tenant, eduplan.messages.<tenant> (read by pattern; "
+                          "broker ACLs on these names bind each producer to its tenants), one envelope per record, "
+                          "key = tenant. An envelope whose tenant is not its topic's is rejected with `forbidden`. "
+                          "Each gets exactly one stored outcome; the offset is committed after it is stored.")
+
+
+def _source(settings: KafkaSettings) -> tuple[Topic, ...]:
+    return () if settings.tenant_topics else (Topic(settings.topics.messages, declare=False),)
+
+
 async def handle_batch(
-    message: StreamedBatch, process: Process, dead_letters: DefaultPublisher, guard: OffsetGuard
+    message: StreamedBatch, process: Process, dead_letters: DeadLetters, guard: OffsetGuard, topics: Topics
 ) -> None:
-    """Each partition's records in order, the partitions side by side; commit when all are stored."""
+    """Each partition's records in order, the partitions side by side; commit those whose outcomes are stored."""
     async with guard.lock:
-        await _handle(message, process, dead_letters, guard)
+        await _handle(message, process, dead_letters, guard, topics)
 
 
-async def _handle(message: StreamedBatch, process: Process, dead_letters: DefaultPublisher, guard: OffsetGuard) -> None:
+async def _handle(
+    message: StreamedBatch, process: Process, dead_letters: DeadLetters, guard: OffsetGuard, topics: Topics
+) -> None:
     lanes = _by_partition(message.raw_message)
-    results = await asyncio.gather(*(process([r.value or b"" for r in lane]) for lane in lanes),
+    results = await asyncio.gather(*(_take_lane(lane, process, dead_letters, topics) for lane in lanes),
                                    return_exceptions=True)
-    failed = False
+    stored: list[list[ConsumerRecord]] = []
+    failed: list[list[ConsumerRecord]] = []
     for lane, result in zip(lanes, results, strict=True):
         if isinstance(result, Exception):
-            failed = True
+            failed.append(lane)
             log.error("kafka_batch_failed", records=len(lane), first=_where(lane[0]), exc_info=result)
         elif isinstance(result, BaseException):
             raise result
         else:
-            await _send_until_taken(dead_letters, lane, result)
+            stored.append(lane)
+    # The failed partitions are taken again after a pause; the stored ones are committed.
+    _rewind(message, failed)
+    if stored:
+        # A rebalance may have taken the partitions meanwhile (the commit fails): the new owner replays
+        # them, harmlessly.
+        await guard.commit(message, stored)
     if failed:
-        # Rewind every partition of the batch and take it again after a pause; the lanes that were
-        # stored come back as duplicates (their dead letters are already out).
-        try:
-            await message.nack()
-        except KafkaError as error:  # the partitions went elsewhere meanwhile: their new owner replays
-            log.warning("kafka_rewind_failed", error=repr(error))
         await asyncio.sleep(RETRY_PAUSE)
-        return
-    # A rebalance may have taken the partitions meanwhile (the commit fails): the new owner replays them,
-    # harmlessly.
-    await guard.commit(message, lanes)
 
 
-async def _send_until_taken(
-    dead_letters: DefaultPublisher, records: Sequence[ConsumerRecord], outcomes: Sequence[dict[str, Any]]
-) -> None:
-    """The outcomes are stored, so a replay would only see duplicates: the DLQ copies are sent from
-    here until the broker takes them (it is needed for the offset commit anyway)."""
-    while True:
+def _rewind(message: StreamedBatch, lanes: Sequence[Sequence[ConsumerRecord]]) -> None:
+    """Seek each partition of ``lanes`` back to its first record of the batch.
+
+    Explicitly, partition by partition: FastStream's ``nack`` of a batch seeks back the partition of the
+    batch's first record only (upstream), so the other failed partitions would move on unprocessed.
+    """
+    consumer: Any = getattr(message, "consumer", None)
+    for lane in lanes:
+        first = lane[0]
         try:
-            await send_dead_letters(dead_letters, records, outcomes)
-            return
-        except Exception as error:  # noqa: BLE001
-            log.warning("kafka_dead_letters_failed", error=repr(error), first=_where(records[0]))
-            await asyncio.sleep(RETRY_PAUSE)
+            consumer.seek(TopicPartition(first.topic, first.partition), first.offset)
+        except KafkaError as error:  # the partition went elsewhere meanwhile: its new owner replays it
+            log.warning("kafka_rewind_failed", partition=_where(first), error=repr(error))
+
+
+async def _take_lane(
+    lane: Sequence[ConsumerRecord], process: Process, dead_letters: DeadLetters, topics: Topics
+) -> None:
+    """One partition's records: their outcomes stored, then the dead letters they owe acknowledged."""
+    outcomes = await process([record.value or b"" for record in lane], topics.tenant_of(lane[0].topic))
+    await dead_letters.settle(lane, outcomes)
 
 
 def _by_partition(records: Sequence[ConsumerRecord]) -> list[list[ConsumerRecord]]:
@@ -294,24 +324,6 @@ def _by_partition(records: Sequence[ConsumerRecord]) -> list[list[ConsumerRecord
     for record in records:
         lanes.setdefault((record.topic, record.partition), []).append(record)
     return list(lanes.values())
-
-
-async def send_dead_letters(
-    dead_letters: DefaultPublisher, records: Sequence[ConsumerRecord], outcomes: Sequence[dict[str, Any]]
-) -> int:
-    """Publish each rejected record to the DLQ and wait for the broker's acknowledgements."""
-    pending = []
-    for record, outcome in zip(records, outcomes, strict=True):
-        if outcome["status"] != "rejected":
-            continue
-        pending.append(await dead_letters.publish(
-            record.value,
-            key=record.key,
-            headers={"reason": outcome["reason"], "detail": outcome["detail"]},
-            no_confirm=True,
-        ))
-    await asyncio.gather(*(ack for ack in pending if ack is not None))  # None: FastStream's in-memory broker
-    return len(pending)
 
 
 async def _tolerant_parser(

@@ -1,5 +1,10 @@
 """The outbound door: committed events onto eduplan.events (value = the event JSON, key = its stream).
 
+Personal data never goes out: a topic keeps what it is given for its whole retention, beyond the reach of
+erasure. Each personal field (domain.decider.PERSONAL_FIELDS) present in an event goes out as `null`, and
+the record's header `personal` names the fields withheld, as a JSON array (`[]` when none). The relay reads
+the log without decrypting, so the record is the same before and after an erasure.
+
 Order under failure: a stream's events share a partition (key = stream), and each partition's events
 go out as record batches, one at a time, the next only after the broker acknowledged the one before.
 A record batch is appended whole or not at all, so when a send fails nothing later of that partition
@@ -18,7 +23,9 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.partitioner import DefaultPartitioner
 from faststream.kafka import KafkaBroker
 
-from infra.kafka.broker import producer_options
+from domain.decider import PERSONAL_FIELDS
+from infra.crypto import is_encrypted
+from infra.kafka.broker import client_options, producer_options
 from infra.kafka.config import KafkaSettings
 from infra.kafka.schemas import PublishedEvent
 
@@ -44,8 +51,8 @@ class EventPublisher:
 
     def __init__(self, settings: KafkaSettings, producer: AIOKafkaProducer | None = None) -> None:
         self.topic = settings.topics.events
-        self._producer = producer or AIOKafkaProducer(bootstrap_servers=settings.bootstrap,
-                                                      max_batch_size=BATCH_BYTES, **producer_options(settings))
+        self._producer = producer or AIOKafkaProducer(max_batch_size=BATCH_BYTES, **client_options(settings),
+                                                      **producer_options())
         self._partitioner = DefaultPartitioner()
 
     async def start(self) -> None:
@@ -94,13 +101,26 @@ class EventPublisher:
         return len(events), None
 
 
+def withhold_personal(event: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The event as it goes out, each personal field's value null; and the names of the fields withheld.
+
+    A value still sealed is withheld too, whatever its field: only what is known to be impersonal goes out."""
+    data = event["data"]
+    personal = PERSONAL_FIELDS.get(event["type"], ())
+    withheld = sorted(name for name, value in data.items() if name in personal or is_encrypted(value))
+    if not withheld:
+        return event, []
+    return {**event, "data": {**data, **dict.fromkeys(withheld)}}, withheld
+
+
 def _append(batch: Any, event: dict[str, Any]) -> bool:
+    published, withheld = withhold_personal(event)
     metadata = batch.append(
         timestamp=None,
         key=event["stream"].encode(),
-        value=json.dumps(event, ensure_ascii=False).encode(),
+        value=json.dumps(published, ensure_ascii=False).encode(),
         headers=[("tenant", event["tenant"].encode()), ("type", event["type"].encode()),
-                 ("position", str(event["position"]).encode())],
+                 ("position", str(event["position"]).encode()), ("personal", json.dumps(withheld).encode())],
     )
     return metadata is not None
 
@@ -111,7 +131,9 @@ def document_event_topic(broker: KafkaBroker, settings: KafkaSettings) -> None:
         settings.topics.events,
         title="events",
         description="Every event appended to the log, after it is committed, in log order: key = stream "
-        "(so a stream's events stay in version order), headers `tenant`, `type`, `position` (UTF-8). "
-        "Delivery is at least once: drop repeats by `position`.",
+        "(so a stream's events stay in version order), headers `tenant`, `type`, `position` and `personal` "
+        "(UTF-8). Personal fields are never sent: their value is null, and the header `personal` lists the "
+        "withheld field names as a JSON array, e.g. `[\"name\"]` (`[]` when none); ask the HTTP API for "
+        "them while the person's key exists. Delivery is at least once: drop repeats by `position`.",
         schema=PublishedEvent,
     )

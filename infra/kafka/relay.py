@@ -97,7 +97,8 @@ class OutboxRelay:
             while True:
                 if conn.is_closed():
                     raise LeaseLost(f"relay {self.name}: the lease connection closed")
-                events, next_cursor = await self.store.read_all(cursor, self.batch_size)
+                # Sealed personal fields stay sealed: the sink withholds them (and reading skips the key look-ups).
+                events, next_cursor = await self.store.read_all(cursor, self.batch_size, decrypt=False)
                 if not events:
                     await self._sleep()
                     continue

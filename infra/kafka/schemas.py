@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, WithJsonSchema
 
 from domain.message_data import DATA_MODELS
+from domain.messages import TENANT_PATTERN
 
 
 class InboundMessage(BaseModel):
@@ -19,7 +20,7 @@ class InboundMessage(BaseModel):
     model_config = ConfigDict(title="InboundMessage")
 
     message_id: str = Field(min_length=1, max_length=200, description="Idempotency key, per tenant.")
-    tenant: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$", description="One company = one tenant.")
+    tenant: str = Field(pattern=f"^{TENANT_PATTERN.pattern}$", description="One company = one tenant.")
     type: str = Field(description="The message type.", json_schema_extra={"enum": list[JsonValue](sorted(DATA_MODELS))})
     occurred_at: str = Field(description="RFC 3339 date-time with an offset: when it happened in the company.")
     actor: str | None = Field(default=None, description="Who reports it.")
@@ -27,7 +28,8 @@ class InboundMessage(BaseModel):
 
 
 class PublishedEvent(BaseModel):
-    """One committed event of the log (contract §3); record key = stream; headers tenant, type, position."""
+    """One committed event of the log (contract §3); record key = stream; headers tenant, type, position and
+    personal (the withheld personal fields, a JSON array such as ["name"])."""
 
     model_config = ConfigDict(title="PublishedEvent")
 
@@ -40,7 +42,9 @@ class PublishedEvent(BaseModel):
     recorded_at: str
     message_id: str
     actor: str | None
-    data: dict[str, Any]
+    data: dict[str, Any] = Field(description="The fields of the event; a personal field (name, notes, substitute, "
+                                 "the free-text reason of withdrawals and cancellations) is always null here, "
+                                 "and named in the record's header `personal`.")
     schema_version: int
     cursor: str = Field(description="Log cursor after this event (as in GET /v1/tenants/{t}/events).")
 

@@ -8,6 +8,7 @@ import structlog
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaConnectionError, KafkaError
 
+from infra.kafka.broker import client_options
 from infra.kafka.config import KafkaSettings
 
 log = structlog.get_logger(__name__)
@@ -23,7 +24,7 @@ async def ensure_topics(settings: KafkaSettings, *, attempts: int = 30, pause: f
     admin = await _connected_admin(settings, attempts, pause)
     try:
         existing = set(await admin.list_topics())
-        missing = [name for name in settings.topics.all() if name not in existing]
+        missing = [name for name in settings.topics_to_create() if name not in existing]
         if not missing:
             return []
         response = await admin.create_topics(
@@ -43,7 +44,7 @@ async def ensure_topics(settings: KafkaSettings, *, attempts: int = 30, pause: f
 
 async def _connected_admin(settings: KafkaSettings, attempts: int, pause: float) -> AIOKafkaAdminClient:
     for attempt in range(1, attempts + 1):
-        admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap, client_id=settings.client_id)
+        admin = AIOKafkaAdminClient(**client_options(settings))
         try:
             await admin.start()
             return admin

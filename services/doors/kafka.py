@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import sys
+from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
@@ -13,14 +14,17 @@ from aiokafka.errors import KafkaConnectionError
 from faststream import FastStream
 from faststream.specification import AsyncAPI
 
+from domain.errors import Reason, Rejected
 from infra.kafka import KafkaSettings, KafkaWorker, build_doors, ensure_topics
+from infra.kafka.config import DOOR
+from infra.kafka.dead_letters import MessageKey
 from infra.kafka.inbound import Process
 from infra.settings import Settings
-from services.core.intake import Intake, prepare
+from services.core.intake import Intake, Prepared, prepare
 from services.doors.cli.common import Commands
 
 EXIT_USAGE = 2
-KAFKA_DOOR = "kafka"
+KAFKA_DOOR = DOOR
 
 
 def register(commands: Commands) -> None:
@@ -36,12 +40,37 @@ def _cmd_asyncapi(args: argparse.Namespace) -> int:
 
 
 def kafka_process(intake: Intake) -> Process:
-    """Each record's bytes through the same intake as every other door, in order, one batch per call."""
+    """Each record's bytes through the same intake as every other door, in order, one batch per call;
+    records from a tenant's topic may write that tenant only."""
 
-    async def process(raws: list[bytes]) -> list[dict[str, Any]]:
-        return await intake.process([prepare(raw) for raw in raws], KAFKA_DOOR)
+    async def process(raws: list[bytes], topic_tenant: str | None) -> list[dict[str, Any]]:
+        prepared = [prepare(raw) for raw in raws]
+        if topic_tenant is not None:
+            prepared = [only_the_topics_tenant(message, topic_tenant) for message in prepared]
+        return await intake.process(prepared, KAFKA_DOOR)
 
     return process
+
+
+_ENVELOPE_REASONS = (Reason.TOO_LARGE, Reason.INVALID_ENVELOPE)
+
+
+def only_the_topics_tenant(prepared: Prepared, topic_tenant: str) -> Prepared:
+    """A record on a tenant's topic (eduplan.messages.<tenant>) may write that tenant only.
+
+    Broker ACLs on the topic names bind each producer to its tenants, so an envelope naming another tenant
+    is rejected with ``forbidden`` — the check that comes right after the envelope's own (a size or envelope
+    rejection stands; an envelope without a readable tenant is the envelope's problem). Whatever such a
+    record leaves on record is filed under the topic's tenant: it never lands among, nor uses up a message
+    id of, a tenant its producer may not write.
+    """
+    if prepared.tenant is None or prepared.tenant == topic_tenant:
+        return prepared
+    rejection = prepared.rejection
+    if rejection is None or rejection.reason not in _ENVELOPE_REASONS:
+        rejection = Rejected(Reason.FORBIDDEN, f"tenant {prepared.tenant!r} may not be written on the topic of "
+                                               f"tenant {topic_tenant!r}; send it on that tenant's own topic")
+    return Prepared(prepared.raw, topic_tenant, prepared.message_id, rejection=rejection)
 
 
 def run_worker() -> int:
@@ -85,19 +114,30 @@ def asyncapi_document() -> str:
     settings = Settings.from_env()
     kafka = KafkaSettings.from_env(settings.kafka_bootstrap or "localhost:9092")
 
-    async def not_wired(raws: list[bytes]) -> list[dict[str, Any]]:
+    async def not_wired(raws: list[bytes], topic_tenant: str | None) -> list[dict[str, Any]]:
         raise RuntimeError("the document's broker processes nothing")
 
-    broker = build_doors(kafka, not_wired)
+    broker = build_doors(kafka, not_wired, _NoLedger())
     spec = AsyncAPI(
         broker,
         title="eduplan Kafka doors",
         version=_package_version(),
         description="HR systems publish envelopes to eduplan.messages (key = tenant); rejected ones are "
-        "copied to eduplan.messages.dlq; every committed event of the log goes out on eduplan.events "
-        "(key = stream). Topic names take the EDUPLAN_KAFKA_TOPIC_PREFIX, when set.",
+        "copied to eduplan.messages.dlq as received; every committed event of the log goes out on "
+        "eduplan.events (key = stream), with each personal field null and named in the record's header "
+        "`personal` (a JSON array, e.g. [\"name\"]). Topic names take the EDUPLAN_KAFKA_TOPIC_PREFIX, when set.",
     )
     return json.dumps(spec.to_specification().to_jsonable(), indent=2, ensure_ascii=False)
+
+
+class _NoLedger:
+    """The document's broker sends no dead letters."""
+
+    async def unsent(self, keys: Sequence[MessageKey]) -> set[MessageKey]:
+        raise RuntimeError("the document's broker sends no dead letters")
+
+    async def mark_sent(self, keys: Sequence[MessageKey]) -> None:
+        raise RuntimeError("the document's broker sends no dead letters")
 
 
 def write_asyncapi(out: str) -> int:

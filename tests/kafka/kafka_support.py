@@ -5,17 +5,25 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import os
+import signal
+import subprocess
+import sys
 import time
+from collections import Counter
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 
+from infra.kafka import KafkaSettings
 from infra.store import EventStore
 from services.simulator.demo_data import generate
 
 Record = tuple[bytes | None, bytes]  # (key, value)
+REPO = Path(__file__).resolve().parents[2]
 
 
 def demo_feed(*, limit: int, tenants: int = 3, employees: int = 20, faults: bool = True) -> list[Record]:
@@ -174,3 +182,78 @@ def assert_streams_in_version_order(records: Sequence[ConsumerRecord]) -> dict[i
         next_version[key] = event["version"] + 1
         by_position[event["position"]] = event
     return by_position
+
+
+async def assert_dead_letters_cover(
+    settings: KafkaSettings, feed: Sequence[Record], expected: Sequence[dict[str, Any]], *, within: float = 30.0
+) -> list[ConsumerRecord]:
+    """The dead-letter topic holds every record whose outcome (``expected``, in feed order) is a rejection, at
+    least once, with the reason of that outcome, and nothing else; returns its records."""
+    rejected = {feed[i]: o["reason"] for i, o in enumerate(expected) if o["status"] == "rejected"}
+    deadline = time.monotonic() + within
+    while True:
+        dead = await read_topic(settings.bootstrap, settings.topics.dead_letters)
+        copies = Counter((r.key, r.value) for r in dead)
+        missing = [record for record in rejected if copies[record] == 0]
+        if not missing or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.5)
+    assert not missing, f"{len(missing)} of {len(rejected)} rejected records never dead-lettered, e.g. {missing[:3]}"
+    assert set(copies) == set(rejected), "records on the dead-letter topic that were not rejected"
+    for record in dead:
+        assert dict(record.headers)["reason"].decode() == rejected[(record.key, record.value)]
+    return dead
+
+
+class Worker:
+    """An `eduplan worker` process (or, with ``script``, a test script that runs one)."""
+
+    def __init__(self, name: str, env: dict[str, str], logs: Path, script: Path | None = None) -> None:
+        self.name = name
+        self.env = env
+        self.log_path = logs / f"worker-{name}.log"
+        self.argv = [sys.executable, str(script)] if script else [sys.executable, "-m", "services.doors.cli", "worker"]
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(self.argv, cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+
+    def wait(self, within: float) -> int:
+        assert self.process is not None
+        return self.process.wait(timeout=within)
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> int:
+        """SIGTERM, as a container runtime sends it; the worker shuts down cleanly."""
+        assert self.process is not None
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-4000:]
+
+
+def worker_env(database_url: str, settings: KafkaSettings) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EDUPLAN_")}
+    env.update({
+        "PYTHONPATH": str(REPO),
+        "EDUPLAN_DATABASE_URL": database_url,
+        "EDUPLAN_KAFKA_BOOTSTRAP": settings.bootstrap,
+        "EDUPLAN_KAFKA_TOPIC_PREFIX": settings.topics.prefix,
+        "EDUPLAN_KAFKA_PARTITIONS": str(settings.partitions),
+        "EDUPLAN_KAFKA_BATCH_SIZE": "20",
+        "EDUPLAN_KAFKA_SESSION_TIMEOUT_MS": str(settings.session_timeout_ms),
+        "EDUPLAN_LOG_LEVEL": "WARNING",
+    })
+    return env

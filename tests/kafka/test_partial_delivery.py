@@ -90,7 +90,7 @@ def _events(count: int, streams: int) -> list[dict[str, Any]]:
         stream = f"s{position % streams}"
         versions[stream] += 1
         events.append({"position": position, "tenant": "t", "stream": stream, "version": versions[stream],
-                       "type": "X", "cursor": f"1-{position}"})
+                       "type": "X", "data": {}, "cursor": f"1-{position}"})
     return events
 
 

@@ -4,13 +4,10 @@ nothing takes effect twice, and the survivor's relay carries the outbox on."""
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import subprocess
-import sys
-from pathlib import Path
 
 from kafka_support import (
+    Worker,
+    assert_dead_letters_cover,
     assert_streams_in_version_order,
     count_receipts,
     demo_feed,
@@ -19,67 +16,17 @@ from kafka_support import (
     produce,
     read_topic,
     wait_until,
+    worker_env,
 )
-
-from infra.kafka import KafkaSettings
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-class Worker:
-    def __init__(self, name: str, env: dict[str, str], logs: Path) -> None:
-        self.name = name
-        self.env = env
-        self.log_path = logs / f"worker-{name}.log"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen([sys.executable, "-m", "services.doors.cli", "worker"], cwd=REPO,
-                                            env=self.env, stdout=log, stderr=subprocess.STDOUT)
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> int:
-        """SIGTERM, as a container runtime sends it; the worker shuts down cleanly."""
-        assert self.process is not None
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        return self.process.returncode
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")[-4000:]
-
-
-def _worker_env(database_url: str, settings: KafkaSettings) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EDUPLAN_")}
-    env.update({
-        "EDUPLAN_DATABASE_URL": database_url,
-        "EDUPLAN_KAFKA_BOOTSTRAP": settings.bootstrap,
-        "EDUPLAN_KAFKA_TOPIC_PREFIX": settings.topics.prefix,
-        "EDUPLAN_KAFKA_PARTITIONS": str(settings.partitions),
-        "EDUPLAN_KAFKA_BATCH_SIZE": "20",
-        "EDUPLAN_KAFKA_SESSION_TIMEOUT_MS": str(settings.session_timeout_ms),
-        "EDUPLAN_LOG_LEVEL": "WARNING",
-    })
-    return env
 
 
 async def test_killed_worker_loses_nothing_and_applies_nothing_twice(
     app, reference_app, database_url, kafka_settings, producer, tmp_path
 ):
     feed = demo_feed(limit=1500, tenants=4)
-    with_ids = {(o["tenant"], o["message_id"]) for o in await ingest_directly(reference_app.intake, feed)
-                if o.get("message_id") is not None}
-    env = _worker_env(database_url, kafka_settings)
+    expected = await ingest_directly(reference_app.intake, feed)
+    with_ids = {(o["tenant"], o["message_id"]) for o in expected if o.get("message_id") is not None}
+    env = worker_env(database_url, kafka_settings)
     heartbeat = tmp_path / "b.alive"
     a, b = Worker("a", env, tmp_path), Worker("b", {**env, "EDUPLAN_WORKER_HEARTBEAT_FILE": str(heartbeat)}, tmp_path)
     a.start()
@@ -106,6 +53,7 @@ async def test_killed_worker_loses_nothing_and_applies_nothing_twice(
         total = await app.pool.fetchval("SELECT count(*) FROM events")
         records = await read_topic(kafka_settings.bootstrap, kafka_settings.topics.events, at_least=total,
                                    within=30)
+        dead = await assert_dead_letters_cover(kafka_settings, feed, expected)
     finally:
         codes = {worker.name: worker.stop() for worker in (a, b)}
     assert codes == {"a": 0, "b": 0}, a.log() + b.log()
@@ -117,3 +65,4 @@ async def test_killed_worker_loses_nothing_and_applies_nothing_twice(
     assert await log_by_stream(app.store) == await log_by_stream(reference_app.store)
     delivered = assert_streams_in_version_order(records)
     assert set(delivered) == {row["position"] for row in await app.pool.fetch("SELECT position FROM events")}
+    assert dead, "the feed has rejections; the dead-letter topic must hold them"

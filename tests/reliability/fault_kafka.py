@@ -152,3 +152,63 @@ async def produce(bootstrap: str, topic: str, records: list[tuple[bytes | None, 
         await asyncio.gather(*pending)
     finally:
         await producer.stop()
+
+
+def rejected_records(count: int) -> list[tuple[bytes | None, bytes]]:
+    """Records every one of which is rejected (so they append nothing to the log): references to unknown
+    employees and bad data with message ids, and unreadable ones without."""
+    records: list[tuple[bytes | None, bytes]] = []
+    for n in range(count):
+        tenant = f"dead-{n % 3}"
+        if n % 5 == 4:
+            records.append((b"garbage", b"{not json %d" % n))
+            continue
+        data: dict[str, Any] = ({"employee_id": f"nobody-{n}", "left_on": "2026-01-05"} if n % 2
+                                else {"employee_id": f"nobody-{n}", "left_on": "not a date"})
+        envelope = {"message_id": f"m-{n}", "tenant": tenant, "type": "EmployeeLeft",
+                    "occurred_at": "2026-01-05T08:00:00Z", "data": data}
+        records.append((tenant.encode(), json.dumps(envelope).encode()))
+    return records
+
+
+async def wait_dead_letters_cover(bootstrap: str, topic: str, records: list[tuple[bytes | None, bytes]],
+                                  within: float) -> int:
+    """Wait until the dead-letter topic holds each of ``records`` at least once (and nothing else); the
+    number of copies it holds."""
+    wanted = set(records)
+    deadline = time.monotonic() + within
+    while True:
+        copies = await _records(bootstrap, topic)
+        missing = wanted - set(copies)
+        if not missing:
+            assert set(copies) <= wanted, "records on the dead-letter topic that were not rejected"
+            return len(copies)
+        assert time.monotonic() < deadline, (f"{len(missing)} of {len(wanted)} rejected records not on {topic}"
+                                             f" after {within} s, e.g. {sorted(missing)[:3]}")
+        await asyncio.sleep(0.5)
+
+
+async def _records(bootstrap: str, topic: str) -> list[tuple[bytes | None, bytes]]:
+    """(key, value) of every record of the topic up to its end, without a consumer group."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest")
+    await consumer.start()
+    try:
+        partitions = consumer.partitions_for_topic(topic)
+        for _ in range(100):
+            if partitions:
+                break
+            await consumer._client.force_metadata_update()
+            await asyncio.sleep(0.1)
+            partitions = consumer.partitions_for_topic(topic)
+        assert partitions, f"topic {topic} has no partitions"
+        assigned = [TopicPartition(topic, p) for p in sorted(partitions)]
+        consumer.assign(assigned)
+        await consumer.seek_to_beginning(*assigned)
+        found: list[tuple[bytes | None, bytes]] = []
+        ends = await consumer.end_offsets(assigned)
+        while not all([await consumer.position(tp) >= ends[tp] for tp in assigned]):
+            for records in (await consumer.getmany(timeout_ms=200, max_records=10_000)).values():
+                found += [(record.key, record.value) for record in records]
+        return found
+    finally:
+        await consumer.stop()

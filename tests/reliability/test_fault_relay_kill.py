@@ -1,6 +1,8 @@
 """kill -9 of `eduplan worker` while its outbox relay publishes a backlog, at random points, then a restart:
 every logged event is on eduplan.events at least once, and each stream's first deliveries keep version
-order (contract §3 and §5: published after it is committed, at least once)."""
+order (contract §3 and §5: published after it is committed, at least once). Meanwhile every worker also
+reads a topic of messages that are all rejected (a fresh consumer group reads them all again, as
+duplicates): every one of them is on eduplan.messages.dlq at least once, whatever the kills hit."""
 
 from __future__ import annotations
 
@@ -15,15 +17,22 @@ import pytest
 from fault_kafka import (
     events_after,
     kafka_settings,
+    produce,
     published,
     read_events_topic,
+    rejected_records,
+    wait_dead_letters_cover,
     wait_relay_at_head,
     worker_env,
 )
 from fault_support import Processes, eduplan_env, kill, run_eduplan, run_for, write_feed
 
-NORMAL = {"feed": dict(seed=71, tenants=4, employees=100, years=2), "trials": 5, "seed": 20260501, "batch": 250}
-LARGE = {"feed": dict(seed=73, tenants=10, employees=200, years=3), "trials": 30, "seed": 20260502, "batch": 500}
+from infra.kafka import ensure_topics
+
+NORMAL = {"feed": dict(seed=71, tenants=4, employees=100, years=2), "trials": 5, "seed": 20260501, "batch": 250,
+          "rejected": 300}
+LARGE = {"feed": dict(seed=73, tenants=10, employees=200, years=3), "trials": 30, "seed": 20260502, "batch": 500,
+         "rejected": 2000}
 
 
 @pytest.fixture
@@ -57,7 +66,11 @@ async def _scenario(processes: Processes, tmp_path: Path, database_url: str, poo
     total = await pool.fetchval("SELECT count(*) FROM events")
 
     settings = kafka_settings(own_broker.bootstrap)
-    env = worker_env(database_url, settings, EDUPLAN_KAFKA_RELAY_BATCH_SIZE=str(params["batch"]))
+    await ensure_topics(settings)
+    rejected = rejected_records(params["rejected"])
+    await produce(own_broker.bootstrap, settings.topics.messages, rejected)
+    env = worker_env(database_url, settings, EDUPLAN_KAFKA_RELAY_BATCH_SIZE=str(params["batch"]),
+                     EDUPLAN_KAFKA_BATCH_SIZE="20")
     rng = random.Random(params["seed"])
     trail = []
     for trial in range(params["trials"]):
@@ -86,9 +99,12 @@ async def _scenario(processes: Processes, tmp_path: Path, database_url: str, poo
     assert not unknown, f"published positions that are not in the log: {sorted(unknown)[:5]}"
     delivered.first_deliveries_in_version_order()
     repeats = len(delivered.positions) - len(set(delivered.positions))
+    copies = await wait_dead_letters_cover(own_broker.bootstrap, settings.topics.dead_letters, rejected, within=60)
+    assert await pool.fetchval("SELECT count(*) FROM events") == total, "a rejected message appended events"
     assert worker.running(), worker.output()
     kill(worker)
-    print(f"\n{total} events, kills at {trail}; {repeats} repeated deliveries")
+    print(f"\n{total} events, kills at {trail}; {repeats} repeated deliveries;"
+          f" {copies} dead letters for {len(rejected)} rejected records")
 
 
 async def test_relay_killed_at_random_points_publishes_every_event(
