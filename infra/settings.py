@@ -25,6 +25,7 @@ class Settings:
     http_host: str
     http_port: int
     funding_rules_dir: Path | None = None  # a company's own funding rules, beside the shipped ones
+    dashboard_session_minutes: int = 480  # how long a dashboard sign-in lasts
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -37,4 +38,18 @@ class Settings:
             http_port=int(os.environ.get("EDUPLAN_HTTP_PORT", "8000")),
             funding_rules_dir=Path(os.environ["EDUPLAN_FUNDING_RULES_DIR"])
             if os.environ.get("EDUPLAN_FUNDING_RULES_DIR") else None,
+            dashboard_session_minutes=_positive_int("EDUPLAN_DASHBOARD_SESSION_MINUTES", 480),
         )
+
+
+def _positive_int(variable: str, default: int) -> int:
+    text = os.environ.get(variable, "").strip()
+    if not text:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValueError(f"{variable}={text!r} is not a whole number of at least 1")
+    return value

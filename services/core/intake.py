@@ -189,12 +189,13 @@ class Intake:
         self._flushing = 0
         self._flushers: set[asyncio.Task[None]] = set()
 
-    async def submit(self, raw: bytes | str | Any, door: str = "api") -> dict[str, Any]:
+    async def submit(self, raw: bytes | str | Prepared | Any, door: str = "api") -> dict[str, Any]:
         """One message and its outcome. Messages submitted concurrently share batches (group commit):
         while a batch is being written, the messages that arrive queue up and go together in the next
         one, so many concurrent callers cost few commits. A caller that goes away does not take the
         others' batch with it; its message still gets its outcome stored."""
-        waiting = _Waiting(prepare(raw), door, asyncio.get_running_loop().create_future())
+        prepared = raw if isinstance(raw, Prepared) else prepare(raw)  # a door may have checked it already
+        waiting = _Waiting(prepared, door, asyncio.get_running_loop().create_future())
         self._queue.append(waiting)
         self._kick()
         return await waiting.future
