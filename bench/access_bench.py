@@ -46,7 +46,8 @@ async def _client(url: str, *, token: bool, unchecked: bool) -> AsyncIterator[tu
         if unchecked:
             for route in served_routes(api):
                 rule = rule_of(route)
-                api.dependency_overrides[rule] = lambda: OPEN_MODE
+                if rule is not None:
+                    api.dependency_overrides[rule] = lambda: OPEN_MODE
         async with api.router.lifespan_context(api):
             transport = httpx.ASGITransport(app=api)
             async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:
