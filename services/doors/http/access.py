@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import parse_qsl, unquote_plus
 
+import structlog
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.routing import APIRoute
@@ -56,6 +57,8 @@ __all__ = [
     "requires",
     "rule_of",
 ]
+
+log = structlog.get_logger(__name__)
 
 TenantFrom = Literal["path", "each", "all", "none"]
 Grant = Literal["hr_system", "leadership", "auditor", "admin", "any"]
@@ -84,7 +87,6 @@ class AccessRule:
     async def __call__(self, request: Request,
                        credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Principal:
         principal = await _principal(request, credentials, session=self.session)
-        request.state.principal = principal
         self._check(principal, request)
         return principal
 
@@ -97,8 +99,8 @@ class AccessRule:
             raise AccessDenied(403, f"this reads across every tenant; the token holds only {principal.tenant!r}")
         if not principal.may(self.needs):
             needed = " and ".join(sorted(self.needs))
-            raise AccessDenied(403, f"a {principal.role} token may not do this; it needs the {needed} role"
-                                    f"{'s' if len(self.needs) > 1 else ''} (or admin)")
+            raise AccessDenied(403, f"a token with the role {principal.role.value} may not do this"
+                                    f" (it needs: {needed})")
 
     def describe(self) -> str:
         grants = ", ".join(sorted(self.needs)) or "any"
@@ -232,6 +234,8 @@ def wants_page(request: Request) -> bool:
 
 async def _access_denied(request: Request, error: Exception) -> Response:
     assert isinstance(error, AccessDenied)
+    log.info("access_refused", status=error.status, method=request.method, path=request.url.path,
+             detail=error.detail)  # the detail never holds the token
     headers = {}
     if error.status == 401:
         headers["WWW-Authenticate"] = 'Bearer error="invalid_token"' if error.invalid_token else "Bearer"
