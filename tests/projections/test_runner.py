@@ -186,9 +186,9 @@ async def test_an_older_transaction_committing_later_is_not_skipped(pool, log):
         transaction = slow.transaction()
         await transaction.start()
         rows = [log.prepare(T, *f.hire("early", "rd", date(2024, 1, 1)))]
-        from kpi_eventlog import INSERT
+        from kpi_eventlog import write
 
-        await slow.executemany(INSERT, rows)
+        await write(slow, rows)
         await log.append(T, *f.hire("late", "ops", date(2024, 1, 1)))
         await catch_up(pool, timeout=0.3)  # cannot read past the open transaction
         assert (await kpi_document(pool, T, date(2024, 2, 1)))["company"]["active_employees"] == 0
