@@ -395,7 +395,13 @@ async def analyze(pool: asyncpg.Pool, schema: str) -> None:
             while tables:
                 await conn.execute(f'ANALYZE {schema}."{tables.pop(0)}"')
 
-    await asyncio.gather(*(analyze_some() for _ in range(2)))
+    workers = [asyncio.create_task(analyze_some()) for _ in range(2)]
+    try:
+        await asyncio.gather(*workers)
+    finally:  # should one fail (or this be cancelled), the other ends too before this returns
+        for worker in workers:
+            worker.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
 
 
 async def log_head(pool: asyncpg.Pool, tenant: str | None = None) -> tuple[int, int] | None:
