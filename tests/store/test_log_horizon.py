@@ -4,35 +4,13 @@ afresh at every call, also within one transaction."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import asyncpg
 import pytest
-from message_samples import department, settled
+from horizon_support import TENANT, commit_one, open_append
+from message_samples import settled
 
-from infra.store import HORIZON_SQL, EventStore, PendingEvent, PendingOutcome, WriteBatch, stream_lock_key
+from infra.store import HORIZON_SQL
 from services.core.app import App
-
-TENANT = "horizon"
-
-
-async def open_append(conn: asyncpg.Connection, stream: str, message_id: str) -> int:
-    """Begin a transaction and append one event the way the intake does (eduplan_append: the stream's lock,
-    then the rows), leaving the transaction open; its transaction id."""
-    await conn.execute("BEGIN")
-    event = PendingEvent(TENANT, stream, 1, "ManagerCheckInHeld", datetime.now(UTC), message_id, None,
-                         {"booking_id": stream, "held_on": "2026-04-08"})
-    write = WriteBatch(events=[event], outcomes=[PendingOutcome(TENANT, message_id, "accepted")])
-    rows = await EventStore.append(conn, [stream_lock_key(TENANT, stream)], [(TENANT, message_id)],
-                                   [(TENANT, stream, 0)], {}, write, "test")
-    assert [row["r_kind"] for row in rows] == ["written"]
-    return int(rows[0]["r_xid"])
-
-
-async def commit_one(app: App, name: str) -> dict:
-    outcome = await app.intake.submit(department(name, tenant=TENANT), door="test")
-    assert outcome["status"] == "accepted"
-    return outcome
 
 
 def positions(events: list[dict]) -> list[int]:

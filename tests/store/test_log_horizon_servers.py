@@ -12,8 +12,8 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import pytest
 from embedded_servers import embedded_server, hot_standby
+from horizon_support import TENANT, commit_one, open_append
 from message_samples import settled
-from test_log_horizon import TENANT, commit_one, open_append
 
 from infra.store import HORIZON_SQL, EventStore
 from services.core.app import App, app_for_url
