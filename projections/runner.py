@@ -60,7 +60,7 @@ async def drain(
 async def catch_up(pool: asyncpg.Pool, *, batch_size: int | None = None, timeout: float = 10.0) -> int:  # noqa: ASYNC109
     """Apply every event committed now to every active version (and any being built); events applied.
 
-    Events become readable once no older transaction is still running anywhere on the server, so this
+    Events become readable once no older append is still running (infra.store.HORIZON_SQL), so this
     waits (at most ``timeout`` s) for the ones committed before the call to become readable.
     """
     await ensure_schema(pool)

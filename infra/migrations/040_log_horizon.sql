@@ -9,7 +9,8 @@
 --
 -- Which transactions can still append: those that hold (or wait for) a one-key advisory lock in this
 -- database — every append takes its streams' locks (pg_advisory_xact_lock(bigint), see 020_append.sql)
--- before it writes anything, so before it has a transaction id, and keeps them until it ends — and the
+-- before it writes anything, so before it has a transaction id, and keeps them until it ends (so at the
+-- top level of its transaction, not in a savepoint that may be rolled back) — and the
 -- prepared (two-phase) transactions of this database, which keep their locks and transaction id without
 -- a session. Transactions that never append (a projection folding a batch, ANALYZE, the relay moving its
 -- checkpoint, work in other databases of the server) hold no reader back, however long they run.
