@@ -3,8 +3,9 @@
 Ordering: every append first takes a transaction-level advisory lock per target stream, before its
 first write, so a later append to the same stream always gets a larger transaction id. Readers read
 in ``(transaction_id, position)`` order, and only below a *horizon*: the smallest transaction id of a
-transaction that holds stream locks and may still commit rows here (see :data:`HORIZON_SQL`). Nothing
-can later commit behind a reader's cursor, and each stream comes out in version order.
+transaction that may still commit rows here, i.e. that holds stream locks or is prepared (see
+:data:`HORIZON_SQL`). Nothing can later commit behind a reader's cursor, and each stream comes out in
+version order.
 """
 
 from __future__ import annotations
