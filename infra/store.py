@@ -2,9 +2,10 @@
 
 Ordering: every append first takes a transaction-level advisory lock per target stream, before its
 first write, so a later append to the same stream always gets a larger transaction id. Readers read
-in ``(transaction_id, position)`` order, and only below a *horizon*: the smallest transaction id
-that may still commit rows here (see :data:`HORIZON_SQL`). Nothing can later commit behind a
-reader's cursor, and each stream comes out in version order.
+in ``(transaction_id, position)`` order, and only below a *horizon*: the smallest transaction id of a
+transaction that may still commit rows here, i.e. that holds stream locks or is prepared (see
+:data:`HORIZON_SQL`). Nothing can later commit behind a reader's cursor, and each stream comes out in
+version order.
 """
 
 from __future__ import annotations
@@ -28,21 +29,13 @@ NOTIFY_CHANNEL = "eduplan_events"
 _MAX_XID8 = 2**64 - 1
 _MAX_POSITION = 2**63 - 1
 
-# The reading horizon, computed in its own statement BEFORE the read (whose statement snapshot is then
-# newer). Like pg_snapshot_xmin(pg_current_snapshot()), but only transactions of this database hold it
-# back: a long transaction in another database on the same server must not stall our readers.
-# In-progress ids of the snapshot are matched (by their 32-bit epoch-less value) to the sessions of
-# this database; one that ended between the snapshot and that look-up has committed or aborted
-# before the read's snapshot is taken, so the read sees it.
-HORIZON_SQL = """
-SELECT coalesce(
-    (SELECT min(x) FROM pg_snapshot_xip(s.snap) AS x
-     WHERE (x::text::numeric % 4294967296) IN (
-         SELECT backend_xid::text::numeric FROM pg_stat_activity
-         WHERE datname = current_database() AND backend_xid IS NOT NULL)),
-    pg_snapshot_xmax(s.snap))::text
-FROM (SELECT pg_current_snapshot() AS snap) AS s
-"""
+# The reading horizon (infra/migrations/040_log_horizon.sql): no transaction below it that could still
+# append to the log is running. Appenders hold their streams' advisory locks from before their first write,
+# so only they (and prepared transactions of this database) hold readers back; a projection folding a batch
+# or a long transaction elsewhere on the server does not. Compute it in its own statement BEFORE the read
+# (whose snapshot is then newer), in READ COMMITTED; it is computed afresh at every call, also when one
+# transaction reads several times.
+HORIZON_SQL = "SELECT eduplan_log_horizon()::text"
 
 
 class InvalidCursor(ValueError):
