@@ -31,7 +31,15 @@ Runner = Callable[..., Awaitable[list[Row]]]
 
 
 def _benchmarks() -> dict[str, tuple[str, Runner]]:
-    from bench import growth_bench, ingest_bench, intake_bench, kafka_hook, projection_bench, visibility_bench
+    from bench import (
+        growth_bench,
+        ingest_bench,
+        intake_bench,
+        kafka_hook,
+        projection_bench,
+        visibility_bench,
+        xapi_bench,
+    )
 
     return {
         "intake": ("1. intake: Intake.submit vs raw asyncpg and eventsourcing, 1 and 8 clients", intake_bench.run),
@@ -42,6 +50,7 @@ def _benchmarks() -> dict[str, tuple[str, Runner]]:
         "kafka": ("6. Kafka doors", kafka_hook.run),
         "visibility": ("7. append → visible to the relay and GET /events, with and without a rebuild",
                        visibility_bench.run),
+        "xapi": ("8. xAPI export of one large tenant vs raw paged read, peak RSS", xapi_bench.run),
     }
 
 

@@ -8,7 +8,12 @@ from pathlib import Path
 
 from domain.rules import MAX_MESSAGE_BYTES
 
-__all__ = ["MAX_MESSAGE_BYTES", "Settings", "default_data_dir"]
+__all__ = ["DEFAULT_XAPI_HOMEPAGE", "MAX_MESSAGE_BYTES", "Settings", "default_data_dir"]
+
+DEFAULT_XAPI_HOMEPAGE = "https://eduplan.invalid"
+"""The account home page of exported xAPI statements when ``EDUPLAN_XAPI_HOMEPAGE`` is unset: a name
+reserved never to resolve (RFC 2606), so statements from an unconfigured installation cannot pass for
+accounts of a real system. Set it to the address of the system whose employee ids these are."""
 
 
 def default_data_dir() -> Path:
@@ -25,6 +30,7 @@ class Settings:
     http_host: str
     http_port: int
     funding_rules_dir: Path | None = None  # a company's own funding rules, beside the shipped ones
+    xapi_homepage: str = DEFAULT_XAPI_HOMEPAGE
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -37,4 +43,5 @@ class Settings:
             http_port=int(os.environ.get("EDUPLAN_HTTP_PORT", "8000")),
             funding_rules_dir=Path(os.environ["EDUPLAN_FUNDING_RULES_DIR"])
             if os.environ.get("EDUPLAN_FUNDING_RULES_DIR") else None,
+            xapi_homepage=os.environ.get("EDUPLAN_XAPI_HOMEPAGE") or DEFAULT_XAPI_HOMEPAGE,
         )

@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "services.doors.cli.projections",
     "services.doors.cli.server",
     "services.doors.cli.imports",
+    "services.doors.cli.export",
     "services.doors.kafka",
 )
 

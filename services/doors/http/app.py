@@ -26,6 +26,7 @@ ROUTER_MODULES = (
     "services.doors.http.ops",
     "services.doors.http.dashboard",
     "services.doors.http.exports",
+    "services.doors.http.learning_records",
 )
 
 
