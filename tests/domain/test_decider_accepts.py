@@ -16,6 +16,7 @@ AGREEMENT = message("EducationAgreed")
 BOOKING = message("CourseBooked")
 
 WHERE = {  # type -> (stream, subject, what must already have happened)
+    "CompanyRegistered": ("company", None, []),
     "EducationStrategyAdopted": ("company", None, []),
     "DepartmentRegistered": ("company", None, []),
     "AnnualWheelDefined": ("company", None, []),
@@ -44,7 +45,7 @@ WHERE = {  # type -> (stream, subject, what must already have happened)
 
 def test_every_contract_type_has_a_data_model_and_a_sample() -> None:
     assert set(DATA_MODELS) == set(SAMPLE_DATA) == set(WHERE)
-    assert len(DATA_MODELS) == 23
+    assert len(DATA_MODELS) == 24
 
 
 @pytest.mark.parametrize("type_", sorted(WHERE))
