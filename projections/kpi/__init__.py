@@ -10,12 +10,14 @@ from projections.model import STATISTICS, Projection
 # bookings before agreements (an agreement's first completion); then what changed for facts folded in
 # earlier batches. Statistics for tables a large batch filled before the statements that look them up.
 _STEPS = (
+    f.COMPANY_REGISTRATIONS,
     f.STRATEGIES,
     f.DEPARTMENTS,
     f.EMPLOYEES,
     f.DEPARTMENT_CHANGES,
     d.SPELLS_CLEARED,
     d.SPELLS,
+    f.MANAGER_ASSIGNMENTS,
     f.REVIEWS,
     f.ASSESSMENTS,
     f.COMMITTEE_MEETINGS,
@@ -45,7 +47,7 @@ _KEYS = {
 
 PROJECTION = Projection(
     name="kpi",
-    layout=1,
+    layout=2,
     tables=tables,
     steps=_STEPS,
     keys=_KEYS,

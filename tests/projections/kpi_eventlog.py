@@ -17,6 +17,7 @@ import asyncpg
 MIGRATION = Path(__file__).resolve().parents[2] / "infra" / "migrations" / "001_event_log.sql"
 
 _OPTIONAL: dict[str, dict[str, Any]] = {
+    "CompanyRegistered": {"cvr": None},
     "EducationStrategyAdopted": {"cycle_start_month": 3, "completion_target": 0.85},
     "ManagerAssigned": {"assigned_on": None},
     "AmbassadorAppointed": {"appointed_on": None},
