@@ -1519,8 +1519,8 @@ def _misspell(kind: str, rng: random.Random) -> str:
 
 
 _VALID_TYPES = (
-    "CompanyRegistered", "EducationStrategyAdopted", "DepartmentRegistered", "EmployeeRegistered", "EmployeeMoved", "EmployeeLeft",
-    "ManagerAssigned", "AmbassadorAppointed", "AnnualWheelDefined", "CommitteeMeetingHeld",
+    "CompanyRegistered", "EducationStrategyAdopted", "DepartmentRegistered", "EmployeeRegistered", "EmployeeMoved",
+    "EmployeeLeft", "ManagerAssigned", "AmbassadorAppointed", "AnnualWheelDefined", "CommitteeMeetingHeld",
     "DevelopmentReviewHeld", "CompetenceAssessed", "CompetenceGapIdentified", "CompetenceGapClosed",
     "EducationAgreed", "EducationAgreementWithdrawn", "CourseBooked", "BuddyPaired", "SubstituteArranged",
     "ManagerCheckInHeld", "CourseCompleted", "CourseCancelled", "KnowledgeShared", "PracticeFollowUpHeld",

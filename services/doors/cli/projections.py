@@ -1,24 +1,46 @@
-"""CLI commands around the projections: kpi, project, projections rebuild/status."""
+"""CLI commands around the projections: kpi (document or series), competences, companies, project,
+projections rebuild/status."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import signal
+import sys
+from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
-from services.core.app import open_app
-from services.doors.cli.common import Commands, date_arg
+from services.core.app import App, open_app
+from services.doors.cli.common import Commands, UsageError, date_arg
 
 
 def register(commands: Commands) -> None:
-    kpi = commands.add_parser("kpi", help="the KPI document of a tenant as of a date")
+    kpi = commands.add_parser("kpi", help="the KPI document of a tenant as of a date, or a series of KPIs")
     kpi.add_argument("--tenant", required=True)
     kpi.add_argument("--as-of", type=date_arg, default=None, help="YYYY-MM-DD (default: today)")
     kpi.add_argument("--department", default=None)
+    kpi.add_argument("--by", choices=("department", "manager"), default="department",
+                     help="manager: also every key per manager")
+    kpi.add_argument("--series", action="store_true", help="KPIs at each month's (quarter's) last day in --from/--to")
+    kpi.add_argument("--from", dest="start", type=date_arg, default=None, help="series: first day (YYYY-MM-DD)")
+    kpi.add_argument("--to", dest="end", type=date_arg, default=None, help="series: last day (YYYY-MM-DD)")
+    kpi.add_argument("--step", choices=("month", "quarter"), default="month")
+    kpi.add_argument("--keys", default=None, help="series: comma-separated KPI keys (default: every key)")
     kpi.add_argument("--json", action="store_true")
-    kpi.set_defaults(run=lambda args: show_kpis(args.tenant, args.as_of, args.department, as_json=args.json))
+    kpi.set_defaults(run=run_kpi)
+
+    competences = commands.add_parser("competences", help="each active employee's competence levels and targets")
+    competences.add_argument("--tenant", required=True)
+    competences.add_argument("--as-of", type=date_arg, default=None, help="YYYY-MM-DD (default: today)")
+    competences.add_argument("--department", default=None)
+    competences.add_argument("--json", action="store_true")
+    competences.set_defaults(run=show_competences)
+
+    companies = commands.add_parser("companies", help="every company (tenant) with its display name")
+    companies.add_argument("--json", action="store_true")
+    companies.set_defaults(run=show_companies)
 
     project = commands.add_parser("project", help="run the projection runner until stopped")
     project.set_defaults(run=lambda args: run_projection_process())
@@ -32,27 +54,101 @@ def register(commands: Commands) -> None:
     status.set_defaults(run=lambda args: projections_status())
 
 
-def show_kpis(tenant: str, as_of: date | None, department: str | None, *, as_json: bool) -> int:
-    async def run() -> dict[str, Any]:
-        from projections import catch_up, ensure_schema, kpi_document, wait_until_caught_up
+class UnknownTenant(Exception):
+    """The tenant has no message on record: said on one line, exit code 1."""
 
-        app = await open_app(max_size=4)
-        try:
-            await ensure_schema(app.pool)
-            if not await wait_until_caught_up(app.pool, tenant=tenant, timeout=2.0):
-                await catch_up(app.pool)  # no runner is up: bring the projections up to date here
-            return await kpi_document(app.pool, tenant, as_of or date.today(), department)
-        finally:
-            await app.close()
 
-    doc = asyncio.run(run())
+Read = Callable[[App], Awaitable[Any]]
+
+
+async def read_caught_up(read: Read, tenant: str | None = None, *, on_record: bool = False) -> Any:
+    """``read(app)`` once the projections reflect everything accepted (of ``tenant``; ``on_record``: which
+    must have a message on record)."""
+    from projections import catch_up, ensure_schema, wait_until_caught_up
+
+    app = await open_app(max_size=4)
+    try:
+        if tenant is not None and on_record and not await app.store.has_tenant(tenant):
+            raise UnknownTenant(f"tenant {tenant!r} has no message on record")
+        await ensure_schema(app.pool)
+        if not await wait_until_caught_up(app.pool, tenant=tenant, timeout=2.0):
+            await catch_up(app.pool)  # no runner is up: bring the projections up to date here
+        return await read(app)
+    finally:
+        await app.close()
+
+
+def _shown(read: Read, tenant: str | None, as_json: bool, show: Callable[[Any], None], *,
+           on_record: bool = True) -> int:
+    try:
+        found = asyncio.run(read_caught_up(read, tenant, on_record=on_record))
+    except UnknownTenant as error:
+        print(f"eduplan: {error}", file=sys.stderr)
+        return 1
     if as_json:
-        print(json.dumps(doc, ensure_ascii=False, indent=2))
+        print(json.dumps(found, ensure_ascii=False, indent=2))
     else:
-        from services.doors.render import print_kpis
-
-        print_kpis(doc)
+        show(found)
     return 0
+
+
+def run_kpi(args: argparse.Namespace) -> int:
+    if args.series:
+        return show_series(args)
+    if args.start or args.end or args.keys:
+        raise UsageError("--from, --to and --keys go with --series")
+    return show_kpis(args.tenant, args.as_of, args.department, as_json=args.json, by_manager=args.by == "manager")
+
+
+def show_kpis(tenant: str, as_of: date | None, department: str | None, *, as_json: bool,
+              by_manager: bool = False) -> int:
+    from projections import kpi_document
+    from services.doors.render import print_kpis
+
+    def read(app: App) -> Awaitable[Any]:
+        return kpi_document(app.pool, tenant, as_of or date.today(), department, by_manager=by_manager)
+
+    return _shown(read, tenant, as_json, print_kpis, on_record=False)
+
+
+def show_series(args: argparse.Namespace) -> int:
+    from projections import InvalidRead, SeriesRequest, kpi_series
+    from services.doors.render import print_series
+
+    if args.start is None or args.end is None:
+        raise UsageError("--series needs --from and --to")
+    if args.as_of is not None:
+        raise UsageError("--as-of does not go with --series: its dates are the month (quarter) ends")
+    try:
+        request = SeriesRequest.checked(args.start, args.end, args.step,
+                                        args.keys.split(",") if args.keys is not None else None)
+    except InvalidRead as error:
+        raise UsageError(str(error)) from None
+
+    def read(app: App) -> Awaitable[Any]:
+        return kpi_series(app.pool, args.tenant, request, args.department, by_manager=args.by == "manager")
+
+    return _shown(read, args.tenant, args.json, print_series)
+
+
+def show_competences(args: argparse.Namespace) -> int:
+    from projections import competence_matrix
+    from services.doors.render import print_competences
+
+    def read(app: App) -> Awaitable[Any]:
+        return competence_matrix(app.pool, args.tenant, args.as_of or date.today(), args.department)
+
+    return _shown(read, args.tenant, args.json, print_competences)
+
+
+def show_companies(args: argparse.Namespace) -> int:
+    from projections import companies
+    from services.doors.render import print_companies
+
+    def read(app: App) -> Awaitable[Any]:
+        return companies(app.pool)
+
+    return _shown(read, None, args.json, print_companies)
 
 
 def run_projection_process() -> int:

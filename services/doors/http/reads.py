@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
 
@@ -30,9 +30,12 @@ async def get_events(
 
 
 @router.get("/v1/tenants/{tenant}/kpis", summary="The KPI document of a tenant as of a business date")
-async def get_kpis(request: Request, tenant: str, as_of: date | None = None, department: str | None = None) -> Any:
+async def get_kpis(
+    request: Request, tenant: str, as_of: date | None = None, department: str | None = None,
+    group_by: Literal["department", "manager"] = "department",
+) -> Any:
     from projections import kpi_document, wait_until_caught_up
 
     pool = core(request).pool
     await wait_until_caught_up(pool, tenant=tenant, timeout=10.0)
-    return await kpi_document(pool, tenant, as_of or date.today(), department)
+    return await kpi_document(pool, tenant, as_of or date.today(), department, by_manager=group_by == "manager")
