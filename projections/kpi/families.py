@@ -37,87 +37,83 @@ def _employees_sql(scopes: Scopes) -> str:
 
     ``placed``: an employee counts in a department while active ([hired_on, left_on)) and in it (a spell).
     What each employee brings, wherever placed (``worked``), is cut to their placements:
-    - participants: a completion in the last 12 months: [completed_on, +365), merged per employee;
-    - hours: each completion's hours_attended for [completed_on, +365);
-    - covered: a development review in [cycle start, D]: the latest review (latest held_on, equal dates:
-      accepted last) is in the cycle — each review counts from its held_on until the next one, in pieces
+    - hours: each completion's hours_attended for [completed_on, +365); participants: a completion in the
+      last 12 months — the latest completion up to D is at most 364 days old: each completion counts from
+      its date until the next one, for at most 365 days (``to2_on``);
+    - covered: a development review in [cycle start, D] — the latest review (latest held_on, equal dates:
+      accepted last) is in the cycle: each review counts from its held_on until the next one, in pieces
       whose cycle starts on or before it; education_items: the same, for reviews with an education item;
     - open_gaps: [identified_on, closed on); closed_gaps: closed on in [cycle start, D], in piece.
     """
     manager_placements = ""
     if scopes.by_manager:
         manager_placements = f"""
-        UNION ALL
-        SELECT e.employee_id, NULL, m.manager_id, GREATEST(e.hired_on, m.valid_from),
-               LEAST(coalesce(e.left_on, {INFINITY}), m.valid_to)
-        FROM {{s}}.employees e JOIN manager_spells m ON m.employee_id = e.employee_id
-        WHERE e.tenant = $1 AND e.hired_on IS NOT NULL"""
+    UNION ALL
+    SELECT e.employee_id, NULL, m.manager_id, GREATEST(e.hired_on, m.valid_from),
+           LEAST(coalesce(e.left_on, {INFINITY}), m.valid_to)
+    FROM {{s}}.employees e JOIN manager_spells m ON m.employee_id = e.employee_id
+    WHERE e.tenant = $1 AND e.hired_on IS NOT NULL"""
     return f"""
 placed AS MATERIALIZED (
-    SELECT * FROM (
-        SELECT e.employee_id, s.department, NULL::text AS manager, GREATEST(e.hired_on, s.valid_from) AS lo,
-               LEAST(coalesce(e.left_on, {INFINITY}), s.valid_to) AS hi
-        FROM {{s}}.employees e
-        JOIN {{s}}.department_spells s ON s.tenant = e.tenant AND s.employee_id = e.employee_id
-        WHERE e.tenant = $1 {manager_placements}
-    ) AS spans
-    WHERE lo < hi AND lo <= (SELECT last FROM grid) AND hi > (SELECT first FROM grid)
-), completion AS (
-    SELECT employee_id, completed_on, coalesce(hours_attended, hours) AS hours
-    FROM {{s}}.bookings
-    WHERE tenant = $1 AND completed_on BETWEEN (SELECT first FROM grid) - {YEAR - 1} AND (SELECT last FROM grid)
-), island AS (
-    SELECT employee_id, completed_on,
-           count(*) FILTER (WHERE starts) OVER (PARTITION BY employee_id ORDER BY completed_on) AS island
-    FROM (SELECT employee_id, completed_on,
-                 completed_on > lag(completed_on) OVER (PARTITION BY employee_id ORDER BY completed_on) + {YEAR}
-                     AS starts
-          FROM completion) AS dated
-), review AS (
-    SELECT employee_id, held_on, education_item,
-           coalesce(lead(held_on) OVER (PARTITION BY employee_id ORDER BY held_on, seq), {INFINITY}) AS until
-    FROM {{s}}.reviews
-    WHERE tenant = $1 AND held_on BETWEEN (SELECT first_cycle FROM grid) AND (SELECT last FROM grid)
+    SELECT e.employee_id, s.department, NULL::text AS manager, GREATEST(e.hired_on, s.valid_from) AS lo,
+           LEAST(coalesce(e.left_on, {INFINITY}), s.valid_to) AS hi
+    FROM {{s}}.employees e
+    JOIN {{s}}.department_spells s ON s.tenant = e.tenant AND s.employee_id = e.employee_id
+    WHERE e.tenant = $1 {manager_placements}
 ), gap AS (
     SELECT employee_id, identified_on, closed_effective_on
     FROM {{s}}.gaps
     WHERE tenant = $1 AND employee_id IS NOT NULL
       AND (closed_effective_on IS NULL OR closed_effective_on >= (SELECT first_cycle FROM grid))
 ), worked AS (
-    SELECT employee_id, 'hours' AS part, completed_on AS from_on, completed_on + {YEAR} AS to_on, hours AS amount
-    FROM completion
+    SELECT employee_id, 'completion' AS part, completed_on AS from_on, completed_on + {YEAR} AS to_on,
+           LEAST(lead(completed_on) OVER (PARTITION BY employee_id ORDER BY completed_on),
+                 completed_on + {YEAR}) AS to2_on,
+           coalesce(hours_attended, hours) AS amount, NULL::boolean AS flag
+    FROM {{s}}.bookings
+    WHERE tenant = $1 AND completed_on BETWEEN (SELECT first FROM grid) - {YEAR - 1} AND (SELECT last FROM grid)
     UNION ALL
-    SELECT employee_id, 'participants', min(completed_on), max(completed_on) + {YEAR}, NULL
-    FROM island GROUP BY employee_id, island
+    SELECT r.employee_id, 'review', GREATEST(r.held_on, k.lo), LEAST(r.until, k.hi), NULL, NULL, r.education_item
+    FROM (
+        SELECT employee_id, held_on, education_item,
+               coalesce(lead(held_on) OVER (PARTITION BY employee_id ORDER BY held_on, seq), {INFINITY}) AS until
+        FROM {{s}}.reviews
+        WHERE tenant = $1 AND held_on BETWEEN (SELECT first_cycle FROM grid) AND (SELECT last FROM grid)
+    ) AS r
+    JOIN pieces k ON r.held_on >= k.cycle_start AND r.held_on < k.hi AND r.until > k.lo
     UNION ALL
-    SELECT r.employee_id, 'covered', GREATEST(r.held_on, k.lo), LEAST(r.until, k.hi), NULL
-    FROM review r JOIN pieces k ON r.held_on >= k.cycle_start AND r.held_on < k.hi AND r.until > k.lo
-    UNION ALL
-    SELECT r.employee_id, 'education_items', GREATEST(r.held_on, k.lo), LEAST(r.until, k.hi), NULL
-    FROM review r JOIN pieces k ON r.held_on >= k.cycle_start AND r.held_on < k.hi AND r.until > k.lo
-    WHERE r.education_item
-    UNION ALL
-    SELECT employee_id, 'open_gaps', identified_on, coalesce(closed_effective_on, {INFINITY}), NULL
+    SELECT employee_id, 'open_gaps', identified_on, coalesce(closed_effective_on, {INFINITY}), NULL, NULL, NULL
     FROM gap WHERE identified_on IS NOT NULL
     UNION ALL
-    SELECT g.employee_id, 'closed_gaps', GREATEST(g.closed_effective_on, k.lo), k.hi, NULL
+    SELECT g.employee_id, 'closed_gaps', GREATEST(g.closed_effective_on, k.lo), k.hi, NULL, NULL, NULL
     FROM gap g JOIN pieces k ON g.closed_effective_on >= k.cycle_start AND g.closed_effective_on < k.hi
 ), employee_spans AS (
     SELECT department, manager, 'active' AS part, {bucket("lo")} AS k_in, {bucket("hi")} AS k_out,
-           NULL::numeric AS amount
+           NULL::int AS k_out2, NULL::numeric AS amount, NULL::boolean AS flag
     FROM placed
+    WHERE lo < hi
     UNION ALL
     SELECT p.department, p.manager, x.part, {bucket("GREATEST(x.from_on, p.lo)")}, {bucket("LEAST(x.to_on, p.hi)")},
-           x.amount
+           {bucket("LEAST(x.to2_on, p.hi)")}, x.amount, x.flag
     FROM worked x JOIN placed p ON p.employee_id = x.employee_id AND x.from_on < p.hi AND p.lo < x.to_on
-), employees_edges AS ({scopes.grouped("employee_spans", ["k_in", "k_out"], ["count(*)", "sum(amount)"])}
+), employees_edges AS ({scopes.grouped("employee_spans", ["k_in", "k_out", "k_out2"],
+                                       ["count(*)", "sum(amount)", "count(*) FILTER (WHERE flag)"])}
 )"""
 
 
 def _employees_spans(part: str | None, edges: Sequence[int | None], counts: Sequence[Decimal]) -> Iterator[Span]:
-    k_in, k_out = edges
+    k_in, k_out, k_out2 = edges
     assert part is not None and k_in is not None and k_out is not None
-    yield part, k_in, k_out, counts[1] if part == "hours" else counts[0]
+    n, amount, flagged = counts
+    if part == "completion":
+        yield "hours", k_in, k_out, amount
+        assert k_out2 is not None
+        yield "participants", k_in, k_out2, n
+    elif part == "review":
+        yield "covered", k_in, k_out, n
+        yield "education_items", k_in, k_out, flagged
+    else:
+        yield part, k_in, k_out, n
 
 
 def _agreements_sql(scopes: Scopes) -> str:
@@ -188,7 +184,8 @@ sharing_spans AS (
     WHERE b.tenant = $1 AND b.completed_department IS NOT NULL
       AND b.completed_on BETWEEN (SELECT first FROM grid) - {SHARING_LAG + YEAR - 1}
                              AND (SELECT last FROM grid) - {SHARING_LAG}
-), sharing_edges AS ({scopes.grouped("sharing_spans", ["k_in", "k_out"], ["count(*)", "count(*) FILTER (WHERE shared)"])}
+), sharing_edges AS ({scopes.grouped("sharing_spans", ["k_in", "k_out"],
+                                     ["count(*)", "count(*) FILTER (WHERE shared)"])}
 )"""
 
 
@@ -213,6 +210,10 @@ def _bookings_sql(scopes: Scopes) -> str:
     """
     manager, join = scopes.manager("m", "b.employee_id", "b.booked_on")
     busy_months = "coalesce(dw.busy_months, cw.busy_months)"
+    until = f"coalesce(b.cancelled_on, {INFINITY})"
+    relevant = f"""b.tenant = $1 AND b.department IS NOT NULL AND b.booked_on <= (SELECT last FROM grid)
+      AND b.starts_on BETWEEN LEAST((SELECT first FROM grid) - {YEAR - 1}, (SELECT first_cycle FROM grid))
+                          AND (SELECT max(cycle_end) FROM pieces)"""
     return f"""
 wheel AS (
     SELECT department, busy_months, effective_from AS valid_from,
@@ -220,36 +221,32 @@ wheel AS (
                     {INFINITY}) AS valid_to
     FROM {{s}}.wheels
     WHERE tenant = $1
-), booking AS (
-    SELECT b.department, {manager} AS manager, b.booked_on, b.starts_on,
-           coalesce(b.cancelled_on, {INFINITY}) AS until,
-           b.job_family IN ('unskilled', 'skilled') AS needs_buddy,
-           CASE WHEN b.listed_buddies THEN '-infinity'::date ELSE b.first_paired_on END AS buddy_from,
-           b.first_substitute_on,
-           {busy_months} IS NOT NULL AS has_wheel,
-           extract(month FROM b.starts_on)::int = ANY ({busy_months}) AS busy
-    FROM {{s}}.bookings b
-    LEFT JOIN wheel dw ON dw.department = b.department AND b.starts_on >= dw.valid_from AND b.starts_on < dw.valid_to
-    LEFT JOIN wheel cw ON cw.department IS NULL AND b.starts_on >= cw.valid_from AND b.starts_on < cw.valid_to
-    {join}
-    WHERE b.tenant = $1 AND b.department IS NOT NULL AND b.booked_on <= (SELECT last FROM grid)
-      AND b.starts_on BETWEEN LEAST((SELECT first FROM grid) - {YEAR - 1}, (SELECT first_cycle FROM grid))
-                          AND (SELECT max(cycle_end) FROM pieces)
 ), booking_spans AS (
-    SELECT department, manager, 'season' AS part,
-           {bucket("GREATEST(booked_on, starts_on)")} AS k_in,
-           {bucket(f"LEAST(until, starts_on + {YEAR})")} AS k_out,
-           busy::int AS flag,
+    SELECT department, manager, 'season' AS part, {bucket("GREATEST(booked_on, starts_on)")} AS k_in,
+           {bucket(f"LEAST(until, starts_on + {YEAR})")} AS k_out, busy::int AS flag,
            CASE WHEN busy AND first_substitute_on IS NOT NULL
                 THEN {bucket("GREATEST(booked_on, starts_on, first_substitute_on)")} END AS k_also
-    FROM booking
-    WHERE has_wheel
+    FROM (
+        SELECT b.department, {manager} AS manager, b.booked_on, b.starts_on, {until} AS until, b.first_substitute_on,
+               date_part('month', b.starts_on)::int = ANY ({busy_months}) AS busy
+        FROM {{s}}.bookings b
+        LEFT JOIN wheel dw
+          ON dw.department = b.department AND b.starts_on >= dw.valid_from AND b.starts_on < dw.valid_to
+        LEFT JOIN wheel cw ON cw.department IS NULL AND b.starts_on >= cw.valid_from AND b.starts_on < cw.valid_to
+        {join}
+        WHERE {relevant}
+    ) AS wheeled
+    WHERE busy IS NOT NULL
     UNION ALL
-    SELECT k.department, k.manager, 'buddy',
-           {bucket("GREATEST(k.booked_on, p.lo)")}, {bucket("LEAST(k.until, p.hi)")}, NULL,
-           CASE WHEN k.buddy_from IS NOT NULL THEN {bucket("GREATEST(k.booked_on, p.lo, k.buddy_from)")} END
-    FROM booking k JOIN pieces p ON k.starts_on BETWEEN p.cycle_start AND p.cycle_end
-    WHERE k.needs_buddy
+    SELECT b.department, {manager}, 'buddy',
+           {bucket("GREATEST(b.booked_on, p.lo)")}, {bucket(f"LEAST({until}, p.hi)")}, NULL,
+           CASE WHEN b.listed_buddies THEN {bucket("GREATEST(b.booked_on, p.lo)")}
+                WHEN b.first_paired_on IS NOT NULL THEN {bucket("GREATEST(b.booked_on, p.lo, b.first_paired_on)")}
+           END
+    FROM {{s}}.bookings b
+    JOIN pieces p ON b.starts_on BETWEEN p.cycle_start AND p.cycle_end
+    {join}
+    WHERE {relevant} AND b.job_family IN ('unskilled', 'skilled')
 ), bookings_edges AS ({scopes.grouped("booking_spans", ["k_in", "k_out", "flag", "k_also"], ["count(*)"])}
 )"""
 

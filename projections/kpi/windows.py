@@ -24,8 +24,8 @@ from projections.kpi.sql import covers
 def cycle_start(day: str, month: str) -> str:
     """SQL: the start of the cycle that contains ``day`` when cycles start on the 1st of ``month``."""
     return (
-        f"make_date(extract(year FROM {day})::int"
-        f" - CASE WHEN extract(month FROM {day})::int < {month} THEN 1 ELSE 0 END, {month}, 1)"
+        f"make_date(date_part('year', {day})::int"
+        f" - CASE WHEN date_part('month', {day})::int < {month} THEN 1 ELSE 0 END, {month}, 1)"
     )
 
 
