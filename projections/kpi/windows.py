@@ -136,14 +136,15 @@ class Scopes:
         ``edges`` (asked-date indexes, see ``bucket``): rows (part, level, scope, edges int[], counts numeric[]),
         ``level`` 1 for a department, 2 for a manager."""
         keys = ", ".join(["part", *edges])
-        sets = f"(department, {keys}), (manager, {keys})" if self.by_manager else f"(department, {keys})"
+        sets = f"GROUPING SETS ((department, {keys}), (manager, {keys}))" if self.by_manager \
+            else f"department, {keys}"
         level, scope = ("1 + GROUPING(department)", "coalesce(department, manager)") if self.by_manager \
             else ("1", "department")
         return f"""
     SELECT part, {level} AS level, {scope} AS scope, ARRAY[{", ".join(edges)}]::int[] AS edges,
            ARRAY[{", ".join(counts)}]::numeric[] AS counts
     FROM {source}
-    GROUP BY GROUPING SETS ({sets})"""
+    GROUP BY {sets}"""
 
 
 def bucket(day: str) -> str:
