@@ -36,6 +36,7 @@ def _benchmarks() -> dict[str, tuple[str, Runner]]:
         ingest_bench,
         intake_bench,
         kafka_hook,
+        leadership_bench,
         projection_bench,
         visibility_bench,
         xapi_bench,
@@ -51,6 +52,8 @@ def _benchmarks() -> dict[str, tuple[str, Runner]]:
         "visibility": ("7. append → visible to the relay and GET /events, with and without a rebuild",
                        visibility_bench.run),
         "xapi": ("8. xAPI export of one large tenant vs raw paged read, peak RSS", xapi_bench.run),
+        "leadership": ("9. leadership reads: document by manager, 36-month series, competence matrix",
+                       leadership_bench.run),
     }
 
 

@@ -33,8 +33,26 @@ def _twelve_months(months: dict[str, Season]) -> dict[str, Season]:
 
 Months = Annotated[dict[str, Season], AfterValidator(_twelve_months)]
 
+CVR_DIGITS = 8
+
+
+def _cvr(value: str) -> str:
+    if len(value) != CVR_DIGITS or not all("0" <= char <= "9" for char in value):
+        raise PydanticCustomError("cvr_format", "must be a CVR number: a string of exactly 8 digits")
+    return value
+
+
+Cvr = Annotated[str, AfterValidator(_cvr)]
+"""The Danish company registration number, sent as a string of exactly 8 digits (leading zeros kept)."""
+
 
 # Company set-up
+
+class CompanyRegistered(DataModel):
+    name: Name
+    cvr: Cvr | None = None
+    registered_on: Day
+
 
 class EducationStrategyAdopted(DataModel):
     adopted_on: Day
@@ -234,8 +252,8 @@ class PracticeFollowUpHeld(DataModel):
 DATA_MODELS: dict[str, type[BaseModel]] = {
     model.__name__: model
     for model in (
-        EducationStrategyAdopted, DepartmentRegistered, EmployeeRegistered, EmployeeMoved, EmployeeLeft,
-        ManagerAssigned, AmbassadorAppointed, AnnualWheelDefined, CommitteeMeetingHeld,
+        CompanyRegistered, EducationStrategyAdopted, DepartmentRegistered, EmployeeRegistered, EmployeeMoved,
+        EmployeeLeft, ManagerAssigned, AmbassadorAppointed, AnnualWheelDefined, CommitteeMeetingHeld,
         DevelopmentReviewHeld, CompetenceAssessed, CompetenceGapIdentified, CompetenceGapClosed,
         EducationAgreed, EducationAgreementWithdrawn,
         CourseBooked, BuddyPaired, SubstituteArranged, ManagerCheckInHeld, CourseCompleted, CourseCancelled,

@@ -278,6 +278,10 @@ class EventStore:
             counts.setdefault(row["tenant"], {"accepted": 0, "duplicate": 0, "rejected": 0})[row["status"]] = row["n"]
         return counts
 
+    async def has_tenant(self, tenant: str) -> bool:
+        """Whether any message of ``tenant`` is on record, accepted or rejected."""
+        return bool(await self.pool.fetchval("SELECT EXISTS (SELECT FROM outcomes WHERE tenant = $1)", tenant))
+
     async def erase_subject(self, tenant: str, subject: str) -> bool:
         """Destroy a person's key: their personal fields read as null from now on; the log is untouched."""
         status = await self.pool.execute(

@@ -12,12 +12,14 @@ from projections.model import STATISTICS, Projection
 # bookings before agreements (an agreement's first completion); then what changed for facts folded in
 # earlier batches. Statistics for tables a large batch filled before the statements that look them up.
 _STEPS = (
+    f.COMPANY_REGISTRATIONS,
     f.STRATEGIES,
     f.DEPARTMENTS,
     f.EMPLOYEES,
     f.DEPARTMENT_CHANGES,
     d.SPELLS_CLEARED,
     d.SPELLS,
+    f.MANAGER_ASSIGNMENTS,
     f.REVIEWS,
     f.ASSESSMENTS,
     f.COMMITTEE_MEETINGS,
@@ -48,7 +50,7 @@ _KEYS = {
 
 PROJECTION = Projection(
     name="kpi",
-    layout=2,  # 2: the funding tables
+    layout=3,  # 2: the funding tables; 3: manager assignments and company registrations
     tables=lambda schema: tables(schema) + funding_tables(schema),
     steps=_STEPS,
     keys=_KEYS,

@@ -24,3 +24,24 @@ def department_on(tenant: str, employee: str, day: str) -> str:
         f"(SELECT s.department FROM {{s}}.department_spells s WHERE s.tenant = {tenant}"
         f" AND s.employee_id = {employee} AND s.valid_from <= {day} AND {day} < s.valid_to)"
     )
+
+
+# The contract's predicates over the read tables, each written once (aliases name the rows they test).
+
+
+def active_on(employee: str, day: str) -> str:
+    """An employee is active on a day: hired on or before it, and not left on or before it."""
+    return f"({employee}.hired_on <= {day} AND ({employee}.left_on IS NULL OR {employee}.left_on > {day}))"
+
+
+def gap_open_on(gap: str, day: str) -> str:
+    """A gap is open on a day: identified on or before it, and not closed on or before it."""
+    return (
+        f"({gap}.identified_on <= {day}"
+        f" AND ({gap}.closed_effective_on IS NULL OR {gap}.closed_effective_on > {day}))"
+    )
+
+
+def covers(spell: str, day: str) -> str:
+    """A spell (valid_from inclusive, valid_to exclusive) holds on a day."""
+    return f"({spell}.valid_from <= {day} AND {day} < {spell}.valid_to)"

@@ -15,6 +15,7 @@ SEASONS = {"1": "low", "2": "low", "3": "normal", "4": "normal", "5": "busy", "6
            "8": "busy", "9": "normal", "10": "normal", "11": "low", "12": "low"}
 
 SAMPLE_DATA: dict[str, dict[str, Any]] = {
+    "CompanyRegistered": {"name": "BITZER Electronics A/S", "cvr": "01234567", "registered_on": "2026-01-01"},
     "EducationStrategyAdopted": {"adopted_on": "2026-01-01", "formality": "formal", "vision": "Everyone learns"},
     "DepartmentRegistered": {"department": "rd", "name": "Research & Development"},
     "EmployeeRegistered": {"employee_id": "e-1", "name": "Anna Berg", "department": "rd",

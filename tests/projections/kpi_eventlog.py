@@ -17,6 +17,7 @@ from infra.db import migrate
 from infra.store import stream_lock_key
 
 _OPTIONAL: dict[str, dict[str, Any]] = {
+    "CompanyRegistered": {"cvr": None},
     "EducationStrategyAdopted": {"cycle_start_month": 3, "completion_target": 0.85},
     "ManagerAssigned": {"assigned_on": None},
     "AmbassadorAppointed": {"appointed_on": None},

@@ -21,6 +21,7 @@ log = structlog.get_logger(__name__)
 ROUTER_MODULES = (
     "services.doors.http.messages",
     "services.doors.http.reads",
+    "services.doors.http.leadership",
     "services.doors.http.funding",
     "services.doors.http.operator",
     "services.doors.http.ops",
