@@ -39,12 +39,15 @@ WHERE = {  # type -> (stream, subject, what must already have happened)
     "CourseCancelled": ("booking-b-1", "e-1", [*STAFF, BOOKING]),
     "KnowledgeShared": ("booking-b-1", "e-1", [*STAFF, BOOKING]),
     "PracticeFollowUpHeld": ("booking-b-1", "e-1", [*STAFF, BOOKING, message("CourseCompleted")]),
+    "CourseRunAnnounced": ("run-r-1", None, []),
+    "CourseRunWithdrawn": ("run-r-1", None, [message("CourseRunAnnounced")]),
+    "PlanningRulesSet": ("company", None, []),
 }
 
 
 def test_every_contract_type_has_a_data_model_and_a_sample() -> None:
     assert set(DATA_MODELS) == set(SAMPLE_DATA) == set(WHERE)
-    assert len(DATA_MODELS) == 23
+    assert len(DATA_MODELS) == 26
 
 
 @pytest.mark.parametrize("type_", sorted(WHERE))
