@@ -2,6 +2,8 @@
 
 from projections.kpi import derive as d
 from projections.kpi import folds as f
+from projections.kpi.planning_folds import PLANNING_KEYS, PLANNING_STAGING, PLANNING_STEPS
+from projections.kpi.planning_tables import planning_tables
 from projections.kpi.tables import tables
 from projections.model import STATISTICS, Projection
 
@@ -29,6 +31,7 @@ _STEPS = (
     d.BOOKINGS_PLACED,
     d.AGREEMENTS_PLACED,
     d.GAP_CLOSING,
+    *PLANNING_STEPS,
 )
 
 # The entity each keyed event is folded into (the batch's key).
@@ -41,16 +44,17 @@ _KEYS = {
         "booking_id",
     ),
     "DepartmentRegistered": "department",
+    **PLANNING_KEYS,
 }
 
 PROJECTION = Projection(
     name="kpi",
-    layout=1,
-    tables=tables,
+    layout=2,
+    tables=lambda schema: tables(schema) + planning_tables(schema),
     steps=_STEPS,
     keys=_KEYS,
     tenants="INSERT INTO {s}.tenants SELECT unnest($1::text[]) ON CONFLICT DO NOTHING",
-    staging=(f.STAGED_EMPLOYEES, f.STAGED_GAPS, f.STAGED_BOOKINGS, f.STAGED_AGREEMENTS),
+    staging=(f.STAGED_EMPLOYEES, f.STAGED_GAPS, f.STAGED_BOOKINGS, f.STAGED_AGREEMENTS, *PLANNING_STAGING),
 )
 
 __all__ = ["PROJECTION"]
