@@ -7,6 +7,8 @@ everyone and never averaged. Every family answers rows of (family, department, t
 figures in the order of ``FIGURES``. ``{s}`` is the version's schema, $1 the tenant.
 """
 
+from projections.kpi.sql import STRATEGY_SPELLS, due_by, strategy_on_agreed
+
 FIGURES = {
     "window": ("committee_meetings",),
     "employees": (
@@ -82,22 +84,11 @@ active AS (
 # Agreements made in the cycle (department on agreed_on). Without due_by, one is due on the last day
 # of the cycle that contains agreed_on under the strategy in force on agreed_on (equal adopted_on:
 # accepted last), whenever that strategy arrived.
-_AGREEMENTS = """
-strategy_spells AS (
-    SELECT adopted_on AS valid_from,
-           coalesce(lead(adopted_on) OVER (ORDER BY adopted_on, seq), 'infinity'::date) AS valid_to,
-           cycle_start_month AS month
-    FROM {s}.strategies
-    WHERE tenant = $1
-), made AS (
-    SELECT a.department, a.first_completed_on,
-           coalesce(a.due_by,
-                    make_date(extract(year FROM a.agreed_on)::int
-                              + CASE WHEN extract(month FROM a.agreed_on)::int >= m.month THEN 1 ELSE 0 END,
-                              m.month, 1) - 1) AS due_by
-    FROM {s}.agreements a
-    LEFT JOIN strategy_spells st ON a.agreed_on >= st.valid_from AND a.agreed_on < st.valid_to
-    CROSS JOIN LATERAL (SELECT coalesce(st.month, 3) AS month) m
+_AGREEMENTS = f"""
+{STRATEGY_SPELLS}, made AS (
+    SELECT a.department, a.first_completed_on, {due_by("a")} AS due_by
+    FROM {{s}}.agreements a
+    {strategy_on_agreed("a")}
     WHERE a.tenant = $1 AND a.department IS NOT NULL
       AND a.agreed_on BETWEEN (SELECT cycle_start FROM w) AND $2
       AND (a.withdrawn_on IS NULL OR a.withdrawn_on > $2)
