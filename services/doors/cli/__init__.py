@@ -19,6 +19,7 @@ from services.doors.cli.common import EXIT_USAGE, UsageError
 COMMAND_MODULES = (
     "services.doors.cli.demo",
     "services.doors.cli.messages",
+    "services.doors.cli.plan",
     "services.doors.cli.projections",
     "services.doors.cli.server",
     "services.doors.kafka",

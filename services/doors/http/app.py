@@ -19,6 +19,7 @@ log = structlog.get_logger(__name__)
 ROUTER_MODULES = (
     "services.doors.http.messages",
     "services.doors.http.reads",
+    "services.doors.http.plans",
     "services.doors.http.ops",
     "services.doors.http.dashboard",
 )
