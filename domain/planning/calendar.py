@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from domain.planning.facts import PlanFacts, Wheel
-from domain.rules import SEASON_WITHOUT_WHEEL, SEASONS_WITH_ROOM
+from domain.rules import SEASON_WITHOUT_WHEEL, SEASONS, SEASONS_WITH_ROOM
 
 
 class Calendar:
@@ -27,20 +27,20 @@ class Calendar:
         self.headcount: dict[str, int] = defaultdict(int)
         for employee in facts.employees:
             self.headcount[employee.department] += 1
-        self._seasons = {department: self._season_days(facts.wheels, department) for department in self.headcount}
         self._away = self._away_days(facts)
+        self._seasons: dict[str, list[str]] = {}
+        self._caps: dict[str, list[int]] = {}
+        self._limits: dict[str, list[int]] = {}
 
     def index(self, day: date) -> int:
         """The day's offset from the plan's first day."""
         return self._index[day]
 
     def season(self, department: str, day: date) -> str:
-        return self._seasons_of(department)[self._index[day]]
+        return self.seasons(department)[self._index[day]]
 
     def cap(self, department: str, day: date) -> int:
-        season = self.season(department, day)
-        cap = math.floor(self.facts.shares.of(season) * self.headcount.get(department, 0))
-        return max(cap, 1) if season in SEASONS_WITH_ROOM else cap
+        return self.caps(department)[self._index[day]]
 
     def away(self, department: str, day: date) -> int:
         """Employees of the department (active on the first day) away that day on live bookings."""
@@ -48,12 +48,29 @@ class Calendar:
 
     def limit(self, department: str, day: date) -> int:
         """How many more of the department may be planned away that day."""
-        return max(0, self.cap(department, day) - self.away(department, day))
+        return self.limits(department)[self._index[day]]
 
-    def _seasons_of(self, department: str) -> list[str]:
+    def seasons(self, department: str) -> list[str]:
+        """The month kind of every day of the window, for the department."""
         if department not in self._seasons:
             self._seasons[department] = self._season_days(self.facts.wheels, department)
         return self._seasons[department]
+
+    def caps(self, department: str) -> list[int]:
+        if department not in self._caps:
+            n = self.headcount.get(department, 0)
+            shares = {season: self.facts.shares.of(season) for season in SEASONS}
+            floors = {season: math.floor(share * n) for season, share in shares.items()}
+            least = {season: max(cap, 1) if season in SEASONS_WITH_ROOM else cap for season, cap in floors.items()}
+            self._caps[department] = [least[season] for season in self.seasons(department)]
+        return self._caps[department]
+
+    def limits(self, department: str) -> list[int]:
+        """Per day of the window: how many more of the department may be planned away."""
+        if department not in self._limits:
+            away = self._away[department]
+            self._limits[department] = [max(0, cap - away[i]) for i, cap in enumerate(self.caps(department))]
+        return self._limits[department]
 
     def _season_days(self, wheels: Iterable[Wheel], department: str) -> list[str]:
         own = _in_force(self.days, [w for w in wheels if w.department == department])

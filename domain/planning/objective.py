@@ -14,8 +14,9 @@ from domain.rules import ASSIGNMENT_VALUE, BUDDY_BONUS, BUDDY_JOB_FAMILIES, DAY_
 
 
 def run_value(calendar: Calendar, department: str, run: Run) -> int:
-    """An assignment's worth before the buddy bonus."""
-    return ASSIGNMENT_VALUE - sum(DAY_COST[calendar.season(department, day)] for day in run.days)
+    """An assignment's worth before the buddy bonus (the run lies within the plan's window)."""
+    seasons = calendar.seasons(department)[calendar.index(run.starts_on):calendar.index(run.ends_on) + 1]
+    return ASSIGNMENT_VALUE - sum(DAY_COST[season] for season in seasons)
 
 
 def needs_buddy(job_family: str) -> bool:

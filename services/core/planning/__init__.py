@@ -29,9 +29,9 @@ def plan_from_facts(facts: PlanFacts, options: SolverOptions | None = None) -> P
     calendar = Calendar(facts)
     solution = solve(facts, calendar, options or SolverOptions())
     assignments = tuple(sorted(solution.assignments, key=lambda a: a.agreement_id))
-    worth = objective(facts, calendar, assignments)
-    if worth != solution.objective:  # the model and the rules' own reckoning must agree
-        raise AssertionError(f"the solver's objective {solution.objective} is not the plan's worth {worth}")
+    worth = objective(facts, calendar, assignments)  # the rules' own reckoning must agree with the model's
+    if worth != solution.objective:
+        raise AssertionError(f"the model values the plan at {solution.objective}, the rules at {worth}")
     planned = {a.agreement_id for a in assignments}
     explainer = Explainer(facts, calendar, assignments)
     unplanned = tuple(

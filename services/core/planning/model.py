@@ -20,7 +20,7 @@ that may be 1 only when the candidate and at least one such colleague are chosen
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
@@ -49,6 +49,18 @@ class PlanModel:
     candidates: list[Candidate]
     chosen: list[cp_model.IntVar]
     bonuses: list[cp_model.IntVar] = field(default_factory=list)
+    pairs: dict[int, tuple[int, list[int]]] = field(default_factory=dict)
+    """Bonus variable index -> (its candidate, the colleagues that earn it)."""
+
+    def groups(self, key: Callable[[Candidate], Hashable]) -> dict[Hashable, list[int]]:
+        """Candidate indices by ``key``, each group in candidate order."""
+        found: dict[Hashable, list[int]] = defaultdict(list)
+        for i, candidate in enumerate(self.candidates):
+            found[key(candidate)].append(i)
+        return found
+
+    def chosen_sum(self, members: Iterable[int]) -> cp_model.LinearExprT:
+        return cp_model.LinearExpr.sum([self.chosen[i] for i in members])
 
 
 def candidates(facts: PlanFacts, calendar: Calendar) -> list[Candidate]:
@@ -56,7 +68,7 @@ def candidates(facts: PlanFacts, calendar: Calendar) -> list[Candidate]:
     catalog = RunCatalog(facts)
     live = seats_taken(facts.bookings)
     booked = bookings_by_employee(facts.bookings)
-    room: dict[tuple[str, str], bool] = {}
+    worth: dict[tuple[str, str], int | None] = {}  # (department, run) -> value, None when H5 leaves no room
     found = []
     for agreement in sorted(facts.agreements, key=lambda a: a.agreement_id):
         employee = facts.employee_by_id[agreement.employee_id]
@@ -64,11 +76,14 @@ def candidates(facts: PlanFacts, calendar: Calendar) -> list[Candidate]:
             if live[run.run_id] >= run.seats or clashing_booking(run, booked.get(employee.employee_id, [])):
                 continue
             key = (employee.department, run.run_id)
-            if key not in room:
-                room[key] = all(calendar.limit(employee.department, day) > 0 for day in run.days)
-            if room[key]:
-                found.append(Candidate(agreement, employee, run, run_value(calendar, employee.department, run),
-                                       calendar.index(run.starts_on), calendar.index(run.ends_on)))
+            if key not in worth:
+                first, last = calendar.index(run.starts_on), calendar.index(run.ends_on)
+                room = min(calendar.limits(employee.department)[first:last + 1]) > 0
+                worth[key] = run_value(calendar, employee.department, run) if room else None
+            value = worth[key]
+            if value is not None:
+                found.append(Candidate(agreement, employee, run, value, calendar.index(run.starts_on),
+                                       calendar.index(run.ends_on)))
     return found
 
 
@@ -85,29 +100,23 @@ def build(facts: PlanFacts, calendar: Calendar) -> PlanModel:
     return plan
 
 
-def _groups(plan: PlanModel, key: object) -> dict[object, list[int]]:
-    groups: dict[object, list[int]] = defaultdict(list)
-    for i, candidate in enumerate(plan.candidates):
-        groups[key(candidate)].append(i)  # type: ignore[operator]
-    return groups
-
-
 def _one_run_per_agreement(plan: PlanModel) -> None:
-    for members in _groups(plan, lambda c: c.agreement.agreement_id).values():
+    for members in plan.groups(lambda c: c.agreement.agreement_id).values():
         if len(members) > 1:
-            plan.model.add_at_most_one(plan.chosen[i] for i in members)
+            plan.model.add_at_most_one([plan.chosen[i] for i in members])
 
 
-def _seats(plan: PlanModel, live: dict[str, int]) -> None:
-    for run_id, members in _groups(plan, lambda c: c.run.run_id).items():
-        left = plan.candidates[members[0]].run.seats - live.get(str(run_id), 0)
+def _seats(plan: PlanModel, live: Mapping[str, int]) -> None:
+    for members in plan.groups(lambda c: c.run.run_id).values():
+        run = plan.candidates[members[0]].run
+        left = run.seats - live.get(run.run_id, 0)
         if len(members) > left:
-            plan.model.add(sum(plan.chosen[i] for i in members) <= left)
+            plan.model.add(plan.chosen_sum(members) <= left)
 
 
 def _no_overlap(plan: PlanModel) -> None:
-    for members in _groups(plan, lambda c: c.employee.employee_id).values():
-        if len(members) < 2:
+    for members in plan.groups(lambda c: c.employee.employee_id).values():
+        if len(members) < 2 or not _any_overlap([plan.candidates[i] for i in members]):
             continue
         intervals = [
             plan.model.new_optional_fixed_size_interval_var(
@@ -118,36 +127,42 @@ def _no_overlap(plan: PlanModel) -> None:
         plan.model.add_no_overlap(intervals)
 
 
+def _any_overlap(candidates: list[Candidate]) -> bool:
+    """Whether two of the candidates of different agreements share a day (one agreement's are exclusive)."""
+    spans = sorted((c.first, c.last, c.agreement.agreement_id) for c in candidates)
+    return any(
+        later[0] <= earlier[1] and later[2] != earlier[2]
+        for i, earlier in enumerate(spans) for later in spans[i + 1:]
+    )
+
+
 def _capacity(plan: PlanModel, calendar: Calendar) -> None:
-    for department, members in _groups(plan, lambda c: c.employee.department).items():
-        for covering, room in _stretches(plan, calendar, str(department), members):
+    for department, members in plan.groups(lambda c: c.employee.department).items():
+        for covering, room in _stretches(plan, calendar.limits(str(department)), members):
             people = {plan.candidates[i].employee.employee_id for i in covering}
             if len(people) > room:
-                plan.model.add(sum(plan.chosen[i] for i in covering) <= room)
+                plan.model.add(plan.chosen_sum(covering) <= room)
 
 
-def _stretches(
-    plan: PlanModel, calendar: Calendar, department: str, members: Iterable[int]
-) -> list[tuple[tuple[int, ...], int]]:
+def _stretches(plan: PlanModel, limits: list[int], members: Iterable[int]) -> list[tuple[tuple[int, ...], int]]:
     """(candidates covering, room) for each stretch of days over which both stay the same, without repeats."""
     starting: dict[int, list[int]] = defaultdict(list)
     ending: dict[int, list[int]] = defaultdict(list)
     for i in members:
         starting[plan.candidates[i].first].append(i)
         ending[plan.candidates[i].last + 1].append(i)
+    changes = sorted({*starting, *ending, *(t for t in range(1, len(limits)) if limits[t] != limits[t - 1]), 0})
     covering: set[int] = set()
     seen: set[tuple[tuple[int, ...], int]] = set()
     stretches = []
-    previous_room = None
-    for offset, day in enumerate(calendar.days):
-        room = calendar.limit(department, day)
-        changed = offset in starting or offset in ending or room != previous_room
+    for offset in changes:
+        if offset >= len(limits):
+            break
         covering.difference_update(ending.get(offset, ()))
         covering.update(starting.get(offset, ()))
-        previous_room = room
-        if not changed or not covering:
+        if not covering:
             continue
-        stretch = (tuple(sorted(covering)), room)
+        stretch = (tuple(sorted(covering)), limits[offset])
         if stretch not in seen:
             seen.add(stretch)
             stretches.append(stretch)
@@ -155,8 +170,9 @@ def _stretches(
 
 
 def _objective(plan: PlanModel) -> None:
-    terms = [c.value * x for c, x in zip(plan.candidates, plan.chosen, strict=True)]
-    together = _groups(plan, lambda c: (c.run.run_id, c.employee.department))
+    variables: list[cp_model.IntVar] = list(plan.chosen)
+    weights = [c.value for c in plan.candidates]
+    together = plan.groups(lambda c: (c.run.run_id, c.employee.department))
     for i, candidate in enumerate(plan.candidates):
         if not needs_buddy(candidate.employee.job_family):
             continue
@@ -166,7 +182,65 @@ def _objective(plan: PlanModel) -> None:
             continue
         bonus = plan.model.new_bool_var(f"b{i}")
         plan.model.add_implication(bonus, plan.chosen[i])
-        plan.model.add(bonus <= sum(plan.chosen[j] for j in colleagues))
+        plan.model.add(bonus <= plan.chosen_sum(colleagues))
         plan.bonuses.append(bonus)
-        terms.append(BUDDY_BONUS * bonus)
-    plan.model.maximize(sum(terms))
+        plan.pairs[bonus.index] = (i, colleagues)
+        variables.append(bonus)
+        weights.append(BUDDY_BONUS)
+    plan.model.maximize(cp_model.LinearExpr.weighted_sum(variables, weights))
+
+
+def greedy(plan: PlanModel, calendar: Calendar, live: Mapping[str, int]) -> list[int]:
+    """A plan that keeps every rule, found without search: agreements with the fewest candidates first, each on
+    its most valuable candidate that still fits. The solver starts from it (a hint)."""
+    seats = {c.run.run_id: c.run.seats - live.get(c.run.run_id, 0) for c in plan.candidates}
+    taken: dict[str, list[tuple[int, int]]] = defaultdict(list)  # employee -> planned (first, last)
+    away: dict[str, list[int]] = {}
+    by_agreement = plan.groups(lambda c: c.agreement.agreement_id)
+    chosen = []
+    for members in sorted(by_agreement.values(), key=lambda m: (len(m), plan.candidates[m[0]].agreement.agreement_id)):
+        for i in sorted(members, key=lambda i: -plan.candidates[i].value):
+            c = plan.candidates[i]
+            used = away.setdefault(c.employee.department, [0] * len(calendar.days))
+            limits = calendar.limits(c.employee.department)
+            if (seats[c.run.run_id] > 0
+                    and all(last < c.first or c.last < first for first, last in taken[c.employee.employee_id])
+                    and all(used[t] < limits[t] for t in range(c.first, c.last + 1))):
+                seats[c.run.run_id] -= 1
+                taken[c.employee.employee_id].append((c.first, c.last))
+                for t in range(c.first, c.last + 1):
+                    used[t] += 1
+                chosen.append(i)
+                break
+    return sorted(chosen)
+
+
+def hint(plan: PlanModel, chosen: Iterable[int]) -> None:
+    """Tell the solver about a plan (every variable, the buddy bonuses it earns included)."""
+    picked = set(chosen)
+    for i, x in enumerate(plan.chosen):
+        plan.model.add_hint(x, i in picked)
+    for bonus in plan.bonuses:
+        i, colleagues = plan.pairs[bonus.index]
+        plan.model.add_hint(bonus, i in picked and any(j in picked for j in colleagues))
+
+
+def worth(plan: PlanModel, chosen: Iterable[int]) -> int:
+    """The objective of the candidates ``chosen``, buddy bonuses included."""
+    picked = set(chosen)
+    total = sum(plan.candidates[i].value for i in picked)
+    for i, colleagues in plan.pairs.values():
+        if i in picked and any(j in picked for j in colleagues):
+            total += BUDDY_BONUS
+    return total
+
+
+def upper_bound(plan: PlanModel) -> int:
+    """No plan is worth more than every agreement on its best candidate with a buddy bonus."""
+    best: dict[str, int] = {}
+    bonus = {i for i, _ in plan.pairs.values()}
+    for i, candidate in enumerate(plan.candidates):
+        value = candidate.value + (BUDDY_BONUS if i in bonus else 0)
+        key = candidate.agreement.agreement_id
+        best[key] = max(best.get(key, value), value)
+    return sum(max(0, value) for value in best.values())
