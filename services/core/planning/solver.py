@@ -81,7 +81,8 @@ def solve(facts: PlanFacts, calendar: Calendar, options: SolverOptions) -> Solut
     if status in (cp_model.FEASIBLE, cp_model.UNKNOWN):
         found = status == cp_model.FEASIBLE and worth(plan, _chosen(plan, solver)) >= worth(plan, start)
         chosen = _chosen(plan, solver) if found else start
-        return _solution(plan, "feasible", chosen, worth(plan, chosen), _bound(solver, plan), found, solver,
+        objective = worth(plan, chosen)
+        return _solution(plan, "feasible", chosen, objective, _bound(solver, plan, objective), found, solver,
                          status, started)
     raise RuntimeError(f"CP-SAT answered {solver.status_name(status)} for a plan model: {solver.solution_info()}")
 
@@ -111,7 +112,11 @@ def _solution(plan: PlanModel, status: str, chosen: list[int], objective: int, b
                     time.perf_counter() - started, len(plan.candidates))
 
 
-def _bound(solver: cp_model.CpSolver, plan: PlanModel) -> int:
-    proved = solver.best_objective_bound
+def _bound(solver: cp_model.CpSolver, plan: PlanModel, objective: int) -> int:
+    """The lower of CP-SAT's bound and ``upper_bound``. CP-SAT stopped before it had searched answers a bound
+    of 0, below the plan in hand: a bound only counts when no plan is known to beat it."""
     bound = upper_bound(plan)
-    return min(bound, math.floor(proved + 1e-6)) if math.isfinite(proved) else bound
+    proved = solver.best_objective_bound
+    if math.isfinite(proved) and objective <= math.floor(proved + 1e-6):
+        bound = min(bound, math.floor(proved + 1e-6))
+    return bound
