@@ -31,7 +31,7 @@ Runner = Callable[..., Awaitable[list[Row]]]
 
 
 def _benchmarks() -> dict[str, tuple[str, Runner]]:
-    from bench import growth_bench, ingest_bench, intake_bench, kafka_hook, projection_bench
+    from bench import growth_bench, ingest_bench, intake_bench, kafka_hook, plan_bench, projection_bench
 
     return {
         "intake": ("1. intake: Intake.submit vs raw asyncpg and eventsourcing, 1 and 8 clients", intake_bench.run),
@@ -40,6 +40,7 @@ def _benchmarks() -> dict[str, tuple[str, Runner]]:
         "kpi": ("4. KPI document latency", projection_bench.run_kpi),
         "growth": ("5. intake rate as the log grows", growth_bench.run),
         "kafka": ("6. Kafka doors", kafka_hook.run),
+        "plan": ("7. planning assistant: a year's plan for 125 and 5,000 employees", plan_bench.run),
     }
 
 
