@@ -30,8 +30,9 @@ def run(run_id: str, title: str, starts_on: str, ends_on: str, seats: int = 4, t
 
 
 def agreed(agreement_id: str, employee_id: str, title: str, tenant: str = TENANT, **more: Any) -> dict[str, Any]:
+    data = {"agreed_on": "2026-12-01", "due_by": "2027-06-30", **more}
     return message("EducationAgreed", tenant, agreement_id=agreement_id, employee_id=employee_id, title=title,
-                   agreed_on="2026-12-01", due_by="2027-06-30", **more)
+                   **data)
 
 
 def company(tenant: str = TENANT) -> list[dict[str, Any]]:
