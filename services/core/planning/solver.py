@@ -29,7 +29,8 @@ from domain.planning.calendar import Calendar
 from domain.planning.eligibility import seats_taken
 from domain.planning.facts import PlanFacts
 from domain.planning.plan import Assignment
-from services.core.planning.model import PlanModel, build, greedy, hint, upper_bound, worth
+from services.core.planning.heuristics import greedy, hint, upper_bound, worth
+from services.core.planning.model import PlanModel, build
 
 SOLVER_NAME = "OR-Tools CP-SAT"
 SOLVER_VERSION = version("ortools")
