@@ -1,8 +1,10 @@
 """The plan as a CP-SAT model (contract §8), built from plain facts.
 
-One optional interval per candidate (agreement, run): an eligible run (H2) that still has a seat after its
+A candidate is an (agreement, run) the plan could hold: an eligible run (H2) that still has a seat after its
 live bookings (H3), shares no day with the employee's live bookings (H4: what a fixed interval in the
-employee's no-overlap would forbid) and has room in the department on every one of its days (H5). Then:
+employee's no-overlap would forbid) and has room in the department on every one of its days (H5). Each is a
+Boolean, with an optional interval over the run's days where the employee has candidates that could overlap.
+Then:
 
 - H1: at most one candidate per agreement;
 - H3: a run's candidates chosen ≤ its seats less its live bookings;
