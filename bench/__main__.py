@@ -40,7 +40,7 @@ def _benchmarks() -> dict[str, tuple[str, Runner]]:
         "kpi": ("4. KPI document latency", projection_bench.run_kpi),
         "growth": ("5. intake rate as the log grows", growth_bench.run),
         "kafka": ("6. Kafka doors", kafka_hook.run),
-        "plan": ("7. planning assistant: a year's plan for 125 and 5,000 employees", plan_bench.run),
+        "plan": ("8. planning assistant: a year's plan for 125 and 5,000 employees", plan_bench.run),
     }
 
 
