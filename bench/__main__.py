@@ -37,6 +37,7 @@ def _benchmarks() -> dict[str, tuple[str, Runner]]:
         intake_bench,
         kafka_hook,
         leadership_bench,
+        plan_bench,
         projection_bench,
         visibility_bench,
         xapi_bench,
@@ -54,6 +55,7 @@ def _benchmarks() -> dict[str, tuple[str, Runner]]:
         "xapi": ("8. xAPI export of one large tenant vs raw paged read, peak RSS", xapi_bench.run),
         "leadership": ("9. leadership reads: document by manager, 36-month series, competence matrix",
                        leadership_bench.run),
+        "plan": ("10. planning assistant: a year's plan for 125 and 5,000 employees", plan_bench.run),
     }
 
 

@@ -1,5 +1,5 @@
 """The company stream: its registration (display name), strategy, departments, annual wheels, committee
-meetings. No rules reject these."""
+meetings, planning rules. No rules reject these."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from domain.messages import Message
 STREAM = "company"
 TYPES = frozenset({
     "CompanyRegistered", "EducationStrategyAdopted", "DepartmentRegistered", "AnnualWheelDefined",
-    "CommitteeMeetingHeld",
+    "CommitteeMeetingHeld", "PlanningRulesSet",
 })
 
 

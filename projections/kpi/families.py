@@ -13,10 +13,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from domain.rules import DEFAULT_CYCLE_START_MONTH
-from projections.kpi.windows import SHARING_LAG, YEAR, Scopes, bucket, cycle_end, cycle_start
-
-INFINITY = "'infinity'::date"
+from projections.kpi.sql import INFINITY, STRATEGY_SPELLS, due_by, strategy_on_agreed
+from projections.kpi.windows import SHARING_LAG, YEAR, Scopes, bucket
 
 Span = tuple[str, int, int, Decimal]
 """(figure, first edge, edge after the last, amount): the amount adds to the figure on the asked dates with
@@ -127,22 +125,15 @@ def _agreements_sql(scopes: Scopes) -> str:
     force on agreed_on (equal adopted_on: accepted last), whenever that strategy arrived.
     """
     manager, join = scopes.manager("m", "a.employee_id", "a.agreed_on")
-    default_due = cycle_end(cycle_start("a.agreed_on", f"coalesce(st.month, {DEFAULT_CYCLE_START_MONTH})"))
     return f"""
-strategy_spells AS (
-    SELECT adopted_on AS valid_from,
-           coalesce(lead(adopted_on) OVER (ORDER BY adopted_on, seq), {INFINITY}) AS valid_to,
-           cycle_start_month AS month
-    FROM {{s}}.strategies
-    WHERE tenant = $1
-), agreement AS (
+{STRATEGY_SPELLS}, agreement AS (
     SELECT a.department, {manager} AS manager, a.agreed_on, a.first_completed_on AS done,
-           coalesce(a.due_by, {default_due}) AS due_by,
+           {due_by("a")} AS due_by,
            LEAST(coalesce(a.withdrawn_on, {INFINITY}),
                  CASE WHEN NOT coalesce(a.first_completed_on <= a.employee_left_on, false)
                       THEN coalesce(a.employee_left_on, {INFINITY}) ELSE {INFINITY} END) AS until
     FROM {{s}}.agreements a
-    LEFT JOIN strategy_spells st ON a.agreed_on >= st.valid_from AND a.agreed_on < st.valid_to
+    {strategy_on_agreed("a")}
     {join}
     WHERE a.tenant = $1 AND a.department IS NOT NULL
       AND a.agreed_on BETWEEN (SELECT first_cycle FROM grid) AND (SELECT last FROM grid)

@@ -348,6 +348,7 @@ _BOOKED = Kind(
         ("hours numeric", "(data->'course'->>'hours')::numeric"),
         ("listed_buddies boolean", truthy("data->'buddies'")),
         ("collective boolean", truthy("data->'collective'")),
+        ("run_id text", text("run_id")),
     ),
     seq="seq",
 )

@@ -159,6 +159,7 @@ CREATE TABLE IF NOT EXISTS {s}.bookings (
     department          text COLLATE "C",
     completed_department text COLLATE "C",
     job_family          text COLLATE "C",
+    run_id              text COLLATE "C",
     PRIMARY KEY (tenant, booking_id)
 );
 CREATE INDEX IF NOT EXISTS bookings_by_employee ON {s}.bookings (tenant, employee_id);

@@ -18,20 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from domain.rules import DEFAULT_COMPLETION_TARGET, DEFAULT_CYCLE_START_MONTH, LAST_12_MONTHS_DAYS, SHARING_LAG_DAYS
-from projections.kpi.sql import covers
+from projections.kpi.sql import covers, cycle_end, cycle_start
 
-
-def cycle_start(day: str, month: str) -> str:
-    """SQL: the start of the cycle that contains ``day`` when cycles start on the 1st of ``month``."""
-    return (
-        f"make_date(date_part('year', {day})::int"
-        f" - CASE WHEN date_part('month', {day})::int < {month} THEN 1 ELSE 0 END, {month}, 1)"
-    )
-
-
-def cycle_end(start: str) -> str:
-    """SQL: the last day of the cycle that starts on ``start`` (cycles last 12 months)."""
-    return f"(({start}) + interval '1 year')::date - 1"
+__all__ = ["cycle_end", "cycle_start"]
 
 
 def _windows(name: str, points: str) -> str:

@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "services.doors.cli.demo",
     "services.doors.cli.funding",
     "services.doors.cli.messages",
+    "services.doors.cli.plan",
     "services.doors.cli.projections",
     "services.doors.cli.server",
     "services.doors.cli.imports",

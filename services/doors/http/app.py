@@ -24,6 +24,7 @@ ROUTER_MODULES = (
     "services.doors.http.leadership",
     "services.doors.http.funding",
     "services.doors.http.operator",
+    "services.doors.http.plans",
     "services.doors.http.ops",
     "services.doors.http.dashboard",
     "services.doors.http.exports",
