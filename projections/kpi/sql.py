@@ -83,7 +83,8 @@ def due_by(agreement: str) -> str:
 
 
 def strategy_on_agreed(agreement: str) -> str:
-    """The joins ``due_by`` reads: the cycle start month in force on the agreement's agreed_on (as ``due_month.month``)."""
+    """The joins ``due_by`` reads: the cycle start month in force on the agreement's agreed_on
+    (as ``due_month.month``)."""
     return (
         f"LEFT JOIN strategy_spells st"
         f" ON {agreement}.agreed_on >= st.valid_from AND {agreement}.agreed_on < st.valid_to"
