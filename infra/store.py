@@ -124,8 +124,10 @@ class WriteBatch:
 
 _OUTCOME_COLUMNS = "tenant, message_id, status, reason, detail, events::text AS events"
 
-# See infra/migrations/020_append.sql.
-_APPEND_SQL = "SELECT * FROM eduplan_append($1::bigint[], $2::text::jsonb, $3::text::jsonb, $4)"
+# See infra/migrations/031_append_read_locks.sql.
+_APPEND_SQL = (
+    "SELECT * FROM eduplan_append_checked($1::bigint[], $2::bigint[], $3::text::jsonb, $4::text::jsonb, $5)"
+)
 
 _EVENT_COLUMNS = (
     "transaction_id::text AS xid, position, tenant, stream, version, type, occurred_at, recorded_at,"
@@ -143,14 +145,15 @@ class EventStore:
     @staticmethod
     async def append(
         conn: asyncpg.Connection,
-        lock_keys: Sequence[int],
+        write_locks: Sequence[int],
+        read_locks: Sequence[int],
         unseen: Sequence[tuple[str, str]],
         streams: Sequence[tuple[str, str, int]],
         new_keys: dict[tuple[str, str], bytes],
         batch: WriteBatch,
         door: str,
     ) -> list[asyncpg.Record]:
-        """One statement: lock, check the caller's beliefs, and write if they hold (020_append.sql).
+        """One statement: lock, check the caller's beliefs, and write if they hold (031_append_read_locks.sql).
 
         ``unseen``: message ids the caller believes new; ``streams``: (tenant, stream, version the caller
         decided against); ``new_keys``: personal-data keys the caller creates. Rows of kind 'seen',
@@ -177,7 +180,7 @@ class EventStore:
             "duplicates": batch.duplicates,
         }
         rows: list[asyncpg.Record] = await conn.fetch(
-            _APPEND_SQL, list(lock_keys), _json(checks), _json(writes), door
+            _APPEND_SQL, list(write_locks), list(read_locks), _json(checks), _json(writes), door
         )
         return rows
 

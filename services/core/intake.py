@@ -281,6 +281,7 @@ class Intake:
         ids = sorted({p.key for p in batch if p.key is not None})
         decided = [(p.tenant, p) for p in batch if p.message is not None and p.tenant is not None]
         targets = sorted({stream_lock_key(tenant, p.streams[0]) for tenant, p in decided})
+        reads = sorted({stream_lock_key(tenant, s) for tenant, p in decided for s in p.streams[1:]})
         streams = sorted({(tenant, s) for tenant, p in decided for s in p.streams})
         known = {key: self._states.get(key) for key in streams}
         seen: dict[tuple[str, str], StoredOutcome] = {}
@@ -307,7 +308,7 @@ class Intake:
             created = self._seal_personal_fields(plan.write, found_keys)
             expected = [(t, s, _version_after(known[(t, s)], history[(t, s)])) for t, s in streams]
             unseen = [key for key in ids if key not in seen]
-            rows = await self.store.append(conn, targets, unseen, expected, created, plan.write, door)
+            rows = await self.store.append(conn, targets, reads, unseen, expected, created, plan.write, door)
             return plan, created, rows
 
         async with self.pool.acquire() as conn:
@@ -319,15 +320,14 @@ class Intake:
                     learn(rows)
                     plan, created, rows = await round_on(conn)
                 if not _written(rows):
-                    await conn.execute(
-                        "BEGIN; " + "; ".join([f"SELECT pg_advisory_xact_lock({k})" for k in targets] + [""]))
+                    await conn.execute("BEGIN")  # the append statement takes the locks, held to the end
                     for _ in range(MAX_LOOKUPS):
                         learn(rows)
                         plan, created, rows = await round_on(conn)
                         if _written(rows):
                             break
-                    else:  # referenced (unlocked) streams kept changing: the caller's retry starts afresh
-                        raise asyncpg.SerializationError("the streams of this batch kept changing")
+                    else:  # message ids or keys kept appearing: the caller's retry starts afresh
+                        raise asyncpg.SerializationError("the message ids of this batch kept changing")
                     await conn.execute("COMMIT")
             except asyncpg.PostgresError as error:
                 if isinstance(error, asyncpg.PostgresConnectionError | asyncpg.OperatorInterventionError):
