@@ -21,7 +21,10 @@ class App:
     intake: Intake
 
     async def close(self) -> None:
-        await self.intake.pool.close()
+        await self.intake.close()
+        await self.store.close()
+        if self.store.write_pool is not self.pool:
+            await self.store.write_pool.close()
         await self.pool.close()
 
 
@@ -31,8 +34,8 @@ async def open_app(
     settings = settings or Settings.from_env()
     configure_logging(settings.log_level or log_level)
     pool, write_pool = await open_database(settings, max_size=max_size)
-    store = EventStore(pool)
-    return App(settings=settings, pool=pool, store=store, intake=Intake(store, notify=notify, pool=write_pool))
+    store = EventStore(pool, write_pool=write_pool, notify=notify)
+    return App(settings=settings, pool=pool, store=store, intake=Intake(store))
 
 
 async def app_for_url(url: str, *, max_size: int = 10) -> App:
@@ -42,6 +45,5 @@ async def app_for_url(url: str, *, max_size: int = 10) -> App:
     settings = Settings.from_env()
     pool = await create_pool(url, max_size=max_size)
     await migrate(pool)
-    store = EventStore(pool)
-    write_pool = await create_write_pool(url, max_size=max_size)
-    return App(settings=settings, pool=pool, store=store, intake=Intake(store, pool=write_pool))
+    store = EventStore(pool, write_pool=await create_write_pool(url, max_size=max_size))
+    return App(settings=settings, pool=pool, store=store, intake=Intake(store))
