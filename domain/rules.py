@@ -20,3 +20,7 @@ LAST_12_MONTHS_DAYS: Final = 365
 SHARING_LAG_DAYS: Final = 30
 """Knowledge sharing looks at completions of the 365 days ending this many days before the as-of date,
 and counts a sharing within this many days of the completion (contract §4)."""
+
+DEFAULT_REJECTION_RETENTION_DAYS: Final = 90
+"""Raw bodies of rejected messages are dropped after this many days unless EDUPLAN_REJECTION_RETENTION_DAYS
+says otherwise; reason, detail and ids stay (contract §3)."""

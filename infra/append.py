@@ -1,5 +1,5 @@
 """The append protocol: a decided batch goes into the log in one transaction that checks what it was
-decided against (infra/migrations/031_append_read_locks.sql).
+decided against (infra/migrations/031_append_read_locks.sql, 032_sealed_rejections.sql).
 
 The caller decides its batch against the stream states it believes current and hands over a
 ``decide`` function; :func:`append_decided` runs the rounds:
@@ -58,7 +58,8 @@ _CONNECTION_LOST = (
     OSError,
 )
 _APPEND_SQL = (
-    "SELECT * FROM eduplan_append_checked($1::bigint[], $2::bigint[], $3::text::jsonb, $4::text::jsonb, $5)"
+    "SELECT * FROM eduplan_append_sealed($1::bigint[], $2::bigint[], $3::bigint[], $4::text::jsonb,"
+    " $5::text::jsonb, $6)"
 )
 
 StreamKey = tuple[str, str]
@@ -68,7 +69,16 @@ MessageKey = tuple[str, str]
 
 
 def stream_lock_key(tenant: str, stream: str) -> int:
-    digest = hashlib.blake2b(f"{tenant}\x1f{stream}".encode(), digest_size=8).digest()
+    return _lock_key(f"{tenant}\x1f{stream}")
+
+
+def raw_lock_key(tenant: str | None) -> int:
+    """The lock between keeping a tenant's raw rejected messages and erasing a person from them."""
+    return _lock_key(f"raw rejected messages\x1e{tenant or ''}")
+
+
+def _lock_key(name: str) -> int:
+    digest = hashlib.blake2b(name.encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
 
 
@@ -164,7 +174,11 @@ class PendingOutcome:
     detail: str | None = None
     message_type: str | None = None
     raw: bytes | None = None
+    """a rejected message as received; only its sealed form leaves the process"""
     raw_size: int | None = None
+    raw_sealed: bytes | None = None
+    mentions: list[str] | None = None
+    """the strings the rejected message holds: if one names an erased employee, the raw body is not kept"""
 
 
 @dataclass
@@ -198,14 +212,16 @@ class Attempt:
             ],
             "outcomes": [
                 {"tenant": o.tenant, "message_id": o.message_id, "status": o.status, "reason": o.reason,
-                 "detail": o.detail, "message_type": o.message_type,
-                 "raw": None if o.raw is None else base64.b64encode(o.raw).decode(), "raw_size": o.raw_size}
+                 "detail": o.detail, "message_type": o.message_type, "raw_size": o.raw_size,
+                 "raw_sealed": None if o.raw_sealed is None else base64.b64encode(o.raw_sealed).decode(),
+                 "mentions": o.mentions}
                 for o in self.outcomes
             ],
             "duplicates": self.duplicates,
         }
         write_locks, read_locks = locks.keys()
-        return [write_locks, read_locks, _json(checks), _json(writes), door]
+        raw_locks = sorted({raw_lock_key(o.tenant) for o in self.outcomes if o.raw_sealed is not None})
+        return [write_locks, read_locks, raw_locks, _json(checks), _json(writes), door]
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,5 +356,5 @@ def _json(value: Any) -> str:
 
 __all__ = [
     "Appended", "Attempt", "EventRef", "LogNews", "LoggedEvent", "MessageKey", "PendingEvent", "PendingOutcome",
-    "StoredOutcome", "StreamKey", "StreamLocks", "append_decided", "stream_lock_key",
+    "StoredOutcome", "StreamKey", "StreamLocks", "append_decided", "raw_lock_key", "stream_lock_key",
 ]

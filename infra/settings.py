@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from domain.rules import MAX_MESSAGE_BYTES
+from domain.rules import DEFAULT_REJECTION_RETENTION_DAYS, MAX_MESSAGE_BYTES
 
 __all__ = ["MAX_MESSAGE_BYTES", "Settings", "default_data_dir"]
 
@@ -24,6 +24,7 @@ class Settings:
     log_level: str  # empty: the command's default
     http_host: str
     http_port: int
+    rejection_retention_days: int = DEFAULT_REJECTION_RETENTION_DAYS
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -34,4 +35,14 @@ class Settings:
             log_level=os.environ.get("EDUPLAN_LOG_LEVEL", "").upper(),
             http_host=os.environ.get("EDUPLAN_HTTP_HOST", "127.0.0.1"),
             http_port=int(os.environ.get("EDUPLAN_HTTP_PORT", "8000")),
+            rejection_retention_days=_days("EDUPLAN_REJECTION_RETENTION_DAYS", DEFAULT_REJECTION_RETENTION_DAYS),
         )
+
+
+def _days(variable: str, default: int) -> int:
+    text = os.environ.get(variable, "").strip()
+    if not text:
+        return default
+    if not text.isdigit():
+        raise ValueError(f"{variable} must be a whole number of days (0 or more), not {text!r}")
+    return int(text)

@@ -16,13 +16,16 @@ from typing import Any
 
 import asyncpg
 
+from domain.rules import DEFAULT_REJECTION_RETENTION_DAYS
+from infra import rejections as raw_rejections
 from infra.append import Appended, Decide, PlanT, StoredOutcome, StreamLocks, append_decided
 from infra.crypto import KeyRing, open_fields, subjects_in
 from infra.log_notify import NOTIFY_CHANNEL, LogNotifier
+from infra.rejections import Erasure, Sweep
 
 __all__ = [
-    "HORIZON_SQL", "NOTIFY_CHANNEL", "START_CURSOR", "EventStore", "InvalidCursor", "StoredOutcome", "format_cursor",
-    "log_head", "parse_cursor",
+    "HORIZON_SQL", "NOTIFY_CHANNEL", "START_CURSOR", "Erasure", "EventStore", "InvalidCursor", "StoredOutcome", "Sweep",
+    "format_cursor", "log_head", "parse_cursor",
 ]
 
 START_CURSOR = "0-0"
@@ -95,11 +98,12 @@ class EventStore:
     """The log: ``pool`` for reads; ``write_pool`` (default: the same) for appends, which keep no session state."""
 
     def __init__(self, pool: asyncpg.Pool, keyring: KeyRing | None = None, *, write_pool: asyncpg.Pool | None = None,
-                 notify: bool = True) -> None:
+                 notify: bool = True, rejection_retention_days: int = DEFAULT_REJECTION_RETENTION_DAYS) -> None:
         self.pool = pool
         self.write_pool = write_pool or pool
         self.keys = keyring or KeyRing()
         self.notifier = LogNotifier(self.write_pool) if notify else None
+        self.rejection_retention_days = rejection_retention_days
 
     async def close(self) -> None:
         """Finish what is under way (a NOTIFY still due); the pools are the owner's to close."""
@@ -115,6 +119,11 @@ class EventStore:
         if appended.events and self.notifier is not None:
             await self.notifier.appended()
         return plan, appended
+
+    async def raw_keys(self, tenants: set[str | None]) -> dict[str, bytes]:
+        """The keys that seal these tenants' raw rejected messages (None: those stored without a tenant)."""
+        labels = {raw_rejections.key_label(tenant) for tenant in tenants}
+        return await raw_rejections.tenant_keys(self.write_pool, self.keys, labels)
 
     # --- the read side -------------------------------------------------------------------------
 
@@ -157,8 +166,11 @@ class EventStore:
         )
         return _outcome(row) if row else None
 
-    async def rejections(self, tenant: str | None, *, limit: int = 1000, after_id: int = 0) -> list[dict[str, Any]]:
-        """Rejected outcomes in arrival order; ``tenant=None`` lists those whose tenant could not be read."""
+    async def rejections(
+        self, tenant: str | None, *, limit: int = 1000, after_id: int = 0, with_raw: bool = False
+    ) -> list[dict[str, Any]]:
+        """Rejected outcomes in arrival order; ``tenant=None`` lists those whose tenant could not be read.
+        ``with_raw``: each also carries ``raw``, the message as received (decrypted), or null once dropped."""
         args: list[Any] = [after_id, limit]
         if tenant is None:
             cond = "tenant IS NULL"
@@ -166,15 +178,19 @@ class EventStore:
             cond = "tenant = $3"
             args.append(tenant)
         rows = await self.pool.fetch(
-            f"SELECT id, {_OUTCOME_COLUMNS}, door, raw_size, received_at FROM outcomes"
+            f"SELECT id, {_OUTCOME_COLUMNS}, door, raw_size, received_at, raw, raw_sealed FROM outcomes"
             f" WHERE status = 'rejected' AND {cond} AND id > $1 ORDER BY id LIMIT $2",
             *args,
         )
+        keys = await self.raw_keys({tenant}) if with_raw and any(r["raw_sealed"] is not None for r in rows) else {}
         out = []
         for row in rows:
             body = _outcome(row).as_json()
             body["received_at"] = row["received_at"].isoformat()
             body["door"] = row["door"]
+            if with_raw:
+                plain = None if row["raw"] is None else bytes(row["raw"])
+                body["raw"] = raw_rejections.readable_raw(row["tenant"], row["raw_sealed"], plain, keys)
             out.append(body)
         return out
 
@@ -191,16 +207,17 @@ class EventStore:
             counts.setdefault(row["tenant"], {"accepted": 0, "duplicate": 0, "rejected": 0})[row["status"]] = row["n"]
         return counts
 
-    async def erase_subject(self, tenant: str, subject: str) -> bool:
-        """Destroy a person's key: their personal fields read as null from now on; the log is untouched."""
-        status = await self.pool.execute(
-            "UPDATE subject_keys SET key = NULL, erased_at = clock_timestamp()"
-            " WHERE tenant = $1 AND subject = $2 AND key IS NOT NULL",
-            tenant,
-            subject,
-        )
-        self.keys.forget(tenant, subject)
-        return str(status).endswith(" 1")
+    async def erase_subject(self, tenant: str, subject: str, *, names: Sequence[str] = ()) -> Erasure:
+        """Destroy a person's key — their personal fields read as null from now on, the log is untouched —
+        and drop every kept raw rejected message that names them (``subject``, or one of their ``names``);
+        then the retention sweep runs."""
+        erasure = await raw_rejections.erase(self.pool, self.keys, tenant, subject, names)
+        await self.sweep_rejections()
+        return erasure
+
+    async def sweep_rejections(self) -> Sweep:
+        """Drop raw rejected messages older than the retention period (reason, detail and ids stay)."""
+        return await raw_rejections.sweep(self.pool, self.keys, self.rejection_retention_days)
 
     async def _to_events(self, rows: Sequence[asyncpg.Record], decrypt: bool) -> list[dict[str, Any]]:
         events = [_event(row) for row in rows]

@@ -146,7 +146,7 @@ def _message(envelope: Envelope) -> Message:
 
 def unstorable_text(value: Any, path: str = "") -> str | None:
     """The path of the first string (or key) in ``value`` that PostgreSQL text cannot hold, else None."""
-    for where, text in _strings(value, path):
+    for where, text in strings_in(value, path):
         if "\x00" in text:
             return where or "message"
         try:
@@ -156,7 +156,7 @@ def unstorable_text(value: Any, path: str = "") -> str | None:
     return None
 
 
-def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
+def strings_in(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
     """Every string in a JSON value with its path, keys included; iterative, so any depth is fine."""
     stack = [(path, value)]
     while stack:

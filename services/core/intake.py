@@ -18,7 +18,7 @@ from infra.store import EventStore
 from services.core.batch_plan import BatchPlan, batch_streams, plan_batch
 from services.core.checks import Prepared, TenantPolicy, prepare
 from services.core.group_commit import GroupCommit
-from services.core.sealing import seal_personal_fields
+from services.core.sealing import seal_personal_fields, seal_rejected
 from services.core.stream_cache import StreamStateCache
 
 __all__ = ["Intake", "Prepared", "prepare"]
@@ -45,10 +45,13 @@ class Intake:
         if not batch:
             return []
         beliefs = self._states.beliefs(batch_streams(batch))
+        # Any message may be rejected, and its raw body is kept sealed under the key it is stored under.
+        raw_keys = await self.store.raw_keys({p.tenant if p.idempotent else None for p in batch})
 
         def decide(news: LogNews) -> tuple[BatchPlan, Attempt]:
             plan = plan_batch(batch, beliefs, news)
             created = seal_personal_fields(plan, self.store.keys, news)
+            seal_rejected(plan, raw_keys)
             return plan, Attempt(events=plan.events, outcomes=plan.outcomes, duplicates=plan.duplicates,
                                  unseen=plan.unseen, expected=plan.expected, new_subject_keys=created,
                                  believed=frozenset(key for key, belief in beliefs.items() if belief is not None))

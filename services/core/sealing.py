@@ -1,11 +1,19 @@
-"""Personal fields are encrypted before they leave the process, each under its employee's key."""
+"""Personal data is encrypted before it leaves the process: personal fields under their employee's key,
+raw rejected messages under their tenant's key."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
+
 from domain.decider import PERSONAL_FIELDS
 from infra.append import LogNews
-from infra.crypto import KeyRing, new_key, seal_fields
+from infra.crypto import KeyRing, new_key, seal_fields, seal_raw
+from infra.rejections import key_label
 from services.core.batch_plan import BatchPlan
+from services.core.checks import strings_in, unstorable_text
+
+MAX_MENTIONS = 2000
 
 
 def seal_personal_fields(plan: BatchPlan, keys: KeyRing, news: LogNews) -> dict[tuple[str, str], bytes]:
@@ -27,3 +35,25 @@ def seal_personal_fields(plan: BatchPlan, keys: KeyRing, news: LogNews) -> dict[
         event.data = seal_fields(event.data, PERSONAL_FIELDS[event.type], known[(event.tenant, subject)],
                                  event.tenant, subject)
     return created
+
+
+def seal_rejected(plan: BatchPlan, tenant_keys: Mapping[str, bytes]) -> None:
+    """Seal every rejected message the plan keeps, in place, with the strings it mentions (so that the
+    append can drop it when it names an employee who has been erased)."""
+    for outcome in plan.outcomes:
+        if outcome.raw is None:
+            continue
+        label = key_label(outcome.tenant)
+        outcome.raw_sealed = seal_raw(tenant_keys[label], label, outcome.raw)
+        outcome.mentions = mentions_in(outcome.raw) if outcome.tenant is not None else None
+
+
+def mentions_in(raw: bytes) -> list[str]:
+    """The distinct strings of a JSON message (keys and values) that text can hold, the first MAX_MENTIONS;
+    none if it is not JSON."""
+    try:
+        decoded = json.loads(raw)
+    except (ValueError, RecursionError):
+        return []
+    texts = (text for _, text in strings_in(decoded) if unstorable_text(text) is None)
+    return list(dict.fromkeys(texts))[:MAX_MENTIONS]
