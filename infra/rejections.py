@@ -17,7 +17,7 @@ import asyncpg
 import structlog
 from cryptography.exceptions import InvalidTag
 
-from infra.append import raw_lock_key
+from infra.append_data import raw_lock_key
 from infra.crypto import KeyRing, new_key, open_raw, seal_raw
 
 log = structlog.get_logger(__name__)

@@ -18,7 +18,8 @@ import asyncpg
 
 from domain.rules import DEFAULT_REJECTION_RETENTION_DAYS
 from infra import rejections as raw_rejections
-from infra.append import Appended, Decide, PlanT, StoredOutcome, StreamLocks, append_decided
+from infra.append import Decide, PlanT, append_decided
+from infra.append_data import Appended, StoredOutcome, StreamLocks
 from infra.crypto import KeyRing, open_fields, subjects_in
 from infra.log_notify import NOTIFY_CHANNEL, LogNotifier
 from infra.rejections import Erasure, Sweep

@@ -15,7 +15,7 @@ from typing import Any
 
 from domain.decider import evolve, initial_state
 from domain.errors import Rejected
-from infra.append import EventRef, LogNews, MessageKey, PendingEvent, PendingOutcome, StoredOutcome, StreamKey
+from infra.append_data import EventRef, LogNews, MessageKey, PendingEvent, PendingOutcome, StoredOutcome, StreamKey
 from services.core.checks import Prepared, judge
 from services.core.stream_cache import StreamState
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import structlog
 
-from infra.append import Attempt, LogNews, StreamLocks
+from infra.append_data import Attempt, LogNews, StreamLocks
 from infra.store import EventStore
 from services.core.batch_plan import BatchPlan, batch_streams, plan_batch
 from services.core.checks import Prepared, TenantPolicy, prepare
@@ -37,8 +37,10 @@ class Intake:
         """One message and its outcome; concurrent submits share batches (group commit)."""
         return await self._group.submit(prepare(raw, may_write), door)
 
-    async def submit_many(self, raws: Sequence[bytes | str | Any], door: str = "api") -> list[dict[str, Any]]:
-        return await self.process([prepare(raw) for raw in raws], door)
+    async def submit_many(self, raws: Sequence[bytes | str | Any], door: str = "api",
+                          may_write: TenantPolicy | None = None) -> list[dict[str, Any]]:
+        """Messages as one batch, their outcomes in order."""
+        return await self.process([prepare(raw, may_write) for raw in raws], door)
 
     async def process(self, batch: Sequence[Prepared], door: str) -> list[dict[str, Any]]:
         """Decide and store a batch in one transaction; outcomes come back in the batch's order."""

@@ -7,7 +7,7 @@ import json
 from collections.abc import Mapping
 
 from domain.decider import PERSONAL_FIELDS
-from infra.append import LogNews
+from infra.append_data import LogNews
 from infra.crypto import KeyRing, new_key, seal_fields, seal_raw
 from infra.rejections import key_label
 from services.core.batch_plan import BatchPlan

@@ -7,7 +7,7 @@ from itertools import count
 from typing import Any
 
 from domain.decider import evolve
-from infra.append import EventRef, LoggedEvent, LogNews, StoredOutcome
+from infra.append_data import EventRef, LoggedEvent, LogNews, StoredOutcome
 from services.core.batch_plan import Accepted, BatchPlan, Refused, Repeated, plan_batch
 from services.core.checks import prepare
 from services.core.stream_cache import StreamState
