@@ -85,6 +85,7 @@ async def test_replaying_the_deciders_over_the_log_gives_back_every_outcome(app:
     outcomes = await app.intake.submit_many(setup, door="test")
     batches: list[dict[str, Any]] = [{"messages": setup, "statuses": [o["status"] for o in outcomes]}]
 
+    deadlocks_before = await _deadlocks(app)
     writers = [await _start("feed", database_url, TENANT, f"p{n}", "4", "200", str(n + 1)) for n in range(2)]
     for proc, (out, err) in zip(writers, await asyncio.gather(*(w.communicate() for w in writers)), strict=True):
         assert proc.returncode == 0, err.decode()[-3000:]
@@ -104,3 +105,11 @@ async def test_replaying_the_deciders_over_the_log_gives_back_every_outcome(app:
         mismatches[:10])
     log = [(row["message_id"], row["stream"], row["version"]) for row in await _log_order(app)]
     assert appended == log
+    await asyncio.sleep(1.0)  # the writers' sessions report their statistics as they end
+    assert await _deadlocks(app) == deadlocks_before, "batches waited for each other's locks in a cycle"
+
+
+async def _deadlocks(app: App) -> int:
+    async with app.pool.acquire() as conn:
+        await conn.execute("SELECT pg_stat_clear_snapshot()")
+        return int(await conn.fetchval("SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()"))
