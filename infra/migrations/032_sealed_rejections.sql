@@ -42,23 +42,17 @@ RETURNS TABLE (
     r_kind text, r_tenant text, r_name text, r_stream text, r_version int, r_type text, r_data text,
     r_position bigint, r_xid text, r_key bytea
 ) LANGUAGE plpgsql AS $$
-DECLARE
-    lock_key bigint;
-    exclusive boolean;
 BEGIN
-    FOR lock_key, exclusive IN
-        SELECT k, bool_or(x) FROM (
+    -- One statement, the keys in ascending order (the sorted subquery is evaluated before the locks),
+    -- each exclusive when the batch writes that stream, else shared.
+    PERFORM CASE WHEN exclusive THEN pg_advisory_xact_lock(k) ELSE pg_advisory_xact_lock_shared(k) END
+    FROM (
+        SELECT k, bool_or(x) AS exclusive FROM (
             SELECT k, true AS x FROM unnest(write_locks) AS k
             UNION ALL
             SELECT k, false FROM unnest(read_locks) AS k
         ) AS wanted GROUP BY k ORDER BY k
-    LOOP
-        IF exclusive THEN
-            PERFORM pg_advisory_xact_lock(lock_key);
-        ELSE
-            PERFORM pg_advisory_xact_lock_shared(lock_key);
-        END IF;
-    END LOOP;
+    ) AS sorted;
 
     RETURN QUERY
     SELECT 'seen'::text, o.tenant, o.message_id, NULL::text, NULL::int, o.status,
@@ -87,9 +81,9 @@ BEGIN
         RETURN;
     END IF;
 
-    FOR lock_key IN SELECT DISTINCT k FROM unnest(raw_locks) AS k ORDER BY k LOOP
-        PERFORM pg_advisory_xact_lock_shared(lock_key);
-    END LOOP;
+    IF cardinality(raw_locks) > 0 THEN
+        PERFORM pg_advisory_xact_lock_shared(k) FROM (SELECT DISTINCT k FROM unnest(raw_locks) AS k ORDER BY k) AS sorted;
+    END IF;
 
     -- In key order: two batches creating the same keys never wait for each other in a cycle.
     INSERT INTO subject_keys (tenant, subject, key)

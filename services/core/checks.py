@@ -71,12 +71,12 @@ def prepare(raw: bytes | str | Any, may_write: TenantPolicy | None = None) -> Pr
     read = _read(raw)
     if isinstance(read, Prepared):
         return read
-    raw_bytes, decoded = read
+    raw_bytes, decoded, suspicious = read
     tenant, message_id = readable_ids(decoded)
-    if message_id is not None and unstorable_text(message_id) is not None:
+    if suspicious and message_id is not None and unstorable_text(message_id) is not None:
         message_id = None
     type_ = readable_type(decoded)
-    if type_ is not None and unstorable_text(type_) is not None:
+    if suspicious and type_ is not None and unstorable_text(type_) is not None:
         type_ = None
 
     def rejected(reason: Reason, detail: str, *, idempotent: bool = True) -> Prepared:
@@ -84,13 +84,13 @@ def prepare(raw: bytes | str | Any, may_write: TenantPolicy | None = None) -> Pr
                         idempotent=idempotent)
 
     try:
-        envelope = _envelope(decoded)
+        envelope = _envelope(decoded, suspicious)
     except Rejected as rejection:
         return rejected(rejection.reason, rejection.detail)
     if may_write is not None and not may_write(envelope.tenant):
         return rejected(Reason.FORBIDDEN, f"the sender may not write tenant {envelope.tenant!r}", idempotent=False)
     try:
-        message = _message(envelope)
+        message = _message(envelope, suspicious)
     except Rejected as rejection:
         return rejected(rejection.reason, rejection.detail)
     streams = (target_stream(message), *referenced_streams(message))
@@ -103,8 +103,10 @@ def judge(message: Message, states: Mapping[str, State]) -> list[NewEvent]:
     return decide(message, states)
 
 
-def _read(raw: bytes | str | Any) -> tuple[bytes, Any] | Prepared:
-    """Steps 1 and the start of 2: size, then JSON. The raw bytes and the decoded value, or the rejection."""
+def _read(raw: bytes | str | Any) -> tuple[bytes, Any, bool] | Prepared:
+    """Steps 1 and the start of 2: size, then JSON. The raw bytes, the decoded value and whether it may hold
+    text PostgreSQL cannot (JSON text in UTF-8 can only carry NUL or an unpaired surrogate as a \\u escape) —
+    or the rejection."""
     if isinstance(raw, str):
         raw = raw.encode("utf-8", errors="surrogateescape")
     if isinstance(raw, bytes | bytearray | memoryview):
@@ -112,7 +114,8 @@ def _read(raw: bytes | str | Any) -> tuple[bytes, Any] | Prepared:
         if len(raw) > MAX_MESSAGE_BYTES:
             return _anonymous(raw, Reason.TOO_LARGE, _too_large(raw))
         try:
-            return raw, json.loads(raw)
+            # UTF-16 and UTF-32 text (which json reads too) has zero bytes, and its escapes are spelt otherwise
+            return raw, json.loads(raw), b"\\u" in raw or b"\x00" in raw
         except (ValueError, UnicodeDecodeError) as error:
             return _anonymous(raw, Reason.INVALID_ENVELOPE, f"the message is not valid JSON ({_first_line(error)})")
         except RecursionError:
@@ -124,21 +127,21 @@ def _read(raw: bytes | str | Any) -> tuple[bytes, Any] | Prepared:
         return _anonymous(unreadable, Reason.INVALID_ENVELOPE, "the message is not a JSON value that can be read")
     if len(encoded) > MAX_MESSAGE_BYTES:
         return _anonymous(encoded, Reason.TOO_LARGE, _too_large(encoded))
-    return encoded, raw
+    return encoded, raw, True
 
 
-def _envelope(decoded: Any) -> Envelope:
+def _envelope(decoded: Any, suspicious: bool) -> Envelope:
     envelope = parse_envelope(decoded)
-    for name in _STORED_ENVELOPE_TEXT:
+    for name in _STORED_ENVELOPE_TEXT if suspicious else ():
         value = getattr(envelope, name)
         if value is not None and unstorable_text(value) is not None:
             raise Rejected(Reason.INVALID_ENVELOPE, f"{name} {UNSTORABLE}")
     return envelope
 
 
-def _message(envelope: Envelope) -> Message:
+def _message(envelope: Envelope, suspicious: bool) -> Message:
     message = parse_data(envelope)
-    where = unstorable_text(event_data(message), "data")
+    where = unstorable_text(event_data(message), "data") if suspicious else None
     if where is not None:
         raise Rejected(Reason.INVALID_DATA, f"{where} {UNSTORABLE}")
     return message

@@ -145,3 +145,9 @@ def test_references_are_judged_before_state() -> None:
     with pytest.raises(Rejected) as refused:
         judge(booking.message, states)
     assert refused.value.reason is Reason.UNKNOWN_AGREEMENT
+
+
+def test_unstorable_text_is_found_in_json_written_in_utf_16() -> None:
+    text = json.dumps(valid(department="rd", name=NUL))
+    Checked(prepare(text.encode("utf-16"))).then_rejects(Reason.INVALID_DATA, "data.name")
+    Checked(prepare(json.dumps(valid()).encode("utf-16-le"))).then_passes("company")
