@@ -21,6 +21,10 @@ SHARING_LAG_DAYS: Final = 30
 """Knowledge sharing looks at completions of the 365 days ending this many days before the as-of date,
 and counts a sharing within this many days of the completion (contract §4)."""
 
+DEFAULT_REJECTION_RETENTION_DAYS: Final = 90
+"""Raw bodies of rejected messages are dropped after this many days unless EDUPLAN_REJECTION_RETENTION_DAYS
+says otherwise; reason, detail and ids stay (contract §3)."""
+
 # Planning (contract §8)
 
 DEFAULT_AWAY_SHARE: Final = {"low": 0.25, "normal": 0.15, "busy": 0.05}

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from domain.rules import MAX_MESSAGE_BYTES
+from domain.rules import DEFAULT_REJECTION_RETENTION_DAYS, MAX_MESSAGE_BYTES
 
 __all__ = ["DEFAULT_XAPI_HOMEPAGE", "MAX_MESSAGE_BYTES", "Settings", "default_data_dir"]
 
@@ -31,6 +31,7 @@ class Settings:
     http_port: int
     funding_rules_dir: Path | None = None  # a company's own funding rules, beside the shipped ones
     xapi_homepage: str = DEFAULT_XAPI_HOMEPAGE
+    rejection_retention_days: int = DEFAULT_REJECTION_RETENTION_DAYS
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -44,4 +45,14 @@ class Settings:
             funding_rules_dir=Path(os.environ["EDUPLAN_FUNDING_RULES_DIR"])
             if os.environ.get("EDUPLAN_FUNDING_RULES_DIR") else None,
             xapi_homepage=os.environ.get("EDUPLAN_XAPI_HOMEPAGE") or DEFAULT_XAPI_HOMEPAGE,
+            rejection_retention_days=_days("EDUPLAN_REJECTION_RETENTION_DAYS", DEFAULT_REJECTION_RETENTION_DAYS),
         )
+
+
+def _days(variable: str, default: int) -> int:
+    text = os.environ.get(variable, "").strip()
+    if not text:
+        return default
+    if not text.isdigit():
+        raise ValueError(f"{variable} must be a whole number of days (0 or more), not {text!r}")
+    return int(text)

@@ -404,21 +404,6 @@ async def analyze(pool: asyncpg.Pool, schema: str) -> None:
         await asyncio.gather(*workers, return_exceptions=True)
 
 
-async def log_head(pool: asyncpg.Pool, tenant: str | None = None) -> tuple[int, int] | None:
-    """The cursor of the last event committed now (of one tenant, if given); None for an empty log."""
-    if tenant is None:
-        row = await pool.fetchrow(
-            "SELECT transaction_id, position FROM events ORDER BY transaction_id DESC, position DESC LIMIT 1"
-        )
-    else:
-        row = await pool.fetchrow(
-            "SELECT transaction_id, position FROM events WHERE tenant = $1"
-            " ORDER BY transaction_id DESC, position DESC LIMIT 1",
-            tenant,
-        )
-    return None if row is None else (row["transaction_id"], row["position"])
-
-
 async def caught_up_to(pool: asyncpg.Pool, cursor: tuple[int, int]) -> bool:
     """Whether every active projection version has read up to ``cursor``."""
     return bool(

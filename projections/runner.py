@@ -14,13 +14,14 @@ import time
 import asyncpg
 import structlog
 
-from projections.batches import Folder, Target, analyze, caught_up_to, log_head, targets
+from infra.store import NOTIFY_CHANNEL, log_head
+from projections.batches import Folder, Target, analyze, caught_up_to, targets
 from projections.registry import ensure_schema, try_lock, unlock
 from projections.switch import drop_retired, try_switch
 
 log = structlog.get_logger(__name__)
 
-CHANNEL = "eduplan_events"
+CHANNEL = NOTIFY_CHANNEL
 POLL_SECONDS = 1.0
 RETIRED_GRACE_SECONDS = 30.0
 FAILURE_PAUSE_SECONDS = 5.0
