@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from infra.store import stream_lock_key
+from infra.append_data import stream_lock_key
 
 FILL_CHUNK = 500_000
 

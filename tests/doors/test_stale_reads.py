@@ -13,7 +13,7 @@ import pytest
 from cli_support import run
 from message_samples import TENANT, department, employee, settled
 
-from infra.store import stream_lock_key
+from infra.append_data import stream_lock_key
 from projections import catch_up, ensure_schema
 from services.core.app import App, app_for_url
 from services.doors.http import create_app

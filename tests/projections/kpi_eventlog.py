@@ -13,8 +13,8 @@ from typing import Any
 
 import asyncpg
 
+from infra.append_data import stream_lock_key
 from infra.db import migrate
-from infra.store import stream_lock_key
 
 _OPTIONAL: dict[str, dict[str, Any]] = {
     "CompanyRegistered": {"cvr": None},

@@ -2,28 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import json
 
 import asyncpg
 from message_samples import department
 
-from infra.store import EventStore, PendingEvent, PendingOutcome, WriteBatch, stream_lock_key
+from infra.append_data import stream_lock_key
 from services.core.app import App
 
 TENANT = "horizon"
 
 
 async def open_append(conn: asyncpg.Connection, stream: str, message_id: str) -> int:
-    """Begin a transaction and append one event the way the intake does (eduplan_append: the stream's lock,
-    then the rows), leaving the transaction open; its transaction id."""
+    """Begin a transaction and append one event the way the intake does (the stream's lock first, then the
+    row), leaving the transaction open; its transaction id."""
     await conn.execute("BEGIN")
-    event = PendingEvent(TENANT, stream, 1, "ManagerCheckInHeld", datetime.now(UTC), message_id, None,
-                         {"booking_id": stream, "held_on": "2026-04-08"})
-    write = WriteBatch(events=[event], outcomes=[PendingOutcome(TENANT, message_id, "accepted")])
-    rows = await EventStore.append(conn, [stream_lock_key(TENANT, stream)], [(TENANT, message_id)],
-                                   [(TENANT, stream, 0)], {}, write, "test")
-    assert [row["r_kind"] for row in rows] == ["written"]
-    return int(rows[0]["r_xid"])
+    await conn.execute("SELECT pg_advisory_xact_lock($1)", stream_lock_key(TENANT, stream))
+    xid = await conn.fetchval(
+        "INSERT INTO events (tenant, stream, version, type, occurred_at, message_id, actor, data, schema_version)"
+        " VALUES ($1, $2, 1, 'ManagerCheckInHeld', now(), $3, NULL, $4::jsonb, 1) RETURNING transaction_id::text",
+        TENANT, stream, message_id, json.dumps({"booking_id": stream, "held_on": "2026-04-08"}))
+    return int(xid)
 
 
 async def commit_one(app: App, name: str) -> dict:

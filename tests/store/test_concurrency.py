@@ -21,7 +21,7 @@ import asyncpg
 import pytest
 from message_samples import check_in, company_with_bookings, envelope, knowledge_shared, read_everything, settled
 
-from infra.store import stream_lock_key
+from infra.append_data import stream_lock_key
 from services.core.app import App, app_for_url
 from services.core.intake import prepare
 
