@@ -31,7 +31,17 @@ Runner = Callable[..., Awaitable[list[Row]]]
 
 
 def _benchmarks() -> dict[str, tuple[str, Runner]]:
-    from bench import growth_bench, ingest_bench, intake_bench, kafka_hook, projection_bench
+    from bench import (
+        growth_bench,
+        ingest_bench,
+        intake_bench,
+        kafka_hook,
+        leadership_bench,
+        plan_bench,
+        projection_bench,
+        visibility_bench,
+        xapi_bench,
+    )
 
     return {
         "intake": ("1. intake: Intake.submit vs raw asyncpg and eventsourcing, 1 and 8 clients", intake_bench.run),
@@ -40,6 +50,12 @@ def _benchmarks() -> dict[str, tuple[str, Runner]]:
         "kpi": ("4. KPI document latency", projection_bench.run_kpi),
         "growth": ("5. intake rate as the log grows", growth_bench.run),
         "kafka": ("6. Kafka doors", kafka_hook.run),
+        "visibility": ("7. append → visible to the relay and GET /events, with and without a rebuild",
+                       visibility_bench.run),
+        "xapi": ("8. xAPI export of one large tenant vs raw paged read, peak RSS", xapi_bench.run),
+        "leadership": ("9. leadership reads: document by manager, 36-month series, competence matrix",
+                       leadership_bench.run),
+        "plan": ("10. planning assistant: a year's plan for 125 and 5,000 employees", plan_bench.run),
     }
 
 

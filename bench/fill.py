@@ -10,6 +10,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from infra.append_data import stream_lock_key
+
 FILL_CHUNK = 500_000
 
 _FILL_EVENTS = """
@@ -51,6 +53,9 @@ async def fill(pool: Any, events: int) -> float:
     for start in range(0, events, FILL_CHUNK):
         end = min(start + FILL_CHUNK, events)
         async with pool.acquire() as conn, conn.transaction():
+            # Appenders hold stream locks from before their first write (040_log_horizon.sql); the streams
+            # filled are new and the fill's own, so one lock stands for them all.
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", stream_lock_key("fill", "bulk"))
             last = await conn.fetchval("SELECT coalesce(max(position), 0) FROM events")
             await conn.execute(_FILL_EVENTS, start, end)
             await conn.execute(_FILL_OUTCOMES, last)

@@ -96,7 +96,7 @@ async def statements_per_message(server: Server, *, messages: int, prefill: int)
     async with FreshDatabase(server, "statements") as url:
         app = await app_for_url(url, max_size=size)
         try:
-            for pool in {id(p): p for p in (app.pool, app.intake.pool)}.values():
+            for pool in {id(p): p for p in (app.pool, app.store.write_pool)}.values():
                 held = [await pool.acquire() for _ in range(size)]
                 for conn in held:
                     conn.add_query_logger(record)

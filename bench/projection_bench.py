@@ -35,9 +35,9 @@ def _projections() -> Any:
 async def raw_read_fold(url: str, page: int = 1000) -> tuple[int, float]:
     """Read every event in log order, a page at a time, decode its data and fold it into counters.
 
-    The events are those the projections read: below the horizon of ``infra.store.HORIZON_SQL`` (which counts
-    only this database's transactions; the snapshot's xmin would stop early while another database of the
-    server has a transaction open), taken once before the first page.
+    The events are those the projections read: below the horizon of ``infra.store.HORIZON_SQL`` (which only
+    appends to this log hold back; the snapshot's xmin would stop early while any other transaction of the
+    server is open), taken once before the first page.
     """
     from infra.store import HORIZON_SQL
 

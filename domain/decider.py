@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from domain.aggregates import agreement, booking, company, employee, funding, gap
+from domain.aggregates import agreement, booking, company, employee, funding, gap, run
 from domain.aggregates.agreement import AgreementState
 from domain.aggregates.booking import BookingState
 from domain.aggregates.common import NewEvent
@@ -18,14 +18,15 @@ from domain.aggregates.company import CompanyState
 from domain.aggregates.employee import EmployeeState
 from domain.aggregates.funding import FundingState
 from domain.aggregates.gap import GapState
+from domain.aggregates.run import RunState
 from domain.messages import Message
 
 __all__ = [
     "PERSONAL_FIELDS", "AgreementState", "BookingState", "CompanyState", "EmployeeState", "FundingState", "GapState",
-    "NewEvent", "State", "decide", "evolve", "initial_state", "referenced_streams", "target_stream",
+    "NewEvent", "RunState", "State", "decide", "evolve", "initial_state", "referenced_streams", "target_stream",
 ]
 
-State = CompanyState | EmployeeState | GapState | AgreementState | BookingState | FundingState | None
+State = CompanyState | EmployeeState | GapState | AgreementState | BookingState | FundingState | RunState | None
 """The state of one stream; None for an entity stream that has no events yet."""
 
 PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
@@ -49,7 +50,7 @@ class _Aggregate:
 
 _AGGREGATES = tuple(
     _Aggregate(module.TYPES, module.target_stream, module.referenced_streams, module.evolve, module.decide)
-    for module in (company, employee, gap, agreement, booking, funding)
+    for module in (company, employee, gap, agreement, booking, funding, run)
 )
 _BY_TYPE = {event_type: aggregate for aggregate in _AGGREGATES for event_type in aggregate.types}
 

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import AfterValidator, BaseModel, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from domain.fields import Count, DataModel, Day, IntOrText, Name, Number, cross_field_error
 from domain.funding.messages import FUNDING_DATA_MODELS
-from domain.rules import DEFAULT_COMPLETION_TARGET, DEFAULT_CYCLE_START_MONTH
+from domain.rules import DEFAULT_AWAY_SHARE, DEFAULT_COMPLETION_TARGET, DEFAULT_CYCLE_START_MONTH, DEFAULT_RUN_KIND
 
 Season = Literal["busy", "normal", "low"]
+CourseKind = Literal["amu", "vocational", "higher", "private", "internal"]
+Share = Annotated[Number, Field(ge=0, le=1)]
 MONTH_KEYS = tuple(str(month) for month in range(1, 13))
 
 
@@ -33,8 +35,32 @@ def _twelve_months(months: dict[str, Season]) -> dict[str, Season]:
 
 Months = Annotated[dict[str, Season], AfterValidator(_twelve_months)]
 
+CVR_DIGITS = 8
+
+
+def _cvr(value: str) -> str:
+    if len(value) != CVR_DIGITS or not all("0" <= char <= "9" for char in value):
+        raise PydanticCustomError("cvr_format", "must be a CVR number: a string of exactly 8 digits")
+    return value
+
+
+Cvr = Annotated[str, AfterValidator(_cvr)]
+"""The Danish company registration number, sent as a string of exactly 8 digits (leading zeros kept)."""
+
+
+def _ends_on_or_after_start(model: Any) -> Any:
+    if model.ends_on < model.starts_on:
+        raise cross_field_error("ends_on", "must not be before data.starts_on")
+    return model
+
 
 # Company set-up
+
+class CompanyRegistered(DataModel):
+    name: Name
+    cvr: Cvr | None = None
+    registered_on: Day
+
 
 class EducationStrategyAdopted(DataModel):
     adopted_on: Day
@@ -160,7 +186,7 @@ class EducationAgreementWithdrawn(DataModel):
 
 class Course(DataModel):
     title: Name
-    kind: Literal["amu", "vocational", "higher", "private", "internal"]
+    kind: CourseKind
     hours: Annotated[Number, Field(gt=0)]
     code: str | None = None
     provider: str | None = None
@@ -173,17 +199,14 @@ class CourseBooked(DataModel):
     employee_id: Name
     booked_on: Day
     agreement_id: Name | None = None
+    run_id: Name | None = None
     course: Course
     starts_on: Day
     ends_on: Day
     buddies: list[Name] = Field(default_factory=list)
     collective: bool = False
 
-    @model_validator(mode="after")
-    def _ends_after_start(self) -> Self:
-        if self.ends_on < self.starts_on:
-            raise cross_field_error("ends_on", "must not be before data.starts_on")
-        return self
+    _ends_after_start = model_validator(mode="after")(_ends_on_or_after_start)
 
 
 class BuddyPaired(DataModel):
@@ -231,15 +254,50 @@ class PracticeFollowUpHeld(DataModel):
     applied: bool
 
 
+# Planning
+
+class CourseRunAnnounced(DataModel):
+    run_id: Name
+    title: Name
+    kind: CourseKind = DEFAULT_RUN_KIND
+    code: str | None = None
+    competence: str | None = None
+    provider: str | None = None
+    starts_on: Day
+    ends_on: Day
+    hours: Annotated[Number, Field(gt=0)]
+    seats: Annotated[int, Field(ge=1)]
+    fee: Annotated[Number, Field(ge=0)] | None = None
+
+    _ends_after_start = model_validator(mode="after")(_ends_on_or_after_start)
+
+
+class CourseRunWithdrawn(DataModel):
+    run_id: Name
+    withdrawn_on: Day
+
+
+class AwayShare(DataModel):
+    low: Share = DEFAULT_AWAY_SHARE["low"]
+    normal: Share = DEFAULT_AWAY_SHARE["normal"]
+    busy: Share = DEFAULT_AWAY_SHARE["busy"]
+
+
+class PlanningRulesSet(DataModel):
+    effective_from: Day
+    away_share: AwayShare
+
+
 DATA_MODELS: dict[str, type[BaseModel]] = {
     model.__name__: model
     for model in (
-        EducationStrategyAdopted, DepartmentRegistered, EmployeeRegistered, EmployeeMoved, EmployeeLeft,
-        ManagerAssigned, AmbassadorAppointed, AnnualWheelDefined, CommitteeMeetingHeld,
+        CompanyRegistered, EducationStrategyAdopted, DepartmentRegistered, EmployeeRegistered, EmployeeMoved,
+        EmployeeLeft, ManagerAssigned, AmbassadorAppointed, AnnualWheelDefined, CommitteeMeetingHeld,
         DevelopmentReviewHeld, CompetenceAssessed, CompetenceGapIdentified, CompetenceGapClosed,
         EducationAgreed, EducationAgreementWithdrawn,
         CourseBooked, BuddyPaired, SubstituteArranged, ManagerCheckInHeld, CourseCompleted, CourseCancelled,
         KnowledgeShared, PracticeFollowUpHeld,
+        CourseRunAnnounced, CourseRunWithdrawn, PlanningRulesSet,
     )
 }
 """One data model per contract message type, keyed by the type name."""

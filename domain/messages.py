@@ -14,7 +14,10 @@ from domain.errors import Reason, Rejected
 from domain.fields import Instant
 from domain.message_data import DATA_MODELS
 
-__all__ = ["DATA_MODELS", "Envelope", "Message", "event_data", "parse_message", "readable_ids"]
+__all__ = [
+    "DATA_MODELS", "Envelope", "Message", "event_data", "parse_data", "parse_envelope", "parse_message",
+    "readable_ids", "readable_type",
+]
 
 TENANT_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 MESSAGE_ID_MAX = 200
@@ -71,14 +74,30 @@ def readable_ids(obj: object) -> tuple[str | None, str | None]:
     )
 
 
+def readable_type(obj: object) -> str | None:
+    """The message's type when it is a string, whatever else is wrong with the envelope."""
+    value = obj.get("type") if isinstance(obj, dict) else None
+    return value if isinstance(value, str) else None
+
+
 def parse_message(obj: object) -> Message:
     """Validate a decoded JSON value: envelope, then type, then data; raise Rejected on the first failure."""
+    return parse_data(parse_envelope(obj))
+
+
+def parse_envelope(obj: object) -> Envelope:
+    """The envelope of a decoded JSON value, or Rejected (invalid_envelope) naming the first bad field."""
     if not isinstance(obj, dict):
         raise Rejected(Reason.INVALID_ENVELOPE, "the message must be a JSON object")
     try:
-        envelope = Envelope.model_validate(obj)
+        return Envelope.model_validate(obj)
     except ValidationError as error:
         raise Rejected(Reason.INVALID_ENVELOPE, _describe(error, prefix=())) from None
+
+
+def parse_data(envelope: Envelope) -> Message:
+    """The typed message of a valid envelope: its type must be known (unknown_type), then its data valid
+    for that type (invalid_data, naming the first bad field)."""
     model = DATA_MODELS.get(envelope.type)
     if model is None:
         raise Rejected(Reason.UNKNOWN_TYPE, f"type {envelope.type!r} is not a known message type")

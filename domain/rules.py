@@ -20,3 +20,41 @@ LAST_12_MONTHS_DAYS: Final = 365
 SHARING_LAG_DAYS: Final = 30
 """Knowledge sharing looks at completions of the 365 days ending this many days before the as-of date,
 and counts a sharing within this many days of the completion (contract §4)."""
+
+DEFAULT_REJECTION_RETENTION_DAYS: Final = 90
+"""Raw bodies of rejected messages are dropped after this many days unless EDUPLAN_REJECTION_RETENTION_DAYS
+says otherwise; reason, detail and ids stay (contract §3)."""
+
+# Planning (contract §8)
+
+DEFAULT_AWAY_SHARE: Final = {"low": 0.25, "normal": 0.15, "busy": 0.05}
+"""The share of a department's active employees that may be away on courses on a day of each month kind,
+until a PlanningRulesSet says otherwise (contract §8)."""
+
+DEFAULT_RUN_KIND: Final = "amu"
+"""A course run's kind when its announcement names none (contract §8)."""
+
+SEASONS: Final = ("low", "normal", "busy")
+"""The month kinds of an annual wheel (contract §2)."""
+
+SEASON_WITHOUT_WHEEL: Final = "normal"
+"""The month kind of a day no wheel applies to (contract §8, H5)."""
+
+SEASONS_WITH_ROOM: Final = frozenset({"low", "normal"})
+"""Month kinds in which a department's cap is at least one person (contract §8, H5)."""
+
+BUDDY_JOB_FAMILIES: Final = frozenset({"unskilled", "skilled"})
+"""Job families that are sent on courses with a buddy (contract §4 buddy_share, §8 objective)."""
+
+ASSIGNMENT_VALUE: Final = 1000
+"""What one planned agreement is worth in the plan's objective (contract §8)."""
+
+DAY_COST: Final = {"busy": 10, "normal": 1, "low": 0}
+"""What each calendar day of a planned run costs in the objective, by the month kind of that day (contract §8)."""
+
+BUDDY_BONUS: Final = 5
+"""Objective bonus of an unskilled or skilled employee planned on a run with a colleague of the same
+department (contract §8)."""
+
+MAX_PLAN_YEARS: Final = 3
+"""A plan's window [from, to] may span at most this many years (contract §8)."""

@@ -1,8 +1,11 @@
-"""Personal fields encrypted with a per-employee AES-GCM key (crypto-shredding).
+"""Personal data encrypted with AES-GCM: personal fields under a key per employee (crypto-shredding),
+raw rejected messages under a key per tenant.
 
-An encrypted value is stored in place of the plain one as
+An encrypted field is stored in place of the plain one as
 ``{"$enc": "v1", "subject": <employee_id>, "ct": <base64 nonce+ciphertext>}``.
 Erasure destroys the subject's key; reads then give ``null`` for those fields, the log stays untouched.
+A raw rejected message is stored as the bytes ``nonce + ciphertext``, bound to its tenant ('' for a
+message whose tenant could not be read) as associated data.
 """
 
 from __future__ import annotations
@@ -42,16 +45,31 @@ def decrypt_value(key: bytes | None, tenant: str, sealed: Mapping[str, str]) -> 
     return json.loads(plain)
 
 
-class KeyRing:
-    """Per-subject keys: the ones this process writes with, and reads from the database.
+def seal_raw(key: bytes, tenant: str, raw: bytes) -> bytes:
+    nonce = os.urandom(12)
+    return nonce + AESGCM(key).encrypt(nonce, raw, _raw_aad(tenant))
 
-    Keys used for writing are kept in memory; reads always ask the database. After an erasure by
+
+def open_raw(key: bytes, tenant: str, sealed: bytes) -> bytes:
+    return AESGCM(key).decrypt(sealed[:12], sealed[12:], _raw_aad(tenant))
+
+
+def _raw_aad(tenant: str) -> bytes:
+    return f"rejected\x1f{tenant}".encode()
+
+
+class KeyRing:
+    """Per-subject keys: the ones this process writes with, and reads from the database; and the tenants'
+    keys for raw rejected messages.
+
+    Subject keys used for writing are kept in memory; reads always ask the database. After an erasure by
     another process, a value this process still seals with the destroyed key can never be opened:
-    erased all the same.
+    erased all the same. Tenant keys are never destroyed, so they are cached for reading too.
     """
 
     def __init__(self) -> None:
         self._cache: dict[tuple[str, str], bytes | None] = {}
+        self.tenants: dict[str, bytes] = {}
 
     def cached(self, wanted: Iterable[tuple[str, str]]) -> dict[tuple[str, str], bytes | None]:
         """The keys of these subjects that this process already knows (for writing)."""

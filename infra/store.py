@@ -1,48 +1,46 @@
-"""The event log on PostgreSQL: locked batch appends with idempotent outcomes, and ordered reads.
+"""The event log on PostgreSQL: appends (the protocol is in infra/append.py), ordered reads, outcomes.
 
-Ordering: every append first takes a transaction-level advisory lock per target stream, before its
-first write, so a later append to the same stream always gets a larger transaction id. Readers read
-in ``(transaction_id, position)`` order, and only below a *horizon*: the smallest transaction id
-that may still commit rows here (see :data:`HORIZON_SQL`). Nothing can later commit behind a
-reader's cursor, and each stream comes out in version order.
+Ordering: every append first takes transaction-level advisory locks on the streams it writes
+(exclusive) and reads (shared), before its first write, so a later append to a stream always gets a
+larger transaction id than every earlier append that wrote or read it. Readers read in
+``(transaction_id, position)`` order, and only below a *horizon*: the smallest transaction id of a
+transaction that may still commit rows here, i.e. that holds stream locks or is prepared (see
+:data:`HORIZON_SQL`). Nothing can later commit behind a reader's cursor, and each stream comes out in
+version order.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import asyncpg
-import orjson
 
+from domain.rules import DEFAULT_REJECTION_RETENTION_DAYS
+from infra import rejections as raw_rejections
+from infra.append import Decide, PlanT, append_decided
+from infra.append_data import Appended, StoredOutcome, StreamLocks
 from infra.crypto import KeyRing, open_fields, subjects_in
+from infra.log_notify import NOTIFY_CHANNEL, LogNotifier
+from infra.rejections import Erasure, Sweep
+
+__all__ = [
+    "HORIZON_SQL", "NOTIFY_CHANNEL", "START_CURSOR", "Erasure", "EventStore", "InvalidCursor", "StoredOutcome", "Sweep",
+    "format_cursor", "log_head", "parse_cursor",
+]
 
 START_CURSOR = "0-0"
-# Intake sends NOTIFY on this channel after appending; followers of the log LISTEN to wake up early.
-NOTIFY_CHANNEL = "eduplan_events"
 _MAX_XID8 = 2**64 - 1
 _MAX_POSITION = 2**63 - 1
 
-# The reading horizon, computed in its own statement BEFORE the read (whose statement snapshot is then
-# newer). Like pg_snapshot_xmin(pg_current_snapshot()), but only transactions of this database hold it
-# back: a long transaction in another database on the same server must not stall our readers.
-# In-progress ids of the snapshot are matched (by their 32-bit epoch-less value) to the sessions of
-# this database; one that ended between the snapshot and that look-up has committed or aborted
-# before the read's snapshot is taken, so the read sees it.
-HORIZON_SQL = """
-SELECT coalesce(
-    (SELECT min(x) FROM pg_snapshot_xip(s.snap) AS x
-     WHERE (x::text::numeric % 4294967296) IN (
-         SELECT backend_xid::text::numeric FROM pg_stat_activity
-         WHERE datname = current_database() AND backend_xid IS NOT NULL)),
-    pg_snapshot_xmax(s.snap))::text
-FROM (SELECT pg_current_snapshot() AS snap) AS s
-"""
+# The reading horizon (infra/migrations/040_log_horizon.sql): no transaction below it that could still
+# append to the log is running. Appenders hold their streams' advisory locks from before their first write,
+# so only they (and prepared transactions of this database) hold readers back; a projection folding a batch
+# or a long transaction elsewhere on the server does not. Compute it in its own statement BEFORE the read
+# (whose snapshot is then newer), in READ COMMITTED; it is computed afresh at every call, also when one
+# transaction reads several times.
+HORIZON_SQL = "SELECT eduplan_log_horizon()::text"
 
 
 class InvalidCursor(ValueError):
@@ -66,66 +64,23 @@ def format_cursor(xid: int, position: int) -> str:
     return f"{xid}-{position}"
 
 
-def stream_lock_key(tenant: str, stream: str) -> int:
-    digest = hashlib.blake2b(f"{tenant}\x1f{stream}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
+async def log_head(conn: asyncpg.Connection | asyncpg.Pool, tenant: str | None = None) -> tuple[int, int] | None:
+    """(transaction id, position) of the last event committed now, of one tenant if given; None for an empty log."""
+    if tenant is None:
+        row = await conn.fetchrow(
+            "SELECT transaction_id::text AS xid, position FROM events"
+            " ORDER BY transaction_id DESC, position DESC LIMIT 1"
+        )
+    else:
+        row = await conn.fetchrow(
+            "SELECT transaction_id::text AS xid, position FROM events WHERE tenant = $1"
+            " ORDER BY transaction_id DESC, position DESC LIMIT 1",
+            tenant,
+        )
+    return None if row is None else (int(row["xid"]), row["position"])
 
 
-@dataclass(frozen=True)
-class StoredOutcome:
-    tenant: str | None
-    message_id: str | None
-    status: str
-    reason: str | None
-    detail: str | None
-    events: list[dict[str, Any]] | None
-
-    def as_json(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"status": self.status, "tenant": self.tenant, "message_id": self.message_id}
-        if self.status == "rejected":
-            body["reason"] = self.reason
-            body["detail"] = self.detail
-        else:
-            body["events"] = self.events or []
-        return body
-
-
-@dataclass
-class PendingEvent:
-    tenant: str
-    stream: str
-    version: int
-    type: str
-    occurred_at: datetime
-    message_id: str
-    actor: str | None
-    data: dict[str, Any]
-    schema_version: int = 1
-
-
-@dataclass
-class PendingOutcome:
-    tenant: str | None
-    message_id: str | None
-    status: str
-    reason: str | None = None
-    detail: str | None = None
-    message_type: str | None = None
-    raw: bytes | None = None
-    raw_size: int | None = None
-
-
-@dataclass
-class WriteBatch:
-    events: list[PendingEvent] = field(default_factory=list)
-    outcomes: list[PendingOutcome] = field(default_factory=list)
-    duplicates: list[tuple[str, str]] = field(default_factory=list)
-
-
-_OUTCOME_COLUMNS = "tenant, message_id, status, reason, detail, events::text AS events"
-
-# See infra/migrations/020_append.sql.
-_APPEND_SQL = "SELECT * FROM eduplan_append($1::bigint[], $2::text::jsonb, $3::text::jsonb, $4)"
+_OUTCOME_COLUMNS = "tenant, message_id, status, reason, detail, events::text AS events, message_type"
 
 _EVENT_COLUMNS = (
     "transaction_id::text AS xid, position, tenant, stream, version, type, occurred_at, recorded_at,"
@@ -134,52 +89,35 @@ _EVENT_COLUMNS = (
 
 
 class EventStore:
-    def __init__(self, pool: asyncpg.Pool, keyring: KeyRing | None = None) -> None:
+    """The log: ``pool`` for reads; ``write_pool`` (default: the same) for appends, which keep no session state."""
+
+    def __init__(self, pool: asyncpg.Pool, keyring: KeyRing | None = None, *, write_pool: asyncpg.Pool | None = None,
+                 notify: bool = True, rejection_retention_days: int = DEFAULT_REJECTION_RETENTION_DAYS) -> None:
         self.pool = pool
+        self.write_pool = write_pool or pool
         self.keys = keyring or KeyRing()
+        self.notifier = LogNotifier(self.write_pool) if notify else None
+        self.rejection_retention_days = rejection_retention_days
+
+    async def close(self) -> None:
+        """Finish what is under way (a NOTIFY still due); the pools are the owner's to close."""
+        if self.notifier is not None:
+            await self.notifier.close()
 
     # --- the write side ------------------------------------------------------------------------
 
-    @staticmethod
-    async def append(
-        conn: asyncpg.Connection,
-        lock_keys: Sequence[int],
-        unseen: Sequence[tuple[str, str]],
-        streams: Sequence[tuple[str, str, int]],
-        new_keys: dict[tuple[str, str], bytes],
-        batch: WriteBatch,
-        door: str,
-    ) -> list[asyncpg.Record]:
-        """One statement: lock, check the caller's beliefs, and write if they hold (020_append.sql).
+    async def append(self, locks: StreamLocks, decide: Decide[PlanT], door: str) -> tuple[PlanT, Appended]:
+        """Append a batch ``decide`` plans, deciding again until the log agrees with what it was decided
+        against (infra/append.py); the final plan and what was appended. Wakes the log's followers."""
+        plan, appended = await append_decided(self.write_pool, self.keys, locks, decide, door)
+        if appended.events and self.notifier is not None:
+            await self.notifier.appended()
+        return plan, appended
 
-        ``unseen``: message ids the caller believes new; ``streams``: (tenant, stream, version the caller
-        decided against); ``new_keys``: personal-data keys the caller creates. Rows of kind 'seen',
-        'event' or 'key' mean nothing was written; rows of kind 'written' are the appended events.
-        """
-        checks = {
-            "seen": unseen,
-            "streams": streams,
-            "keys": [[t, s, base64.b64encode(key).decode()] for (t, s), key in new_keys.items()],
-        }
-        writes = {
-            "events": [
-                {"tenant": e.tenant, "stream": e.stream, "version": e.version, "type": e.type,
-                 "occurred_at": e.occurred_at, "message_id": e.message_id, "actor": e.actor,
-                 "data": e.data, "schema_version": e.schema_version}
-                for e in batch.events
-            ],
-            "outcomes": [
-                {"tenant": o.tenant, "message_id": o.message_id, "status": o.status, "reason": o.reason,
-                 "detail": o.detail, "message_type": o.message_type,
-                 "raw": None if o.raw is None else base64.b64encode(o.raw).decode(), "raw_size": o.raw_size}
-                for o in batch.outcomes
-            ],
-            "duplicates": batch.duplicates,
-        }
-        rows: list[asyncpg.Record] = await conn.fetch(
-            _APPEND_SQL, list(lock_keys), _json(checks), _json(writes), door
-        )
-        return rows
+    async def raw_keys(self, tenants: set[str | None]) -> dict[str, bytes]:
+        """The keys that seal these tenants' raw rejected messages (None: those stored without a tenant)."""
+        labels = {raw_rejections.key_label(tenant) for tenant in tenants}
+        return await raw_rejections.tenant_keys(self.write_pool, self.keys, labels)
 
     # --- the read side -------------------------------------------------------------------------
 
@@ -231,18 +169,8 @@ class EventStore:
 
     async def head(self, tenant: str | None = None) -> str:
         """The cursor of the last event committed now (readers at this cursor have seen everything)."""
-        if tenant is None:
-            row = await self.pool.fetchrow(
-                "SELECT transaction_id::text AS xid, position FROM events"
-                " ORDER BY transaction_id DESC, position DESC LIMIT 1"
-            )
-        else:
-            row = await self.pool.fetchrow(
-                "SELECT transaction_id::text AS xid, position FROM events WHERE tenant = $1"
-                " ORDER BY transaction_id DESC, position DESC LIMIT 1",
-                tenant,
-            )
-        return format_cursor(int(row["xid"]), row["position"]) if row else START_CURSOR
+        head = await log_head(self.pool, tenant)
+        return format_cursor(*head) if head is not None else START_CURSOR
 
     async def outcome(self, tenant: str, message_id: str) -> StoredOutcome | None:
         row = await self.pool.fetchrow(
@@ -250,8 +178,11 @@ class EventStore:
         )
         return _outcome(row) if row else None
 
-    async def rejections(self, tenant: str | None, *, limit: int = 1000, after_id: int = 0) -> list[dict[str, Any]]:
-        """Rejected outcomes in arrival order; ``tenant=None`` lists those whose tenant could not be read."""
+    async def rejections(
+        self, tenant: str | None, *, limit: int = 1000, after_id: int = 0, with_raw: bool = False
+    ) -> list[dict[str, Any]]:
+        """Rejected outcomes in arrival order; ``tenant=None`` lists those whose tenant could not be read.
+        ``with_raw``: each also carries ``raw``, the message as received (decrypted), or null once dropped."""
         args: list[Any] = [after_id, limit]
         if tenant is None:
             cond = "tenant IS NULL"
@@ -259,16 +190,19 @@ class EventStore:
             cond = "tenant = $3"
             args.append(tenant)
         rows = await self.pool.fetch(
-            f"SELECT id, {_OUTCOME_COLUMNS}, message_type, door, raw_size, received_at FROM outcomes"
+            f"SELECT id, {_OUTCOME_COLUMNS}, door, raw_size, received_at, raw, raw_sealed FROM outcomes"
             f" WHERE status = 'rejected' AND {cond} AND id > $1 ORDER BY id LIMIT $2",
             *args,
         )
+        keys = await self.raw_keys({tenant}) if with_raw and any(r["raw_sealed"] is not None for r in rows) else {}
         out = []
         for row in rows:
             body = _outcome(row).as_json()
-            body["type"] = row["message_type"]
             body["received_at"] = row["received_at"].isoformat()
             body["door"] = row["door"]
+            if with_raw:
+                plain = None if row["raw"] is None else bytes(row["raw"])
+                body["raw"] = raw_rejections.readable_raw(row["tenant"], row["raw_sealed"], plain, keys)
             out.append(body)
         return out
 
@@ -285,16 +219,17 @@ class EventStore:
             counts.setdefault(row["tenant"], {"accepted": 0, "duplicate": 0, "rejected": 0})[row["status"]] = row["n"]
         return counts
 
-    async def erase_subject(self, tenant: str, subject: str) -> bool:
-        """Destroy a person's key: their personal fields read as null from now on; the log is untouched."""
-        status = await self.pool.execute(
-            "UPDATE subject_keys SET key = NULL, erased_at = clock_timestamp()"
-            " WHERE tenant = $1 AND subject = $2 AND key IS NOT NULL",
-            tenant,
-            subject,
-        )
-        self.keys.forget(tenant, subject)
-        return str(status).endswith(" 1")
+    async def erase_subject(self, tenant: str, subject: str, *, names: Sequence[str] = ()) -> Erasure:
+        """Destroy a person's key — their personal fields read as null from now on, the log is untouched —
+        and drop every kept raw rejected message that names them (``subject``, or one of their ``names``);
+        then the retention sweep runs."""
+        erasure = await raw_rejections.erase(self.pool, self.keys, tenant, subject, names)
+        await self.sweep_rejections()
+        return erasure
+
+    async def sweep_rejections(self) -> Sweep:
+        """Drop raw rejected messages older than the retention period (reason, detail and ids stay)."""
+        return await raw_rejections.sweep(self.pool, self.keys, self.rejection_retention_days)
 
     async def _to_events(self, rows: Sequence[asyncpg.Record], decrypt: bool) -> list[dict[str, Any]]:
         events = [_event(row) for row in rows]
@@ -309,13 +244,6 @@ class EventStore:
         return events
 
 
-def _json(value: Any) -> str:
-    try:
-        return orjson.dumps(value).decode()
-    except TypeError:  # e.g. an integer beyond 64 bits, which the standard encoder writes as it is
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=datetime.isoformat)
-
-
 def _outcome(row: asyncpg.Record) -> StoredOutcome:
     return StoredOutcome(
         tenant=row["tenant"],
@@ -324,6 +252,7 @@ def _outcome(row: asyncpg.Record) -> StoredOutcome:
         reason=row["reason"],
         detail=row["detail"],
         events=json.loads(row["events"]) if row["events"] else None,
+        message_type=row["message_type"],
     )
 
 

@@ -19,10 +19,10 @@ from infra.store import HORIZON_SQL
 from projections.catalog import PROJECTIONS, by_name
 from projections.model import BATCH_DDL, BATCH_TABLE, STATISTICS_TARGET, Batch, Projection
 
-# Below the horizon (infra.store.HORIZON_SQL, computed in an earlier statement) no transaction of this
-# database is still running, so nothing can commit behind the cursor. The batch's events of the types the
-# projection handles are copied into the session's batch table, numbered in log order; the statement answers
-# the cursor and seq of the batch's last event, and the types and tenants it copied.
+# Below the horizon (infra.store.HORIZON_SQL, computed in an earlier statement) no transaction that could
+# still append to the log is running, so nothing can commit behind the cursor. The batch's events of the
+# types the projection handles are copied into the session's batch table, numbered in log order; the
+# statement answers the cursor and seq of the batch's last event, and the types and tenants it copied.
 _READ = """
 WITH picked AS MATERIALIZED (
     SELECT $6::bigint + row_number() OVER (ORDER BY transaction_id, position) AS seq, *
@@ -395,22 +395,13 @@ async def analyze(pool: asyncpg.Pool, schema: str) -> None:
             while tables:
                 await conn.execute(f'ANALYZE {schema}."{tables.pop(0)}"')
 
-    await asyncio.gather(*(analyze_some() for _ in range(2)))
-
-
-async def log_head(pool: asyncpg.Pool, tenant: str | None = None) -> tuple[int, int] | None:
-    """The cursor of the last event committed now (of one tenant, if given); None for an empty log."""
-    if tenant is None:
-        row = await pool.fetchrow(
-            "SELECT transaction_id, position FROM events ORDER BY transaction_id DESC, position DESC LIMIT 1"
-        )
-    else:
-        row = await pool.fetchrow(
-            "SELECT transaction_id, position FROM events WHERE tenant = $1"
-            " ORDER BY transaction_id DESC, position DESC LIMIT 1",
-            tenant,
-        )
-    return None if row is None else (row["transaction_id"], row["position"])
+    workers = [asyncio.create_task(analyze_some()) for _ in range(2)]
+    try:
+        await asyncio.gather(*workers)
+    finally:  # should one fail (or this be cancelled), the other ends too before this returns
+        for worker in workers:
+            worker.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
 
 
 async def caught_up_to(pool: asyncpg.Pool, cursor: tuple[int, int]) -> bool:

@@ -14,13 +14,14 @@ import time
 import asyncpg
 import structlog
 
-from projections.batches import Folder, Target, analyze, caught_up_to, log_head, targets
+from infra.store import NOTIFY_CHANNEL, log_head
+from projections.batches import Folder, Target, analyze, caught_up_to, targets
 from projections.registry import ensure_schema, try_lock, unlock
 from projections.switch import drop_retired, try_switch
 
 log = structlog.get_logger(__name__)
 
-CHANNEL = "eduplan_events"
+CHANNEL = NOTIFY_CHANNEL
 POLL_SECONDS = 1.0
 RETIRED_GRACE_SECONDS = 30.0
 FAILURE_PAUSE_SECONDS = 5.0
@@ -60,7 +61,7 @@ async def drain(
 async def catch_up(pool: asyncpg.Pool, *, batch_size: int | None = None, timeout: float = 10.0) -> int:  # noqa: ASYNC109
     """Apply every event committed now to every active version (and any being built); events applied.
 
-    Events become readable once no older transaction is still running anywhere on the server, so this
+    Events become readable once no older append is still running (infra.store.HORIZON_SQL), so this
     waits (at most ``timeout`` s) for the ones committed before the call to become readable.
     """
     await ensure_schema(pool)
@@ -132,11 +133,13 @@ async def _follow(pool: asyncpg.Pool, stop: asyncio.Event, batch_size: int | Non
 
 
 async def _sleep_until(stop: asyncio.Event, seconds: float, wake: asyncio.Event | None = None) -> None:
-    waits = [asyncio.ensure_future(stop.wait())]
+    """Sleep ``seconds``, or until ``stop`` (or ``wake``) is set; the waiting tasks end before it returns."""
+    waits = [asyncio.create_task(stop.wait())]
     if wake is not None:
-        waits.append(asyncio.ensure_future(wake.wait()))
+        waits.append(asyncio.create_task(wake.wait()))
     try:
         await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
     finally:
         for task in waits:
             task.cancel()
+        await asyncio.gather(*waits, return_exceptions=True)

@@ -8,7 +8,8 @@ from typing import Any
 
 import asyncpg
 
-from projections.batches import caught_up_to, log_head
+from infra.store import log_head
+from projections.batches import caught_up_to
 from projections.registry import active_schema, ensure_schema
 
 _BEHIND = "SELECT count(*) FROM events WHERE (transaction_id, position) > ($1::xid8, $2::bigint)"

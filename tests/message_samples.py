@@ -7,6 +7,8 @@ import itertools
 import time
 from typing import Any
 
+from infra.store import HORIZON_SQL
+
 _ids = itertools.count(1)
 
 TENANT = "acme"
@@ -81,16 +83,18 @@ async def read_everything(core: Any, *, tenant: str | None = None, page: int = 1
 
 
 async def settled(core: Any, within: float = 60.0) -> None:
-    """Wait until every event committed so far is below the readers' horizon.
+    """Wait until every event committed so far is below the readers' horizon (infra.store.HORIZON_SQL).
 
-    Readers only see transactions older than the oldest one still running anywhere on the server, so
-    an unrelated short transaction elsewhere may hide a fresh commit for a moment.
+    Readers only see transactions older than the oldest one still appending, so a commit may stay hidden
+    for a moment behind an append that is still under way.
     """
     deadline = time.monotonic() + within
     while True:
-        done = await core.pool.fetchval(
-            "SELECT coalesce(max(transaction_id) < pg_snapshot_xmin(pg_current_snapshot()), true) FROM events"
-        )
+        async with core.pool.acquire() as conn:
+            horizon = await conn.fetchval(HORIZON_SQL)
+            done = await conn.fetchval(
+                "SELECT coalesce(max(transaction_id) < $1::text::xid8, true) FROM events", horizon
+            )
         if done:
             return
         if time.monotonic() > deadline:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from domain.aggregates import agreement, employee
+from domain.aggregates import agreement, employee, run
 from domain.aggregates.common import NewEvent, accept, refuse_if, require, state_of
 from domain.errors import Reason
 from domain.message_data import (
@@ -62,6 +62,8 @@ def referenced_streams(msg: Message) -> list[str]:
     streams = [employee.stream(data.employee_id)]
     if data.agreement_id:
         streams.append(agreement.stream(data.agreement_id))
+    if data.run_id:
+        streams.append(run.stream(data.run_id))
     streams += [employee.stream(buddy) for buddy in data.buddies]
     return list(dict.fromkeys(streams))
 
@@ -113,6 +115,8 @@ def decide(msg: Message, states: Mapping[str, object]) -> list[NewEvent]:
 def _book(msg: Message, data: CourseBooked, states: Mapping[str, object]) -> list[NewEvent]:
     person = employee.registered(msg, states, data.employee_id)
     agreed = agreement.existing(msg, states, data.agreement_id) if data.agreement_id else None
+    if data.run_id:
+        run.existing(msg, states, data.run_id)  # a withdrawn run is still a run: a late booking may name it
     for buddy in data.buddies:
         employee.registered(msg, states, buddy)
     already = state_of(states, stream(data.booking_id), BookingState)

@@ -1,4 +1,5 @@
-"""The company stream: strategy, departments, annual wheels, committee meetings. No rules reject these."""
+"""The company stream: its registration (display name), strategy, departments, annual wheels, committee
+meetings, planning rules. No rules reject these."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from domain.messages import Message
 
 STREAM = "company"
 TYPES = frozenset({
-    "EducationStrategyAdopted", "DepartmentRegistered", "AnnualWheelDefined", "CommitteeMeetingHeld",
+    "CompanyRegistered", "EducationStrategyAdopted", "DepartmentRegistered", "AnnualWheelDefined",
+    "CommitteeMeetingHeld", "PlanningRulesSet",
 })
 
 

@@ -4,6 +4,8 @@ from projections.kpi import derive as d
 from projections.kpi import folds as f
 from projections.kpi import funding_folds
 from projections.kpi.funding_tables import funding_tables
+from projections.kpi.planning_folds import PLANNING_KEYS, PLANNING_STAGING, PLANNING_STEPS
+from projections.kpi.planning_tables import planning_tables
 from projections.kpi.tables import tables
 from projections.model import STATISTICS, Projection
 
@@ -12,12 +14,14 @@ from projections.model import STATISTICS, Projection
 # bookings before agreements (an agreement's first completion); then what changed for facts folded in
 # earlier batches. Statistics for tables a large batch filled before the statements that look them up.
 _STEPS = (
+    f.COMPANY_REGISTRATIONS,
     f.STRATEGIES,
     f.DEPARTMENTS,
     f.EMPLOYEES,
     f.DEPARTMENT_CHANGES,
     d.SPELLS_CLEARED,
     d.SPELLS,
+    f.MANAGER_ASSIGNMENTS,
     f.REVIEWS,
     f.ASSESSMENTS,
     f.COMMITTEE_MEETINGS,
@@ -32,6 +36,7 @@ _STEPS = (
     d.AGREEMENTS_PLACED,
     d.GAP_CLOSING,
     *funding_folds.STEPS,
+    *PLANNING_STEPS,
 )
 
 # The entity each keyed event is folded into (the batch's key).
@@ -44,16 +49,17 @@ _KEYS = {
         "booking_id",
     ),
     "DepartmentRegistered": "department",
+    **PLANNING_KEYS,
 }
 
 PROJECTION = Projection(
     name="kpi",
-    layout=2,  # 2: the funding tables
-    tables=lambda schema: tables(schema) + funding_tables(schema),
+    layout=4,  # 2: funding tables; 3: manager assignments, company registrations; 4: planning facts
+    tables=lambda schema: tables(schema) + funding_tables(schema) + planning_tables(schema),
     steps=_STEPS,
     keys=_KEYS,
     tenants="INSERT INTO {s}.tenants SELECT unnest($1::text[]) ON CONFLICT DO NOTHING",
-    staging=(f.STAGED_EMPLOYEES, f.STAGED_GAPS, f.STAGED_BOOKINGS, f.STAGED_AGREEMENTS),
+    staging=(f.STAGED_EMPLOYEES, f.STAGED_GAPS, f.STAGED_BOOKINGS, f.STAGED_AGREEMENTS, *PLANNING_STAGING),
 )
 
 __all__ = ["PROJECTION"]

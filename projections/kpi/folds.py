@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from domain.rules import DEFAULT_COMPLETION_TARGET, DEFAULT_CYCLE_START_MONTH
 from projections.kpi.sql import day, department_on, text, truthy
 from projections.model import Staging, Step
 
@@ -183,10 +184,19 @@ def _dated(event_type: str, column: str, field: str | None = None) -> Kind:
 STRATEGIES = Step(
     f"""
 INSERT INTO {{s}}.strategies (tenant, seq, adopted_on, cycle_start_month, completion_target)
-SELECT tenant, seq, {day("adopted_on")}, coalesce((data->>'cycle_start_month')::integer, 3),
-       coalesce((data->>'completion_target')::float8, 0.85)
+SELECT tenant, seq, {day("adopted_on")}, coalesce((data->>'cycle_start_month')::integer, {DEFAULT_CYCLE_START_MONTH}),
+       coalesce((data->>'completion_target')::float8, {DEFAULT_COMPLETION_TARGET})
 FROM {{batch}} WHERE type = 'EducationStrategyAdopted'""",
     on("EducationStrategyAdopted"),
+    early=True,
+)
+
+COMPANY_REGISTRATIONS = Step(
+    f"""
+INSERT INTO {{s}}.company_registrations (tenant, seq, registered_on, name, cvr)
+SELECT tenant, seq, {day("registered_on")}, data->>'name', data->>'cvr'
+FROM {{batch}} WHERE type = 'CompanyRegistered'""",
+    on("CompanyRegistered"),
     early=True,
 )
 
@@ -232,6 +242,15 @@ INSERT INTO {{s}}.department_changes (tenant, employee_id, effective_on, departm
 SELECT tenant, key, {day("moved_on")}, {text("department")}, seq
 FROM {{batch}} WHERE type = 'EmployeeMoved'""",
     on("EmployeeMoved"),
+    early=True,
+)
+
+MANAGER_ASSIGNMENTS = Step(
+    f"""
+INSERT INTO {{s}}.manager_assignments (tenant, seq, employee_id, manager_id, assigned_on)
+SELECT tenant, seq, {text("employee_id")}, {text("manager_id")}, {day("assigned_on")}
+FROM {{batch}} WHERE type = 'ManagerAssigned'""",
+    on("ManagerAssigned"),
     early=True,
 )
 
@@ -329,6 +348,7 @@ _BOOKED = Kind(
         ("hours numeric", "(data->'course'->>'hours')::numeric"),
         ("listed_buddies boolean", truthy("data->'buddies'")),
         ("collective boolean", truthy("data->'collective'")),
+        ("run_id text", text("run_id")),
     ),
     seq="seq",
 )

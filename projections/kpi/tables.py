@@ -12,6 +12,16 @@ CREATE TABLE IF NOT EXISTS {s}.tenants (
     tenant      text COLLATE "C" PRIMARY KEY
 );
 
+-- Every CompanyRegistered as received; the display name is the one with the latest registered_on.
+CREATE TABLE IF NOT EXISTS {s}.company_registrations (
+    tenant          text COLLATE "C"    NOT NULL,
+    seq             bigint  NOT NULL,
+    registered_on   date    NOT NULL,
+    name            text    NOT NULL,
+    cvr             text,
+    PRIMARY KEY (tenant, seq)
+);
+
 CREATE TABLE IF NOT EXISTS {s}.strategies (
     tenant              text COLLATE "C"    NOT NULL,
     seq                 bigint  NOT NULL,
@@ -59,6 +69,16 @@ CREATE TABLE IF NOT EXISTS {s}.department_spells (
     valid_to    date    NOT NULL,
     department  text COLLATE "C"    NOT NULL,
     PRIMARY KEY (tenant, employee_id, valid_from)
+);
+
+-- Every ManagerAssigned as received; the manager on X is read from these (assigned_on null: from hired_on).
+CREATE TABLE IF NOT EXISTS {s}.manager_assignments (
+    tenant      text COLLATE "C"    NOT NULL,
+    seq         bigint  NOT NULL,
+    employee_id text COLLATE "C"    NOT NULL,
+    manager_id  text COLLATE "C"    NOT NULL,
+    assigned_on date,
+    PRIMARY KEY (tenant, seq)
 );
 
 CREATE TABLE IF NOT EXISTS {s}.reviews (
@@ -139,6 +159,7 @@ CREATE TABLE IF NOT EXISTS {s}.bookings (
     department          text COLLATE "C",
     completed_department text COLLATE "C",
     job_family          text COLLATE "C",
+    run_id              text COLLATE "C",
     PRIMARY KEY (tenant, booking_id)
 );
 CREATE INDEX IF NOT EXISTS bookings_by_employee ON {s}.bookings (tenant, employee_id);

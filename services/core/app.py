@@ -12,6 +12,7 @@ from infra.settings import Settings
 from infra.store import EventStore
 from services.core.funding.startup import install_rules
 from services.core.intake import Intake
+from services.core.retention import RetentionSweeper
 
 
 @dataclass
@@ -20,9 +21,15 @@ class App:
     pool: asyncpg.Pool
     store: EventStore
     intake: Intake
+    sweeper: RetentionSweeper | None = None
 
     async def close(self) -> None:
-        await self.intake.pool.close()
+        if self.sweeper is not None:
+            await self.sweeper.close()
+        await self.intake.close()
+        await self.store.close()
+        if self.store.write_pool is not self.pool:
+            await self.store.write_pool.close()
         await self.pool.close()
 
 
@@ -33,18 +40,21 @@ async def open_app(
     configure_logging(settings.log_level or log_level)
     install_rules(settings)  # before any door takes a message: bad rules files stop start-up here
     pool, write_pool = await open_database(settings, max_size=max_size)
-    store = EventStore(pool)
-    return App(settings=settings, pool=pool, store=store, intake=Intake(store, notify=notify, pool=write_pool))
+    store = EventStore(pool, write_pool=write_pool, notify=notify,
+                       rejection_retention_days=settings.rejection_retention_days)
+    sweeper = RetentionSweeper(store)
+    sweeper.start()
+    return App(settings=settings, pool=pool, store=store, intake=Intake(store), sweeper=sweeper)
 
 
 async def app_for_url(url: str, *, max_size: int = 10) -> App:
-    """An app on an explicit database URL (tests, benchmarks)."""
+    """An app on an explicit database URL (tests, benchmarks); it runs no retention sweep of its own."""
     from infra.db import create_pool, create_write_pool, migrate
 
     settings = Settings.from_env()
     install_rules(settings)
     pool = await create_pool(url, max_size=max_size)
     await migrate(pool)
-    store = EventStore(pool)
-    write_pool = await create_write_pool(url, max_size=max_size)
-    return App(settings=settings, pool=pool, store=store, intake=Intake(store, pool=write_pool))
+    store = EventStore(pool, write_pool=await create_write_pool(url, max_size=max_size),
+                       rejection_retention_days=settings.rejection_retention_days)
+    return App(settings=settings, pool=pool, store=store, intake=Intake(store))

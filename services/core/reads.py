@@ -39,6 +39,10 @@ __all__ = [
     "read_events",
     "funding_report",
     "rejections",
+    "kpi_series",
+    "competence_matrix",
+    "companies",
+    "require_fresh_tenant",
     "require_fresh_projections",
     "require_tenant",
     "unattributed_rejections",
@@ -107,15 +111,55 @@ async def require_fresh_projections(
 
 
 async def kpi_document(
+    core: App, tenant: str, as_of: date, department: str | None = None, *, by_manager: bool = False,
+    catch_up_here: bool = False, wait: float | None = None,
+) -> dict[str, Any]:
+    """The KPI document (CONTRACT §4, §7) of a known tenant, from projections that are up to date."""
+    from projections import kpi_document as document
+
+    await require_fresh_tenant(core, tenant, wait=wait, catch_up_here=catch_up_here)
+    return await document(core.pool, tenant, as_of, department, by_manager=by_manager)
+
+
+async def kpi_series(
+    core: App, tenant: str, request: Any, department: str | None = None, *, by_manager: bool = False,
+    catch_up_here: bool = False, wait: float | None = None,
+) -> dict[str, Any]:
+    """Chosen KPIs at each month's (quarter's) last day (CONTRACT §7); ``request`` a checked SeriesRequest."""
+    from projections import kpi_series as series
+
+    await require_fresh_tenant(core, tenant, wait=wait, catch_up_here=catch_up_here)
+    return await series(core.pool, tenant, request, department, by_manager=by_manager)
+
+
+async def competence_matrix(
     core: App, tenant: str, as_of: date, department: str | None = None, *, catch_up_here: bool = False,
     wait: float | None = None,
 ) -> dict[str, Any]:
-    """The KPI document (CONTRACT §4) of a known tenant, from projections that are up to date."""
-    from projections import kpi_document as document
+    """Each active employee's competence levels and targets (CONTRACT §7)."""
+    from projections import competence_matrix as matrix
 
+    await require_fresh_tenant(core, tenant, wait=wait, catch_up_here=catch_up_here)
+    return await matrix(core.pool, tenant, as_of, department)
+
+
+async def companies(core: App, tenant: str | None = None, *, catch_up_here: bool = False,
+                    wait: float | None = None) -> list[dict[str, Any]]:
+    """Companies with their display names (all, or the one ``tenant``, which must be on record)."""
+    from projections import companies as listed
+
+    if tenant is not None:
+        await require_fresh_tenant(core, tenant, wait=wait, catch_up_here=catch_up_here)
+    else:
+        await require_fresh_projections(core.pool, None, wait=wait, catch_up_here=catch_up_here)
+    return await listed(core.pool, tenant)
+
+
+async def require_fresh_tenant(core: App, tenant: str, *, wait: float | None = None,
+                               catch_up_here: bool = False) -> None:
+    """The gate of every projection read of one tenant: on record, and the projections up to date."""
     await require_tenant(core.store, tenant)
     await require_fresh_projections(core.pool, tenant, wait=wait, catch_up_here=catch_up_here)
-    return await document(core.pool, tenant, as_of, department)
 
 
 async def funding_report(
@@ -125,8 +169,7 @@ async def funding_report(
     """The funding read (expected, claimed and lost amounts per booking) of a known tenant."""
     from services.core.funding.report import funding_report as report
 
-    await require_tenant(core.store, tenant)
-    await require_fresh_projections(core.pool, tenant, wait=wait, catch_up_here=catch_up_here)
+    await require_fresh_tenant(core, tenant, wait=wait, catch_up_here=catch_up_here)
     return await report(core.pool, tenant, as_of, year)
 
 

@@ -70,7 +70,7 @@ def only_the_topics_tenant(prepared: Prepared, topic_tenant: str) -> Prepared:
     if rejection is None or rejection.reason not in _ENVELOPE_REASONS:
         rejection = Rejected(Reason.FORBIDDEN, f"tenant {prepared.tenant!r} may not be written on the topic of "
                                                f"tenant {topic_tenant!r}; send it on that tenant's own topic")
-    return Prepared(prepared.raw, topic_tenant, prepared.message_id, rejection=rejection)
+    return Prepared(prepared.raw, topic_tenant, prepared.message_id, prepared.type, rejection=rejection)
 
 
 def run_worker() -> int:

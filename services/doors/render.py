@@ -24,11 +24,16 @@ KPI_LABELS = {
     "season_fit_rate": "Season fit (annual wheel)",
     "buddy_share": "Buddy share (unskilled/skilled)",
     "substitute_coverage_busy": "Substitute coverage, busy months",
+    "agreements_due_to_date": "Agreements due so far (cycle)",
+    "agreements_due_completed_on_time": "  completed on time",
+    "on_track_rate": "On-track rate",
+    "cycle_status": "  cycle status",
     "committee_meetings_12m": "Committee meetings, 12 months",
 }
 _RATES = {"agreement_completion_rate", "completion_target", "participation_rate_12m", "mus_coverage",
           "mus_education_item_rate", "knowledge_sharing_rate", "season_fit_rate", "buddy_share",
-          "substitute_coverage_busy"}
+          "substitute_coverage_busy", "on_track_rate"}
+_STATUS = {"on_track": "on track", "behind": "behind", "nothing_due_yet": "nothing due yet"}
 
 
 def fmt(key: str, value: Any) -> str:
@@ -36,6 +41,8 @@ def fmt(key: str, value: Any) -> str:
         return "–"
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if key == "cycle_status":
+        return _STATUS.get(value, str(value))
     if key in _RATES:
         return f"{value * 100:.0f} %"
     if isinstance(value, float):
@@ -44,19 +51,77 @@ def fmt(key: str, value: Any) -> str:
 
 
 def print_kpis(doc: dict[str, Any], console: Console | None = None) -> None:
+    """The document as tables: the company and its departments, then its managers when it has them, then
+    the last cycle's verdict."""
     console = console or Console()
     cycle = doc.get("cycle", {})
-    table = Table(title=f"{doc['tenant']} — as of {doc['as_of']} (cycle {cycle.get('start')} – {cycle.get('end')})")
+    title = f"{doc['tenant']} — as of {doc['as_of']} (cycle {cycle.get('start')} – {cycle.get('end')})"
+    console.print(_scopes_table(title, doc["company"], doc.get("departments", {}), KPI_LABELS))
+    if "managers" in doc:
+        console.print(_scopes_table("by manager", None, doc["managers"], KPI_LABELS))
+    last = doc.get("last_cycle")
+    if last:
+        labels = {key: KPI_LABELS[key] for key in last["company"]}
+        console.print(_scopes_table(f"last cycle {last['start']} – {last['end']}", last["company"],
+                                    last.get("departments", {}), labels))
+
+
+def _scopes_table(title: str, company: dict[str, Any] | None, scopes: dict[str, dict[str, Any]],
+                  labels: dict[str, str]) -> Table:
+    table = Table(title=title)
     table.add_column("KPI")
-    table.add_column("company", justify="right")
-    departments = sorted(doc.get("departments", {}))
-    for name in departments:
+    if company is not None:
+        table.add_column("company", justify="right")
+    names = sorted(scopes)
+    for name in names:
         table.add_column(name, justify="right")
-    for key, label in KPI_LABELS.items():
-        row = [label, fmt(key, doc["company"].get(key))]
-        row += [fmt(key, doc["departments"][d].get(key)) if key != "committee_meetings_12m" else ""
-                for d in departments]
-        table.add_row(*row)
+    for key, label in labels.items():
+        row = [label] + ([fmt(key, company.get(key))] if company is not None else [])
+        row += [fmt(key, scopes[name].get(key)) if key in scopes[name] else "" for name in names]
+        if any(row[1:]):
+            table.add_row(*row)
+    return table
+
+
+def print_series(series: dict[str, Any], console: Console | None = None) -> None:
+    """The company's figures of a series, a row per point."""
+    console = console or Console()
+    table = Table(title=f"{series['tenant']} — {series['step']} ends {series['from']} – {series['to']}")
+    table.add_column("as of")
+    for key in series["keys"]:
+        table.add_column(KPI_LABELS.get(key, key).strip(), justify="right")
+    for point in series["points"]:
+        table.add_row(point["as_of"], *(fmt(key, point["company"][key]) for key in series["keys"]))
+    console.print(table)
+
+
+def print_competences(matrix: dict[str, Any], console: Console | None = None) -> None:
+    """People × competences: the level reached against the target of open gaps ("2 → 4")."""
+    console = console or Console()
+    names = sorted({name for employee in matrix["employees"] for name in employee["competences"]})
+    table = Table(title=f"{matrix['tenant']} — competences as of {matrix['as_of']}")
+    table.add_column("employee")
+    table.add_column("department")
+    for name in names:
+        table.add_column(name, justify="center")
+    for employee in matrix["employees"]:
+        cells = []
+        for name in names:
+            found = employee["competences"].get(name)
+            level = "–" if found is None or found["level"] is None else str(found["level"])
+            target = "" if found is None or found["target"] is None else f" → {found['target']}"
+            cells.append("" if found is None else level + target)
+        table.add_row(employee["employee_id"], employee["department"], *cells)
+    console.print(table)
+
+
+def print_companies(companies: list[dict[str, Any]], console: Console | None = None) -> None:
+    console = console or Console()
+    table = Table(title="Companies")
+    for column in ("tenant", "name", "cvr", "registered_on"):
+        table.add_column(column)
+    for company in companies:
+        table.add_row(*(company[column] or "–" for column in ("tenant", "name", "cvr", "registered_on")))
     console.print(table)
 
 

@@ -892,6 +892,7 @@ class _Tenant:
 
     def onboard(self) -> None:
         p, rng, now = self.p, self.rng, self.now
+        self.emit("CompanyRegistered", {"name": p.display_name, "registered_on": _iso(now)})
         strategy: dict[str, Any] = {"adopted_on": _iso(now), "formality": p.formality, "vision": p.vision}
         if p.cycle_start_month is not None:
             strategy["cycle_start_month"] = p.cycle_start_month
@@ -1520,8 +1521,8 @@ def _misspell(kind: str, rng: random.Random) -> str:
 
 
 _VALID_TYPES = (
-    "EducationStrategyAdopted", "DepartmentRegistered", "EmployeeRegistered", "EmployeeMoved", "EmployeeLeft",
-    "ManagerAssigned", "AmbassadorAppointed", "AnnualWheelDefined", "CommitteeMeetingHeld",
+    "CompanyRegistered", "EducationStrategyAdopted", "DepartmentRegistered", "EmployeeRegistered", "EmployeeMoved",
+    "EmployeeLeft", "ManagerAssigned", "AmbassadorAppointed", "AnnualWheelDefined", "CommitteeMeetingHeld",
     "DevelopmentReviewHeld", "CompetenceAssessed", "CompetenceGapIdentified", "CompetenceGapClosed",
     "EducationAgreed", "EducationAgreementWithdrawn", "CourseBooked", "BuddyPaired", "SubstituteArranged",
     "ManagerCheckInHeld", "CourseCompleted", "CourseCancelled", "KnowledgeShared", "PracticeFollowUpHeld",

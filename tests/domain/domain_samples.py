@@ -15,6 +15,7 @@ SEASONS = {"1": "low", "2": "low", "3": "normal", "4": "normal", "5": "busy", "6
            "8": "busy", "9": "normal", "10": "normal", "11": "low", "12": "low"}
 
 SAMPLE_DATA: dict[str, dict[str, Any]] = {
+    "CompanyRegistered": {"name": "BITZER Electronics A/S", "cvr": "01234567", "registered_on": "2026-01-01"},
     "EducationStrategyAdopted": {"adopted_on": "2026-01-01", "formality": "formal", "vision": "Everyone learns"},
     "DepartmentRegistered": {"department": "rd", "name": "Research & Development"},
     "EmployeeRegistered": {"employee_id": "e-1", "name": "Anna Berg", "department": "rd",
@@ -46,6 +47,11 @@ SAMPLE_DATA: dict[str, dict[str, Any]] = {
     "CourseCancelled": {"booking_id": "b-1", "cancelled_on": "2026-04-01", "reason": "ill"},
     "KnowledgeShared": {"booking_id": "b-1", "shared_on": "2026-04-20", "format": "board_meeting"},
     "PracticeFollowUpHeld": {"booking_id": "b-1", "held_on": "2026-05-20", "applied": True},
+    "CourseRunAnnounced": {"run_id": "r-1", "title": "AMU 40121 Refrigeration", "code": "40121",
+                           "provider": "AMU Syd", "starts_on": "2026-04-06", "ends_on": "2026-04-10",
+                           "hours": 37, "seats": 12, "fee": 0},
+    "CourseRunWithdrawn": {"run_id": "r-1", "withdrawn_on": "2026-03-20"},
+    "PlanningRulesSet": {"effective_from": "2026-01-01", "away_share": {"low": 0.3, "normal": 0.2, "busy": 0}},
 }
 
 SAMPLE_DATA.update(FUNDING_SAMPLE_DATA)
@@ -77,6 +83,10 @@ def envelope(**fields: Any) -> dict[str, Any]:
 
 def employee(employee_id: str, **changes: Any) -> dict[str, Any]:
     return message("EmployeeRegistered", employee_id=employee_id, **changes)
+
+
+def run(run_id: str = "r-1", **changes: Any) -> dict[str, Any]:
+    return message("CourseRunAnnounced", run_id=run_id, **changes)
 
 
 def booking(booking_id: str = "b-1", employee_id: str = "e-1", **changes: Any) -> dict[str, Any]:

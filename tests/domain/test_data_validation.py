@@ -26,6 +26,7 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     ("EmployeeRegistered", {"employee_id": MISSING}, "data.employee_id is required"),
     ("CourseBooked", {"course": {"title": "x", "kind": "amu"}}, "data.course.hours is required"),
     ("PracticeFollowUpHeld", {"applied": MISSING}, "data.applied is required"),
+    ("CompanyRegistered", {"registered_on": MISSING}, "data.registered_on is required"),
     ("EmployeeRegistered", {"name": None}, "data.name must be a string"),
     # wrong types
     ("EmployeeRegistered", {"employee_id": 17}, "data.employee_id must be a string"),
@@ -82,6 +83,14 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     ("EmployeeRegistered", {"hired_on": "20260301"}, "data.hired_on must be a date"),
     ("EmployeeRegistered", {"hired_on": 20260301}, "data.hired_on must be a date"),
     ("DevelopmentReviewHeld", {"follow_up_on": "soon"}, "data.follow_up_on must be a date"),
+    # the CVR number is a string of exactly 8 digits
+    ("CompanyRegistered", {"cvr": 12345678}, "data.cvr must be a string"),
+    ("CompanyRegistered", {"cvr": "1234567"}, "data.cvr must be a CVR number"),
+    ("CompanyRegistered", {"cvr": "123456789"}, "data.cvr must be a CVR number"),
+    ("CompanyRegistered", {"cvr": "1234 567"}, "data.cvr must be a CVR number"),
+    ("CompanyRegistered", {"cvr": "١٢٣٤٥٦٧٨"}, "data.cvr must be a CVR number"),
+    ("CompanyRegistered", {"name": " "}, "data.name must not be empty"),
+    ("CompanyRegistered", {"registered_on": "2026-02-30"}, "data.registered_on must be a real calendar date"),
     # cross-field rules
     ("CourseBooked", {"starts_on": "2026-04-06", "ends_on": "2026-04-05"},
      "data.ends_on must not be before data.starts_on"),
@@ -103,6 +112,11 @@ def test_invalid_data_is_rejected_naming_the_field(type_: str, changes: dict[str
 
 def test_a_wheel_missing_a_month_names_it() -> None:
     assert '"7"' in invalid_data(message("AnnualWheelDefined", months=WHEEL_WITHOUT_JULY))
+
+
+def test_a_company_may_register_without_a_cvr_number_and_keeps_its_leading_zeros() -> None:
+    assert event_data(parse_message(message("CompanyRegistered", cvr=None)))["cvr"] is None
+    assert event_data(parse_message(message("CompanyRegistered")))["cvr"] == "01234567"
 
 
 def test_a_leap_day_is_a_real_date() -> None:

@@ -18,6 +18,7 @@ BOOKING = message("CourseBooked")
 APPLIED = message("FundingApplied")
 
 WHERE = {  # type -> (stream, subject, what must already have happened)
+    "CompanyRegistered": ("company", None, []),
     "EducationStrategyAdopted": ("company", None, []),
     "DepartmentRegistered": ("company", None, []),
     "AnnualWheelDefined": ("company", None, []),
@@ -49,12 +50,15 @@ WHERE = {  # type -> (stream, subject, what must already have happened)
     "FundingGranted": ("funding-b-1", "e-1", [*STAFF, BOOKING, APPLIED]),
     "FundingRejected": ("funding-b-1", "e-1", [*STAFF, BOOKING, APPLIED]),
     "FundingPaid": ("funding-b-1", "e-1", [*STAFF, BOOKING, APPLIED, message("FundingGranted")]),
+    "CourseRunAnnounced": ("run-r-1", None, []),
+    "CourseRunWithdrawn": ("run-r-1", None, [message("CourseRunAnnounced")]),
+    "PlanningRulesSet": ("company", None, []),
 }
 
 
 def test_every_contract_type_has_a_data_model_and_a_sample() -> None:
     assert set(DATA_MODELS) == set(SAMPLE_DATA) == set(WHERE)
-    assert len(DATA_MODELS) == 23 + len(FUNDING_DATA_MODELS)
+    assert len(DATA_MODELS) == 27 + len(FUNDING_DATA_MODELS)
 
 
 @pytest.mark.parametrize("type_", sorted(WHERE))

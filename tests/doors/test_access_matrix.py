@@ -49,6 +49,8 @@ CONTRACT_RULES: list[tuple[str, str, frozenset[str] | str, str | None]] = [
     ("POST", r"/v1/tenants/\{tenant\}/employees/\{employee_id\}/erase", frozenset({"admin"}), "path"),
     ("GET", r"/v1/rejections", frozenset({"admin"}), "all"),
     ("GET", r"/", frozenset({"leadership"}), "each"),
+    ("GET", r"/v1/tenants", frozenset({"leadership"}), "each"),
+    ("GET", r"/v1/tenants/\{tenant\}", frozenset({"leadership"}), "path"),
     ("GET", r"/metrics", frozenset(), "all"),
     ("GET", r"/(docs|openapi\.json)", frozenset(), "none"),
     ("GET", r"/healthz", PUBLIC, None),
@@ -68,6 +70,7 @@ class EachRoute:
 EACH_ROUTES = {
     ("POST", "/v1/messages"): EachRoute({"json": SEEDED[OWN][0]}, 403),
     ("GET", "/"): EachRoute({"params": {"tenant": OWN}}, 404),
+    ("GET", "/v1/tenants"): EachRoute({}, 200),  # lists only the companies the token holds
 }
 EXAMPLE_QUERIES = {"/v1/rejections": {"unattributed": "true"}}
 

@@ -13,6 +13,7 @@ import pytest
 from cli_support import run
 from message_samples import TENANT, department, employee, settled
 
+from infra.append_data import stream_lock_key
 from projections import catch_up, ensure_schema
 from services.core.app import App, app_for_url
 from services.doors.http import create_app
@@ -54,11 +55,12 @@ async def test_kpis_answer_503_with_retry_after_while_the_projections_are_behind
 
 async def test_cli_kpi_says_the_figures_are_behind_and_exits_75(core: App, database_url: str,
                                                                 tmp_path: Path) -> None:
-    # A transaction that holds a transaction id keeps every later commit beyond the readers' horizon, so
-    # neither a runner nor the command's own catch-up can read the next message while it stays open.
+    # An open append (a stream's lock and a transaction id) keeps every later commit beyond the readers'
+    # horizon, so neither a runner nor the command's own catch-up can read the next message meanwhile.
     holder = await asyncpg.connect(database_url)
     try:
         async with holder.transaction():
+            await holder.execute("SELECT pg_advisory_xact_lock($1)", stream_lock_key(TENANT, "employee-held"))
             await holder.fetchval("SELECT pg_current_xact_id()")
             [accepted] = await core.intake.submit_many([employee("e-2")], door="test")
             assert accepted["status"] == "accepted"

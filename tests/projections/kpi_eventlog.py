@@ -9,14 +9,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import asyncpg
 
-MIGRATION = Path(__file__).resolve().parents[2] / "infra" / "migrations" / "001_event_log.sql"
+from infra.append_data import stream_lock_key
+from infra.db import migrate
 
 _OPTIONAL: dict[str, dict[str, Any]] = {
+    "CompanyRegistered": {"cvr": None},
     "EducationStrategyAdopted": {"cycle_start_month": 3, "completion_target": 0.85},
     "ManagerAssigned": {"assigned_on": None},
     "AmbassadorAppointed": {"appointed_on": None},
@@ -78,7 +79,7 @@ class EventLog:
 
     @classmethod
     async def create(cls, pool: asyncpg.Pool) -> EventLog:
-        await pool.execute(MIGRATION.read_text())
+        await migrate(pool)
         return cls(pool)
 
     def normalize(self, tenant: str, event_type: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -109,7 +110,15 @@ class EventLog:
         async with self.pool.acquire() as conn:
             for start in range(0, len(rows), per_transaction):
                 async with conn.transaction():
-                    await conn.executemany(INSERT, rows[start : start + per_transaction])
+                    await write(conn, rows[start : start + per_transaction])
+
+
+async def write(conn: asyncpg.Connection, rows: list[tuple[Any, ...]]) -> None:
+    """Insert prepared rows inside the caller's transaction, as writers of the log do: the streams' locks
+    first (before the transaction has an id), then the rows."""
+    keys = sorted({stream_lock_key(row[0], row[1]) for row in rows})
+    await conn.execute("SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS k", keys)
+    await conn.executemany(INSERT, rows)
 
 
 INSERT = """

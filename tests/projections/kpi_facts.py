@@ -40,8 +40,13 @@ def leave(emp: str, on: date) -> Fact:
     return "EmployeeLeft", {"employee_id": emp, "left_on": on}
 
 
-def manager(emp: str, boss: str) -> Fact:
-    return "ManagerAssigned", {"employee_id": emp, "manager_id": boss}
+def manager(emp: str, boss: str, on: date | None = None) -> Fact:
+    """No date: from the employee's hiring."""
+    return "ManagerAssigned", {"employee_id": emp, "manager_id": boss, "assigned_on": on}
+
+
+def company(name: str, on: date, cvr: str | None = None) -> Fact:
+    return "CompanyRegistered", {"name": name, "cvr": cvr, "registered_on": on}
 
 
 def review(emp: str, on: date, item: bool = True) -> Fact:

@@ -51,7 +51,7 @@ class History:
         rng = self.rng
         kinds = ["hire"] * 6 + ["review"] * 4 + ["agree"] * 4 + ["book"] * 6 + ["complete"] * 5
         kinds += ["move", "leave", "assess", "gap", "close", "withdraw", "cancel", "pair", "substitute"]
-        kinds += ["share"] * 2 + ["strategy", "wheel", "meeting", "checkin"]
+        kinds += ["share"] * 2 + ["strategy", "wheel", "meeting", "checkin"] + ["manage"] * 3
         getattr(self, "_" + rng.choice(kinds))()
 
     def add(self, fact: f.Fact) -> None:
@@ -75,6 +75,12 @@ class History:
             emp = self.rng.choice(self.active())
             self.left.add(emp)
             self.add(f.leave(emp, self.day(self.hired[emp], 700)))
+
+    def _manage(self) -> None:
+        if len(self.employees) > 1:
+            emp, boss = self.rng.sample(self.employees, 2)
+            on = None if self.rng.random() < 0.3 else self.day(self.hired[emp], 400)
+            self.add(f.manager(emp, boss, on))
 
     def _review(self) -> None:
         if self.employees:

@@ -1,7 +1,9 @@
-"""An independent, brute-force reading of CONTRACT.md §4 over a list of events in log order.
+"""An independent, brute-force reading of CONTRACT.md §4 and §7 over a list of events in log order.
 
 Nothing here is shared with the SQL side: every key is recomputed from the events for one as-of date,
-straight from the contract's words. Slow on purpose; used to check the projection.
+straight from the contract's words — per department, per manager, the last cycle as the document of the
+day before the cycle starts, series as documents at month (quarter) ends, the competence matrix and the
+company's display name. Slow on purpose; used to check the projections.
 """
 
 from __future__ import annotations
@@ -27,6 +29,13 @@ KEYS = (
     "season_fit_rate",
     "buddy_share",
     "substitute_coverage_busy",
+    "agreements_due_to_date",
+    "agreements_due_completed_on_time",
+    "on_track_rate",
+    "cycle_status",
+)
+LAST_CYCLE_KEYS = (
+    "agreements_made", "agreements_completed_on_time", "agreement_completion_rate", "completion_target", "target_met",
 )
 
 
@@ -47,6 +56,8 @@ class Facts:
         self.bookings: dict[str, dict[str, Any]] = {}
         self.wheels: list[tuple[int, dict[str, Any]]] = []
         self.meetings: list[date] = []
+        self.assignments: list[tuple[int, dict[str, Any]]] = []
+        self.registrations: list[tuple[int, dict[str, Any]]] = []
         for order, event in enumerate(events):
             if event.tenant == tenant:
                 self._take(order, event.type, event.data)
@@ -102,6 +113,10 @@ class Facts:
             self.wheels.append((order, d))
         elif kind == "CommitteeMeetingHeld":
             self.meetings.append(_d(d["held_on"]))
+        elif kind == "ManagerAssigned":
+            self.assignments.append((order, d))
+        elif kind == "CompanyRegistered":
+            self.registrations.append((order, d))
 
     # --- the contract's definitions -------------------------------------------------------------
 
@@ -130,6 +145,21 @@ class Facts:
         dated = [(e["hired_on"], e["order"], e["department"])] + [m for m in e["moves"] if m[0] <= x]
         dated = [c for c in dated if c[0] <= x]
         return str(max(dated, key=lambda c: (c[0], c[1]))[2])
+
+    def manager_on(self, employee_id: str, x: date) -> str | None:
+        """The latest ManagerAssigned with assigned_on <= x (none given: hired_on; equal dates: accepted last)."""
+        candidates = []
+        for order, a in self.assignments:
+            if a["employee_id"] != employee_id:
+                continue
+            since = _d(a.get("assigned_on")) or self.employees[employee_id]["hired_on"]
+            if since <= x:
+                candidates.append((since, order, a["manager_id"]))
+        return max(candidates)[2] if candidates else None
+
+    def gap_open_on(self, gap: dict[str, Any], x: date) -> bool:
+        closed = self.gap_closed_on(gap)
+        return _d(gap["identified_on"]) <= x and not (closed is not None and closed <= x)
 
     def gap_closed_on(self, gap: dict[str, Any]) -> date | None:
         identified = _d(gap["identified_on"])
@@ -166,24 +196,47 @@ class Facts:
         return booking["cancelled_on"] is not None and booking["cancelled_on"] <= x
 
 
+Scope = tuple[str, str | None]
+"""("company", None), ("department", name) or ("manager", employee_id)."""
+COMPANY: Scope = ("company", None)
+
+
 class Counter:
     def __init__(self) -> None:
-        self.values: dict[tuple[str | None, str], Any] = {}
+        self.values: dict[tuple[Scope, str], Any] = {}
 
-    def add(self, department: str, name: str, amount: Any = 1) -> None:
-        for scope in (department, None):
+    def add(self, scopes: list[Scope], name: str, amount: Any = 1) -> None:
+        for scope in scopes:
             self.values[(scope, name)] = self.values.get((scope, name), 0) + amount
 
-    def get(self, scope: str | None, name: str) -> Any:
+    def get(self, scope: Scope, name: str) -> Any:
         return self.values.get((scope, name), 0)
 
-    def departments(self) -> set[str]:
-        return {scope for (scope, _), v in self.values.items() if scope is not None and v}
+    def listed(self, level: str) -> set[str]:
+        return {scope[1] for (scope, _), v in self.values.items() if scope[0] == level and scope[1] and v}
 
 
-def reference_document(events: Iterable[Any], tenant: str, as_of: date, department: str | None = None) -> dict:
+def reference_document(
+    events: Iterable[Any], tenant: str, as_of: date, department: str | None = None, *, by_manager: bool = False
+) -> dict:
+    """The KPI document of §4 with the §7 keys and ``last_cycle`` (and ``managers`` with ``by_manager``)."""
     f = Facts(events, tenant)
-    D = as_of
+    doc = document_of(f, tenant, as_of, department, by_manager)
+    before = document_of(f, tenant, date.fromisoformat(doc["cycle"]["start"]) - timedelta(days=1), department,
+                         by_manager)
+    doc["last_cycle"] = {
+        "start": before["cycle"]["start"],
+        "end": before["cycle"]["end"],
+        "company": {k: before["company"][k] for k in LAST_CYCLE_KEYS},
+        **{
+            level: {name: {k: keys[k] for k in LAST_CYCLE_KEYS} for name, keys in before[level].items()}
+            for level in ("departments", "managers") if level in before
+        },
+    }
+    return doc
+
+
+def document_of(f: Facts, tenant: str, D: date, department: str | None, by_manager: bool) -> dict:
     cycle_start, cycle_end = f.cycle_of(D)
     strategy = f.strategy_on(D)
     target = strategy["completion_target"] if strategy else 0.85
@@ -193,37 +246,44 @@ def reference_document(events: Iterable[Any], tenant: str, as_of: date, departme
     def in_year(x: date) -> bool:
         return year_start <= x <= D
 
+    def scopes(employee_id: str, on: date) -> list[Scope]:
+        found: list[Scope] = [COMPANY, ("department", f.department_on(employee_id, on))]
+        manager = f.manager_on(employee_id, on)
+        if manager is not None:
+            found.append(("manager", manager))
+        return found
+
     for employee_id in f.employees:
         if not f.active_on(employee_id, D):
             continue
-        dept = f.department_on(employee_id, D)
-        c.add(dept, "active")
+        where = scopes(employee_id, D)
+        c.add(where, "active")
         completions = [
             b["completion"]
             for b in f.bookings.values()
             if b["employee_id"] == employee_id and b["completion"] and in_year(_d(b["completion"]["completed_on"]))
         ]
         if completions:
-            c.add(dept, "participants")
-            c.add(dept, "hours", sum(float(x["hours_attended"]) for x in completions))
+            c.add(where, "participants")
+            c.add(where, "hours", sum(float(x["hours_attended"]) for x in completions))
         reviews = [
             (r["held_on"], order, r)
             for order, r in f.reviews
             if r["employee_id"] == employee_id and cycle_start <= _d(r["held_on"]) <= D
         ]
         if reviews:
-            c.add(dept, "covered")
+            c.add(where, "covered")
             latest = max(reviews, key=lambda t: (_d(t[0]), t[1]))[2]
             if latest["education_item"]:
-                c.add(dept, "education_items")
+                c.add(where, "education_items")
         for gap in f.gaps.values():
             if gap["employee_id"] != employee_id:
                 continue
             closed = f.gap_closed_on(gap)
-            if _d(gap["identified_on"]) <= D and not (closed is not None and closed <= D):
-                c.add(dept, "open_gaps")
+            if f.gap_open_on(gap, D):
+                c.add(where, "open_gaps")
             if closed is not None and cycle_start <= closed <= D:
-                c.add(dept, "closed_gaps")
+                c.add(where, "closed_gaps")
 
     for agreement_id, a in f.agreements.items():
         agreed = _d(a["agreed_on"])
@@ -239,11 +299,16 @@ def reference_document(events: Iterable[Any], tenant: str, as_of: date, departme
         left_on = f.employees[a["employee_id"]]["left_on"]
         if left_on is not None and left_on <= D and not any(done <= left_on for done in linked):
             continue
-        dept = f.department_on(a["employee_id"], agreed)
-        c.add(dept, "made")
+        where = scopes(a["employee_id"], agreed)
+        c.add(where, "made")
         due = f.due_by(a)
-        if any(done <= due and done <= D for done in linked):
-            c.add(dept, "on_time")
+        on_time = any(done <= due and done <= D for done in linked)
+        if on_time:
+            c.add(where, "on_time")
+        if due <= D:
+            c.add(where, "due")
+            if on_time:
+                c.add(where, "due_on_time")
 
     sharing_end = D - timedelta(days=30)
     sharing_start = sharing_end - timedelta(days=364)
@@ -251,37 +316,39 @@ def reference_document(events: Iterable[Any], tenant: str, as_of: date, departme
         if b["completion"]:
             done = _d(b["completion"]["completed_on"])
             if sharing_start <= done <= sharing_end:
-                dept = f.department_on(b["employee_id"], done)
-                c.add(dept, "sharing_den")
+                where = scopes(b["employee_id"], done)
+                c.add(where, "sharing_den")
                 if any(s <= done + timedelta(days=30) for s in b["shared"]):
-                    c.add(dept, "sharing_num")
+                    c.add(where, "sharing_num")
         booked = _d(b["booked_on"])
         starts = _d(b["starts_on"])
         if booked > D or f.cancelled(b, D):
             continue
-        dept = f.department_on(b["employee_id"], booked)
+        where = scopes(b["employee_id"], booked)
         wheel = f.wheel_for(b)
         busy = wheel is not None and wheel["months"][str(starts.month)] == "busy"
         if in_year(starts) and wheel is not None:
-            c.add(dept, "season_den")
+            c.add(where, "season_den")
             if not busy:
-                c.add(dept, "season_num")
+                c.add(where, "season_num")
         family = f.employees[b["employee_id"]]["job_family"]
         if cycle_start <= starts <= cycle_end and family in ("unskilled", "skilled"):
-            c.add(dept, "buddy_den")
+            c.add(where, "buddy_den")
             if b["buddies"] or any(p <= D for p in b["paired"]):
-                c.add(dept, "buddy_num")
+                c.add(where, "buddy_num")
         if in_year(starts) and busy:
-            c.add(dept, "busy_den")
+            c.add(where, "busy_den")
             if any(s <= D for s in b["substitutes"]):
-                c.add(dept, "busy_num")
+                c.add(where, "busy_num")
 
-    def share(scope: str | None, part: str, whole: str) -> float | None:
+    def share(scope: Scope, part: str, whole: str) -> float | None:
         return c.get(scope, part) / c.get(scope, whole) if c.get(scope, whole) else None
 
-    def figures(scope: str | None) -> dict[str, Any]:
+    def figures(scope: Scope) -> dict[str, Any]:
         rate = share(scope, "on_time", "made")
+        on_track = share(scope, "due_on_time", "due")
         active = c.get(scope, "active")
+        status = "nothing_due_yet" if on_track is None else "on_track" if on_track >= target else "behind"
         return {
             "active_employees": active,
             "agreements_made": c.get(scope, "made"),
@@ -299,15 +366,85 @@ def reference_document(events: Iterable[Any], tenant: str, as_of: date, departme
             "season_fit_rate": share(scope, "season_num", "season_den"),
             "buddy_share": share(scope, "buddy_num", "buddy_den"),
             "substitute_coverage_busy": share(scope, "busy_num", "busy_den"),
+            "agreements_due_to_date": c.get(scope, "due"),
+            "agreements_due_completed_on_time": c.get(scope, "due_on_time"),
+            "on_track_rate": on_track,
+            "cycle_status": status,
         }
 
-    company = figures(None)
+    company = figures(COMPANY)
     company["committee_meetings_12m"] = sum(1 for m in f.meetings if in_year(m))
-    listed = [department] if department is not None else sorted(c.departments())
-    return {
+    departments = [department] if department is not None else sorted(c.listed("department"))
+    doc = {
         "tenant": tenant,
         "as_of": D.isoformat(),
         "cycle": {"start": cycle_start.isoformat(), "end": cycle_end.isoformat()},
         "company": company,
-        "departments": {d: figures(d) for d in listed},
+        "departments": {d: figures(("department", d)) for d in departments},
     }
+    if by_manager:
+        doc["managers"] = {m: figures(("manager", m)) for m in sorted(c.listed("manager"))}
+    return doc
+
+
+def month_ends(first: date, last: date, step: str) -> list[date]:
+    """Each month's (calendar quarter's) last day in [first, last], by walking the days."""
+    ends = []
+    day = first
+    while day <= last:
+        tomorrow = day + timedelta(days=1)
+        if tomorrow.month != day.month and (step == "month" or day.month in (3, 6, 9, 12)):
+            ends.append(day)
+        day = tomorrow
+    return ends
+
+
+def reference_series(events: Iterable[Any], tenant: str, first: date, last: date, step: str, keys: list[str],
+                     department: str | None = None, by_manager: bool = False) -> list[dict[str, Any]]:
+    """The points of a series: the document at each date, cut to ``keys``."""
+    f = Facts(events, tenant)
+    points = []
+    for day in month_ends(first, last, step):
+        doc = document_of(f, tenant, day, department, by_manager)
+        point = {"as_of": day.isoformat(), "company": {k: doc["company"][k] for k in keys}}
+        for level in ("departments", "managers"):
+            if level in doc:
+                point[level] = {
+                    name: {k: figures[k] for k in keys if k in figures} for name, figures in doc[level].items()
+                }
+        points.append(point)
+    return points
+
+
+def reference_competences(events: Iterable[Any], tenant: str, as_of: date) -> list[dict[str, Any]]:
+    """Employees active on ``as_of`` by id, each competence with an assessment dated <= as_of or an open gap."""
+    f = Facts(events, tenant)
+    found = []
+    for employee_id in sorted(f.employees):
+        if not f.active_on(employee_id, as_of):
+            continue
+        assessed: dict[str, tuple[date, int, int]] = {}
+        for order, a in enumerate(f.assessments):
+            on = _d(a["assessed_on"])
+            if a["employee_id"] == employee_id and on <= as_of:
+                if a["competence"] not in assessed or (on, order) >= assessed[a["competence"]][:2]:
+                    assessed[a["competence"]] = (on, order, a["level"])
+        targets: dict[str, int] = {}
+        for gap in f.gaps.values():
+            if gap["employee_id"] == employee_id and f.gap_open_on(gap, as_of):
+                targets[gap["competence"]] = max(targets.get(gap["competence"], 0), gap["target_level"])
+        competences = {
+            name: {"level": assessed[name][2] if name in assessed else None, "target": targets.get(name)}
+            for name in sorted(set(assessed) | set(targets))
+        }
+        found.append({"employee_id": employee_id, "department": f.department_on(employee_id, as_of),
+                      "competences": competences})
+    return found
+
+
+def reference_company_name(events: Iterable[Any], tenant: str) -> dict[str, Any] | None:
+    """The CompanyRegistered with the latest registered_on (equal dates: accepted last), or None."""
+    registrations = Facts(events, tenant).registrations
+    if not registrations:
+        return None
+    return max(registrations, key=lambda r: (_d(r[1]["registered_on"]), r[0]))[1]

@@ -15,6 +15,7 @@ from kpi_history import random_history, sample_dates
 
 from projections import catch_up, kpi_document, rebuild, run_projections, status, tenants, wait_until_caught_up
 from projections.model import Projection
+from projections.runner import _sleep_until
 
 T = "acme"
 
@@ -186,9 +187,9 @@ async def test_an_older_transaction_committing_later_is_not_skipped(pool, log):
         transaction = slow.transaction()
         await transaction.start()
         rows = [log.prepare(T, *f.hire("early", "rd", date(2024, 1, 1)))]
-        from kpi_eventlog import INSERT
+        from kpi_eventlog import write
 
-        await slow.executemany(INSERT, rows)
+        await write(slow, rows)
         await log.append(T, *f.hire("late", "ops", date(2024, 1, 1)))
         await catch_up(pool, timeout=0.3)  # cannot read past the open transaction
         assert (await kpi_document(pool, T, date(2024, 2, 1)))["company"]["active_employees"] == 0
@@ -209,3 +210,28 @@ async def test_status_reports_lag_and_tenants_are_listed(pool, log):
     after = (await status(pool))[0]
     assert after["lag"] == 0 and after["applied"] == 2 and after["building"] is None
     assert await tenants(pool) == ["a-co", "b-co"]
+
+
+@pytest.mark.parametrize("ending", ["woken", "timed out", "stopped"])
+async def test_the_runner_s_waits_leave_no_task_running(ending):
+    """The tasks a runner starts to wait on its events have ended by the time the wait returns."""
+    stop, wake = asyncio.Event(), asyncio.Event()
+    before = asyncio.all_tasks()
+    loop = asyncio.get_running_loop()
+    if ending == "woken":
+        loop.call_later(0.01, wake.set)
+    elif ending == "stopped":
+        loop.call_later(0.01, stop.set)
+    await _sleep_until(stop, 5.0 if ending != "timed out" else 0.01, wake)
+    assert asyncio.all_tasks() - before == set()
+
+
+async def test_a_cancelled_wait_of_the_runner_leaves_no_task_running():
+    stop = asyncio.Event()
+    before = asyncio.all_tasks()
+    waiting = asyncio.create_task(_sleep_until(stop, 5.0))
+    await asyncio.sleep(0.01)
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    assert asyncio.all_tasks() - before == set()

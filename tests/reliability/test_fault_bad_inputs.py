@@ -39,6 +39,7 @@ SEASONS = {str(m): ("busy" if m in (5, 6, 7) else "normal") for m in range(1, 13
 COURSE = {"title": "AMU 40121 Refrigeration", "kind": "amu", "hours": 37}
 
 VALID: dict[str, dict[str, Any]] = {
+    "CompanyRegistered": {"name": "Acme A/S", "cvr": "12345678", "registered_on": "2026-01-01"},
     "EducationStrategyAdopted": {"adopted_on": "2026-01-01", "formality": "formal", "vision": "Everyone learns"},
     "DepartmentRegistered": {"department": "rd", "name": "R&D"},
     "EmployeeRegistered": {"employee_id": "e-new", "name": "Nina New", "department": "rd",
@@ -186,6 +187,8 @@ RULES: list[tuple[str, Any, str]] = [
     ("unknown enum: gap source", msg("CompetenceGapIdentified", source="oracle"), "invalid_data"),
     ("unknown enum: ambassador role", msg("AmbassadorAppointed", role="king"), "invalid_data"),
     ("unknown enum: season", msg("AnnualWheelDefined", months={**SEASONS, "3": "crazy"}), "invalid_data"),
+    ("CVR number of 7 digits", msg("CompanyRegistered", cvr="1234567"), "invalid_data"),
+    ("CVR number as a JSON number", msg("CompanyRegistered", cvr=12345678), "invalid_data"),
     ("out of range: cycle month 13", msg("EducationStrategyAdopted", cycle_start_month=13), "invalid_data"),
     ("out of range: cycle month 0", msg("EducationStrategyAdopted", cycle_start_month=0), "invalid_data"),
     ("out of range: target 1.5", msg("EducationStrategyAdopted", completion_target=1.5), "invalid_data"),

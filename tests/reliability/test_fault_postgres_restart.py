@@ -123,7 +123,7 @@ async def test_connection_lost_right_after_the_commit_does_not_fail_the_batch(da
     app = await app_for_url(database_url, max_size=2)
 
     class NotifyFails:
-        """The app's pool, except that the NOTIFY after a commit finds the connection gone."""
+        """The write pool, except that the NOTIFY after a commit finds the connection gone."""
 
         def __init__(self, pool: asyncpg.Pool) -> None:
             self._pool = pool
@@ -137,7 +137,8 @@ async def test_connection_lost_right_after_the_commit_does_not_fail_the_batch(da
             return await self._pool.execute(query, *args, **kwargs)
 
     try:
-        app.intake.pool = NotifyFails(app.pool)  # type: ignore[assignment]
+        assert app.store.notifier is not None
+        app.store.notifier.pool = NotifyFails(app.store.write_pool)  # type: ignore[assignment]
         message = {"message_id": "after-commit-1", "tenant": "acme", "type": "DepartmentRegistered",
                    "occurred_at": "2026-03-10T08:00:00Z", "data": {"department": "rd", "name": "R&D"}}
         outcomes = await app.intake.process([prepare(message)], "fault-test")

@@ -21,6 +21,7 @@ import asyncpg
 import pytest
 from message_samples import check_in, company_with_bookings, envelope, knowledge_shared, read_everything, settled
 
+from infra.append_data import stream_lock_key
 from services.core.app import App, app_for_url
 from services.core.intake import prepare
 
@@ -299,6 +300,7 @@ async def test_a_follower_never_passes_a_transaction_still_running(app: App, dat
     conn = await asyncpg.connect(database_url)
     try:
         await conn.execute("BEGIN")
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", stream_lock_key(TENANT, "booking-late"))
         early = await conn.fetchval(
             "INSERT INTO events (tenant, stream, version, type, occurred_at, message_id, data)"
             " VALUES ($1, 'booking-late', 1, 'ManagerCheckInHeld', now(), 'late-1', '{}'::jsonb) RETURNING position",

@@ -65,8 +65,8 @@ async def test_erasure_nulls_the_personal_fields_and_keeps_the_events(app: App, 
     before = await read_everything(app)
     assert before[0]["data"]["name"] == NAME  # the key is in the cache now
 
-    assert await app.store.erase_subject(TENANT, "e-1") is True
-    assert await app.store.erase_subject(TENANT, "e-1") is False  # no key left to destroy
+    assert (await app.store.erase_subject(TENANT, "e-1")).key_destroyed is True
+    assert (await app.store.erase_subject(TENANT, "e-1")).key_destroyed is False  # no key left to destroy
 
     after = await read_everything(app)
     assert [e["position"] for e in after] == [e["position"] for e in before]
@@ -103,7 +103,7 @@ async def test_erasure_is_seen_by_another_running_process(app: App, database_url
 
     eraser = await app_for_url(database_url, max_size=2)
     try:
-        assert await eraser.store.erase_subject(TENANT, "e-1") is True
+        assert (await eraser.store.erase_subject(TENANT, "e-1")).key_destroyed is True
     finally:
         await eraser.close()
 

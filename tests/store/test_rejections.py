@@ -26,7 +26,7 @@ async def test_rejections_are_stored_with_reason_and_detail_and_listed_per_tenan
     ]
     for o in outcomes:
         if o["status"] == "rejected":
-            assert set(o) == {"status", "tenant", "message_id", "reason", "detail"}
+            assert set(o) == {"status", "tenant", "message_id", "reason", "detail", "type"}
             assert isinstance(o["detail"], str) and o["detail"]
             assert "events" not in o
     assert "CoffeeBrewed" in outcomes[0]["detail"]
@@ -38,7 +38,7 @@ async def test_rejections_are_stored_with_reason_and_detail_and_listed_per_tenan
         unknown_type["message_id"], bad_data["message_id"], unknown_booking["message_id"],
     ]
     for r, o in zip(listed, [outcomes[0], outcomes[2], outcomes[3]], strict=True):
-        assert {k: r[k] for k in ("status", "tenant", "message_id", "reason", "detail")} == o
+        assert {k: r[k] for k in ("status", "tenant", "message_id", "reason", "detail", "type")} == o
     assert [r["message_id"] for r in await app.store.rejections("other")] == [other_tenant["message_id"]]
     assert await app.store.rejections("nobody") == []
 

@@ -21,10 +21,12 @@ COMMAND_MODULES = (
     "services.doors.cli.demo",
     "services.doors.cli.funding",
     "services.doors.cli.messages",
+    "services.doors.cli.plan",
     "services.doors.cli.projections",
     "services.doors.cli.server",
     "services.doors.cli.imports",
     "services.doors.cli.tokens",
+    "services.doors.cli.export",
     "services.doors.kafka",
 )
 

@@ -146,17 +146,20 @@ def _cmd_events(args: argparse.Namespace) -> int:
 
 
 def _cmd_erase(args: argparse.Namespace) -> int:
-    async def run() -> bool:
+    from services.core.erasure import Erasure, erase_employee
+
+    async def run() -> Erasure:
         from services.core.app import open_app
 
         app = await open_app(max_size=2)
         try:
-            return await app.store.erase_subject(args.tenant, args.employee)
+            return await erase_employee(app.store, args.tenant, args.employee)
         finally:
             await app.close()
 
     erased = asyncio.run(run())
-    print(f"erased personal data of {args.employee}" if erased else f"no key held for {args.employee}")
+    print(f"erased personal data of {args.employee}" if erased.key_destroyed else f"no key held for {args.employee}")
+    print(f"rejected messages naming {args.employee} made unreadable: {erased.rejections_dropped}")
     return 0
 
 

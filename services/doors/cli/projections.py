@@ -1,28 +1,49 @@
-"""CLI commands around the projections: kpi, project, projections rebuild/status."""
+"""CLI commands around the projections: kpi (document or series), competences, companies, project,
+projections rebuild/status."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import signal
+from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
-from services.core.app import open_app
-from services.doors.cli.common import Commands, date_arg
+from services.core.app import App, open_app
+from services.doors.cli.common import Commands, UsageError, date_arg
 
 RUNNER_WAIT_SECONDS = 2.0
 """How long `kpi` waits for a running projection runner before it folds the projections itself."""
 
 
 def register(commands: Commands) -> None:
-    kpi = commands.add_parser("kpi", help="the KPI document of a tenant as of a date")
+    kpi = commands.add_parser("kpi", help="the KPI document of a tenant as of a date, or a series of KPIs")
     kpi.add_argument("--tenant", required=True, help="the tenant (company) to report on")
     kpi.add_argument("--as-of", type=date_arg, default=None, metavar="YYYY-MM-DD",
                      help="the business date the figures are as of (default: today)")
     kpi.add_argument("--department", default=None, help="only this department under `departments`")
+    kpi.add_argument("--by", choices=("department", "manager"), default="department",
+                     help="manager: also every key per manager")
+    kpi.add_argument("--series", action="store_true", help="KPIs at each month's (quarter's) last day in --from/--to")
+    kpi.add_argument("--from", dest="start", type=date_arg, default=None, help="series: first day (YYYY-MM-DD)")
+    kpi.add_argument("--to", dest="end", type=date_arg, default=None, help="series: last day (YYYY-MM-DD)")
+    kpi.add_argument("--step", choices=("month", "quarter"), default="month", help="series: month or quarter ends")
+    kpi.add_argument("--keys", default=None, help="series: comma-separated KPI keys (default: every key)")
     kpi.add_argument("--json", action="store_true", help="print the contract's JSON document instead of a table")
-    kpi.set_defaults(run=lambda args: show_kpis(args.tenant, args.as_of, args.department, as_json=args.json))
+    kpi.set_defaults(run=run_kpi)
+
+    competences = commands.add_parser("competences", help="each active employee's competence levels and targets")
+    competences.add_argument("--tenant", required=True, help="the tenant (company)")
+    competences.add_argument("--as-of", type=date_arg, default=None, help="YYYY-MM-DD (default: today)")
+    competences.add_argument("--department", default=None, help="only employees of this department")
+    competences.add_argument("--json", action="store_true", help="print the contract's JSON")
+    competences.set_defaults(run=show_competences)
+
+    companies = commands.add_parser("companies", help="every company (tenant) with its display name")
+    companies.add_argument("--json", action="store_true", help="print JSON")
+    companies.set_defaults(run=show_companies)
 
     project = commands.add_parser("project", help="run the projection runner until stopped")
     project.set_defaults(run=lambda args: run_projection_process())
@@ -36,26 +57,91 @@ def register(commands: Commands) -> None:
     status.set_defaults(run=lambda args: projections_status())
 
 
-def show_kpis(tenant: str, as_of: date | None, department: str | None, *, as_json: bool) -> int:
-    async def run() -> dict[str, Any]:
-        from services.core.reads import kpi_document
 
+Read = Callable[[App], Awaitable[Any]]
+
+
+def _shown(read: Read, as_json: bool, show: Callable[[Any], None]) -> int:
+    """Run one read (through ``services.core.reads``, which refuses unknown tenants and stale figures) and
+    print it: the contract's JSON, or a table."""
+
+    async def run() -> Any:
         app = await open_app(max_size=4)
         try:
-            # With no runner up (a plain `eduplan ingest` before), the projections are folded here.
-            return await kpi_document(app, tenant, as_of or date.today(), department,
-                                      wait=RUNNER_WAIT_SECONDS, catch_up_here=True)
+            return await read(app)
         finally:
             await app.close()
 
-    doc = asyncio.run(run())
+    found = asyncio.run(run())
     if as_json:
-        print(json.dumps(doc, ensure_ascii=False, indent=2))
+        print(json.dumps(found, ensure_ascii=False, indent=2))
     else:
-        from services.doors.render import print_kpis
-
-        print_kpis(doc)
+        show(found)
     return 0
+
+
+def run_kpi(args: argparse.Namespace) -> int:
+    if args.series:
+        return show_series(args)
+    if args.start or args.end or args.keys:
+        raise UsageError("--from, --to and --keys go with --series")
+    return show_kpis(args.tenant, args.as_of, args.department, as_json=args.json, by_manager=args.by == "manager")
+
+
+def show_kpis(tenant: str, as_of: date | None, department: str | None, *, as_json: bool,
+              by_manager: bool = False) -> int:
+    from services.core import reads
+    from services.doors.render import print_kpis
+
+    def read(app: App) -> Awaitable[Any]:
+        # With no runner up (a plain `eduplan ingest` before), the projections are folded here.
+        return reads.kpi_document(app, tenant, as_of or date.today(), department, by_manager=by_manager,
+                                  wait=RUNNER_WAIT_SECONDS, catch_up_here=True)
+
+    return _shown(read, as_json, print_kpis)
+
+
+def show_series(args: argparse.Namespace) -> int:
+    from projections import InvalidRead, SeriesRequest
+    from services.core import reads
+    from services.doors.render import print_series
+
+    if args.start is None or args.end is None:
+        raise UsageError("--series needs --from and --to")
+    if args.as_of is not None:
+        raise UsageError("--as-of does not go with --series: its dates are the month (quarter) ends")
+    try:
+        request = SeriesRequest.checked(args.start, args.end, args.step,
+                                        args.keys.split(",") if args.keys is not None else None)
+    except InvalidRead as error:
+        raise UsageError(str(error)) from None
+
+    def read(app: App) -> Awaitable[Any]:
+        return reads.kpi_series(app, args.tenant, request, args.department, by_manager=args.by == "manager",
+                                wait=RUNNER_WAIT_SECONDS, catch_up_here=True)
+
+    return _shown(read, args.json, print_series)
+
+
+def show_competences(args: argparse.Namespace) -> int:
+    from services.core import reads
+    from services.doors.render import print_competences
+
+    def read(app: App) -> Awaitable[Any]:
+        return reads.competence_matrix(app, args.tenant, args.as_of or date.today(), args.department,
+                                       wait=RUNNER_WAIT_SECONDS, catch_up_here=True)
+
+    return _shown(read, args.json, print_competences)
+
+
+def show_companies(args: argparse.Namespace) -> int:
+    from services.core import reads
+    from services.doors.render import print_companies
+
+    def read(app: App) -> Awaitable[Any]:
+        return reads.companies(app, wait=RUNNER_WAIT_SECONDS, catch_up_here=True)
+
+    return _shown(read, args.json, print_companies)
 
 
 def run_projection_process() -> int:

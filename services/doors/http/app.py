@@ -23,14 +23,17 @@ log = structlog.get_logger(__name__)
 ROUTER_MODULES = (
     "services.doors.http.messages",
     "services.doors.http.reads",
+    "services.doors.http.leadership",
     "services.doors.http.funding",
     "services.doors.http.operator",
+    "services.doors.http.plans",
     "services.doors.http.ops",
     "services.doors.http.dashboard",
     "services.doors.http.exports",
     "services.doors.http.erasure",
     "services.doors.http.signin",
     "services.doors.http.docs",
+    "services.doors.http.learning_records",
 )
 
 

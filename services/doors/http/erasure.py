@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from services.core import reads
+from services.core.erasure import erase_employee
 from services.doors.http.access import requires
 from services.doors.http.deps import core
 
@@ -15,9 +16,9 @@ router = APIRouter()
 
 @router.post("/v1/tenants/{tenant}/employees/{employee_id}/erase", dependencies=[requires("admin")],
              summary="Erase an employee's personal data by destroying their key (the log is untouched)")
-async def erase_employee(request: Request, tenant: str, employee_id: str) -> Any:
+async def post_erase_employee(request: Request, tenant: str, employee_id: str) -> Any:
     app = core(request)
     await reads.require_tenant(app.store, tenant)
-    erased = await app.store.erase_subject(tenant, employee_id)
+    erased = (await erase_employee(app.store, tenant, employee_id)).key_destroyed
     # `erased` is false when no key was held: nothing personal was recorded, or it was erased before.
     return {"tenant": tenant, "employee_id": employee_id, "erased": erased}

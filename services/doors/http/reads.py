@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request
 
@@ -41,5 +41,7 @@ async def get_kpis(
     tenant: str,
     as_of: Day | None = Query(None, description="YYYY-MM-DD; default today"),
     department: str | None = Query(None, description="only this department in `departments`"),
+    group_by: Literal["department", "manager"] = Query("department", description="manager: adds `managers`"),
 ) -> Any:
-    return await reads.kpi_document(core(request), tenant, as_of or date.today(), department)
+    return await reads.kpi_document(core(request), tenant, as_of or date.today(), department,
+                                    by_manager=group_by == "manager")

@@ -1,0 +1,165 @@
+"""The append protocol: a decided batch goes into the log in one transaction that checks what it was
+decided against (infra/migrations/031_append_read_locks.sql, 032_sealed_rejections.sql).
+
+The caller decides its batch against the stream states it believes current and hands over a
+``decide`` function; :func:`append_decided` runs the rounds:
+
+1. One statement in its own transaction: take the batch's stream locks (exclusive on the streams it
+   writes, shared on the streams its decisions only read), check the beliefs — no outcome yet for its
+   message ids, no stream past the version decided against, no key created meanwhile — and write.
+   When the process is up to date, that is the whole append: one round trip.
+2. If the log knew more, nothing was written and what it knows comes back (:class:`LogNews`); the
+   batch is decided again with it. When only things this process had not cached came back, that second
+   round is optimistic too; when another writer moved a stream this process knew, it goes straight to
+3. a transaction that holds the locks between rounds, so busy streams cannot keep the batch going
+   round; only message ids and keys (which no lock covers) can still appear, a bounded number of times.
+
+Conflicts (a racing writer of the same message id or key, a deadlock) start the batch over with fresh
+news; a lost connection is waited out for a while (the batch either committed — then its messages come
+back as seen — or not).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+import asyncpg
+import structlog
+
+from infra.append_data import Appended, Attempt, EventRef, LogNews, MessageKey, StreamLocks
+from infra.crypto import KeyRing
+
+log = structlog.get_logger(__name__)
+
+# Rounds of 'the log knows more: decide again' inside the locked transaction before the batch starts over.
+MAX_LOCKED_ROUNDS = 4
+# Times a batch starts over after a conflict before the error reaches the caller.
+MAX_ATTEMPTS = 6
+# Losing the database (restart, failover) is waited out this long before the caller sees an error.
+RECONNECT_FOR_SECONDS = 90.0
+
+_CONFLICTS = (asyncpg.UniqueViolationError, asyncpg.DeadlockDetectedError, asyncpg.SerializationError)
+_CONNECTION_LOST = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.OperatorInterventionError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+    ConnectionError,
+    OSError,
+)
+_APPEND_SQL = (
+    "SELECT * FROM eduplan_append_sealed($1::bigint[], $2::bigint[], $3::bigint[], $4::text::jsonb,"
+    " $5::text::jsonb, $6)"
+)
+
+PlanT = TypeVar("PlanT")
+Decide = Callable[[LogNews], tuple[PlanT, Attempt]]
+
+
+@dataclass
+class _Rounds(Generic[PlanT]):
+    decide: Decide[PlanT]
+    locks: StreamLocks
+    door: str
+    news: LogNews = field(default_factory=LogNews)
+    count: int = 0
+    plan: PlanT | None = None
+    attempt: Attempt | None = None
+
+    async def run(self, conn: asyncpg.Connection) -> list[asyncpg.Record]:
+        self.count += 1
+        self.plan, self.attempt = self.decide(self.news)
+        rows: list[asyncpg.Record] = await conn.fetch(_APPEND_SQL, *self.attempt.statement_args(self.locks, self.door))
+        return rows
+
+
+async def append_decided(
+    pool: asyncpg.Pool, keys: KeyRing, locks: StreamLocks, decide: Decide[PlanT], door: str
+) -> tuple[PlanT, Appended]:
+    """Decide and append until the log agrees; the final plan and what was appended."""
+    attempt = 0
+    deadline = time.monotonic() + RECONNECT_FOR_SECONDS
+    while True:
+        attempt += 1
+        try:
+            return await _append_once(pool, keys, _Rounds(decide, locks, door))
+        except _CONFLICTS as error:
+            if attempt >= MAX_ATTEMPTS:
+                raise
+            log.info("append_retry", attempt=attempt, error=type(error).__name__)
+            await asyncio.sleep(0.005 * attempt)
+        except _CONNECTION_LOST as error:
+            if time.monotonic() >= deadline:
+                raise
+            log.warning("database_unreachable_retrying", error=str(error) or type(error).__name__)
+            await asyncio.sleep(min(0.2 * attempt, 2.0))
+
+
+async def _append_once(pool: asyncpg.Pool, keys: KeyRing, rounds: _Rounds[PlanT]) -> tuple[PlanT, Appended]:
+    locked = False
+    async with pool.acquire() as conn:
+        try:
+            rows = await rounds.run(conn)  # its own implicit transaction
+            if not _written(rows) and not _contended(rows, rounds.attempt):
+                # Only what this process had not cached (or a repeated message id): once more, still optimistic.
+                rounds.news.learn(rows)
+                rows = await rounds.run(conn)
+            if not _written(rows):
+                locked = True
+                await conn.execute("BEGIN")  # the append statement takes the locks, held to the end
+                for _ in range(MAX_LOCKED_ROUNDS):
+                    rounds.news.learn(rows)
+                    rows = await rounds.run(conn)
+                    if _written(rows):
+                        break
+                else:  # message ids or keys kept appearing: start over afresh
+                    raise asyncpg.SerializationError("the message ids of this batch kept changing")
+                await conn.execute("COMMIT")
+        except asyncpg.PostgresError as error:
+            if isinstance(error, asyncpg.PostgresConnectionError | asyncpg.OperatorInterventionError):
+                _discard(conn)
+            else:  # the server refused a statement: the connection itself is fine
+                with contextlib.suppress(Exception):
+                    await conn.execute("ROLLBACK")
+            raise
+        except BaseException:
+            # Lost connection, client-side protocol error or cancellation: the connection's state is unknown,
+            # so it is closed (the pool opens a new one); the server rolls the transaction back.
+            _discard(conn)
+            raise
+    assert rounds.plan is not None and rounds.attempt is not None
+    keys.remember({**rounds.news.subject_keys, **rounds.attempt.new_subject_keys})
+    return rounds.plan, Appended(events=_event_refs(rows), rounds=rounds.count, locked=locked)
+
+
+def _written(rows: Sequence[asyncpg.Record]) -> bool:
+    """Whether an append statement wrote (its rows are the appended events, or none at all)."""
+    return not rows or rows[0]["r_kind"] == "written"
+
+
+def _contended(rows: Sequence[asyncpg.Record], attempt: Attempt | None) -> bool:
+    """Whether another writer moved a stream this process knew: then the next round takes the locks."""
+    believed = attempt.believed if attempt is not None else frozenset()
+    return any(row["r_kind"] == "event" and (row["r_tenant"], row["r_stream"]) in believed for row in rows)
+
+
+def _event_refs(rows: Sequence[asyncpg.Record]) -> dict[MessageKey, list[EventRef]]:
+    refs: dict[MessageKey, list[EventRef]] = {}
+    for row in rows:
+        refs.setdefault((row["r_tenant"], row["r_name"]), []).append(
+            EventRef(row["r_stream"], row["r_version"], row["r_position"]))
+    return refs
+
+
+def _discard(conn: Any) -> None:
+    with contextlib.suppress(Exception):
+        conn.terminate()
+
+
+__all__ = ["Decide", "PlanT", "append_decided"]

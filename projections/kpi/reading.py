@@ -1,0 +1,46 @@
+"""Running a KPI read's statement on the version that answers reads now."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+
+from projections.model import in_schema
+from projections.registry import ensure_schema
+
+
+class InvalidRead(ValueError):
+    """A read asked with parameters it cannot answer; ``field`` names the parameter."""
+
+    def __init__(self, field: str, detail: str) -> None:
+        super().__init__(f"{field} {detail}")
+        self.field = field
+        self.detail = detail
+
+
+# A read hashes a tenant's facts by scope and edge: memory for the hash tables, so none spills to disk or
+# falls back to sorting; compiling would take longer than these queries run. Connection-level settings: the
+# pool resets them when the connection goes back.
+_ACTIVE_VERSION = """
+SELECT set_config('work_mem', '64MB', false), set_config('jit', 'off', false), active_version
+FROM projection_registry WHERE name = 'kpi'
+"""
+
+
+async def fetch_active(pool: asyncpg.Pool, sql: str, *args: Any) -> list[asyncpg.Record]:
+    """The rows of ``sql`` (written with ``{s}`` for the schema) on the active version of the KPI projection."""
+    for attempt in range(3):
+        try:
+            async with pool.acquire() as conn:
+                row = await conn.fetchrow(_ACTIVE_VERSION)
+                if row is None:
+                    raise LookupError("the KPI projection is not set up")
+                return list(await conn.fetch(in_schema(sql, f"kpi_v{row['active_version']}"), *args))
+        except (asyncpg.UndefinedTableError, asyncpg.InvalidSchemaNameError, LookupError):
+            # Not set up yet, or a version retired and dropped between the registry read and the
+            # query: set up if needed and read the registry again.
+            if attempt == 2:
+                raise
+            await ensure_schema(pool)
+    raise AssertionError("unreachable")

@@ -1,0 +1,122 @@
+"""Proposing and accepting a plan through the application core (contract §8): the bookings it sends, the
+KPIs they move, duplicates on a second acceptance, and refusal of a plan whose facts changed since."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from conftest import ingest
+from plan_scenario import END, START, TENANT, company, message
+
+from projections import kpi_document
+from services.core.app import App
+from services.core.planning import SolverOptions
+from services.core.planning.service import StalePlan, UnknownPlan, accept, propose, show
+
+
+async def plan_of(app: App) -> dict[str, Any]:
+    return await propose(app, TENANT, START, END, SolverOptions())
+
+
+async def bookings(app: App) -> dict[str, dict[str, Any]]:
+    events, _ = await app.store.read_all(None, 10_000, tenant=TENANT)
+    return {e["data"]["booking_id"]: e for e in events if e["type"] == "CourseBooked"}
+
+
+async def test_a_plan_proposes_runs_pairs_buddies_and_explains_the_rest(app: App) -> None:
+    await ingest(app, company())
+    document = await plan_of(app)
+    assert document["status"] == "optimal"
+    assert [(a["agreement_id"], a["employee_id"], a["run_id"]) for a in document["assignments"]] == [
+        ("a1", "e1", "r1"), ("a2", "e2", "r1"), ("a3", "e3", "r2")]
+    # three runs' days all in a low month cost nothing; e1 and e2 share r1: both earn the buddy bonus
+    assert document["objective"] == 3000 + 2 * 5
+    assert [(u["agreement_id"], u["why"]) for u in document["unplanned"]] == [("a4", "no_eligible_run")]
+    assert set(document["unplanned"][0]["detail"]) == {"da", "en"}
+    stored = await show(app, document["plan_id"], TENANT)
+    assert stored.document == document and stored.solver == "OR-Tools CP-SAT" and stored.solver_version
+    assert stored.facts_cutoff == document["facts_cutoff"]
+
+
+async def test_accepting_books_every_assignment_through_the_intake_and_moves_the_kpis(app: App) -> None:
+    await ingest(app, company())
+    as_of = date(2027, 2, 5)
+    before = (await kpi_document(app.pool, TENANT, as_of))["company"]
+    assert before["buddy_share"] is None and before["season_fit_rate"] is None
+    document = await plan_of(app)
+
+    acceptance = await accept(app, document["plan_id"], tenant=TENANT, on=date(2027, 1, 5))
+
+    assert acceptance.counts == {"accepted": 3, "duplicate": 0, "rejected": 0}
+    booked = await bookings(app)
+    assert len(booked) == 3
+    first = next(e["data"] for e in booked.values() if e["data"]["agreement_id"] == "a1")
+    assert first["run_id"] == "r1" and first["employee_id"] == "e1" and first["booked_on"] == "2027-01-05"
+    assert (first["starts_on"], first["ends_on"]) == ("2027-02-01", "2027-02-03")
+    assert first["course"] == {"title": "Welding", "kind": "amu", "hours": 22.2, "code": "40121",
+                               "provider": "AMU Syd", "competence": "welding", "level": None}
+    assert first["buddies"] == ["e2"]
+    excel = next(e["data"] for e in booked.values() if e["data"]["agreement_id"] == "a3")
+    assert excel["buddies"] == [] and excel["course"]["kind"] == "private"
+    await ingest(app, [])
+    after = (await kpi_document(app.pool, TENANT, as_of))["company"]
+    assert after["buddy_share"] == 1.0  # e1 and e2 (unskilled, skilled) both booked with a buddy
+    assert after["season_fit_rate"] == 1.0  # every booking starts in a low month
+
+
+async def test_accepting_again_only_yields_duplicates(app: App) -> None:
+    await ingest(app, company())
+    document = await plan_of(app)
+    await accept(app, document["plan_id"], on=date(2027, 1, 5))
+    again = await accept(app, document["plan_id"], on=date(2027, 1, 9))
+    assert again.counts == {"accepted": 0, "duplicate": 3, "rejected": 0}
+    assert len(await bookings(app)) == 3
+
+
+async def test_a_plan_whose_agreement_was_booked_since_is_refused_naming_it(app: App) -> None:
+    await ingest(app, company())
+    document = await plan_of(app)
+    await ingest(app, [message("CourseBooked", booking_id="by-hand", employee_id="e1", booked_on="2027-01-06",
+                               agreement_id="a1", course={"title": "Welding", "kind": "amu", "hours": 7},
+                               starts_on="2027-03-01", ends_on="2027-03-01")])
+    with pytest.raises(StalePlan) as refused:
+        await accept(app, document["plan_id"])
+    assert [(c.kind, c.ref) for c in refused.value.changes] == [("agreement_booked", "a1")]
+    assert "agreement a1 was booked since" in str(refused.value)
+    assert set(await bookings(app)) == {"by-hand"}
+
+
+async def test_a_plan_whose_run_was_withdrawn_or_agreement_withdrawn_is_refused_naming_them(app: App) -> None:
+    await ingest(app, company())
+    document = await plan_of(app)
+    await ingest(app, [message("CourseRunWithdrawn", run_id="r2", withdrawn_on="2027-01-20"),
+                       message("EducationAgreementWithdrawn", agreement_id="a2", withdrawn_on="2027-01-21",
+                               reason="changed role")])
+    with pytest.raises(StalePlan) as refused:
+        await accept(app, document["plan_id"])
+    assert sorted((c.kind, c.ref) for c in refused.value.changes) == [
+        ("agreement_withdrawn", "a2"), ("run_withdrawn", "r2")]
+    assert await bookings(app) == {}
+
+
+async def test_a_cancelled_booking_of_the_agreement_does_not_make_the_plan_stale(app: App) -> None:
+    await ingest(app, company())
+    document = await plan_of(app)
+    await ingest(app, [
+        message("CourseBooked", booking_id="by-hand", employee_id="e3", booked_on="2027-01-06", agreement_id="a3",
+                course={"title": "Excel", "kind": "private", "hours": 7}, starts_on="2027-03-01",
+                ends_on="2027-03-01"),
+        message("CourseCancelled", booking_id="by-hand", cancelled_on="2027-01-07", reason="ill"),
+    ])
+    assert (await accept(app, document["plan_id"])).counts["accepted"] == 3
+
+
+async def test_an_unknown_plan_or_another_tenants_plan_is_not_found(app: App) -> None:
+    await ingest(app, company())
+    document = await plan_of(app)
+    with pytest.raises(UnknownPlan):
+        await accept(app, "no-such-plan")
+    with pytest.raises(UnknownPlan):
+        await accept(app, document["plan_id"], tenant="someone-else")
