@@ -30,6 +30,7 @@ class Settings:
     http_host: str
     http_port: int
     funding_rules_dir: Path | None = None  # a company's own funding rules, beside the shipped ones
+    dashboard_session_minutes: int = 480  # how long a dashboard sign-in lasts
     xapi_homepage: str = DEFAULT_XAPI_HOMEPAGE
     rejection_retention_days: int = DEFAULT_REJECTION_RETENTION_DAYS
 
@@ -46,6 +47,7 @@ class Settings:
             if os.environ.get("EDUPLAN_FUNDING_RULES_DIR") else None,
             xapi_homepage=os.environ.get("EDUPLAN_XAPI_HOMEPAGE") or DEFAULT_XAPI_HOMEPAGE,
             rejection_retention_days=_days("EDUPLAN_REJECTION_RETENTION_DAYS", DEFAULT_REJECTION_RETENTION_DAYS),
+            dashboard_session_minutes=_positive_int("EDUPLAN_DASHBOARD_SESSION_MINUTES", 480),
         )
 
 
@@ -56,3 +58,16 @@ def _days(variable: str, default: int) -> int:
     if not text.isdigit():
         raise ValueError(f"{variable} must be a whole number of days (0 or more), not {text!r}")
     return int(text)
+
+
+def _positive_int(variable: str, default: int) -> int:
+    text = os.environ.get(variable, "").strip()
+    if not text:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValueError(f"{variable}={text!r} is not a whole number of at least 1")
+    return value

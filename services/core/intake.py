@@ -32,10 +32,12 @@ class Intake:
         self._states = StreamStateCache()
         self._group = GroupCommit(self.process)
 
-    async def submit(self, raw: bytes | str | Any, door: str = "api", may_write: TenantPolicy | None = None
-                     ) -> dict[str, Any]:
-        """One message and its outcome; concurrent submits share batches (group commit)."""
-        return await self._group.submit(prepare(raw, may_write), door)
+    async def submit(self, raw: bytes | str | Prepared | Any, door: str = "api",
+                     may_write: TenantPolicy | None = None) -> dict[str, Any]:
+        """One message and its outcome; concurrent submits share batches (group commit). A door may pass a
+        message it has already checked (a ``Prepared``)."""
+        prepared = raw if isinstance(raw, Prepared) else prepare(raw, may_write)
+        return await self._group.submit(prepared, door)
 
     async def submit_many(self, raws: Sequence[bytes | str | Any], door: str = "api",
                           may_write: TenantPolicy | None = None) -> list[dict[str, Any]]:

@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "services.doors.cli.projections",
     "services.doors.cli.server",
     "services.doors.cli.imports",
+    "services.doors.cli.tokens",
     "services.doors.cli.export",
     "services.doors.kafka",
 )
@@ -47,11 +48,13 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     args = build_parser().parse_args(argv)
     from infra.db import StartupError
+    from services.core.access import OpenModeOffLoopback
     from services.core.reads import InvalidCursor, ProjectionsBehind, UnknownTenant
 
     # What a person can act on is said in one line, with the exit code of its kind; never a traceback.
     exit_codes: tuple[tuple[type[Exception], int], ...] = (
         (UsageError, EXIT_USAGE),
+        (OpenModeOffLoopback, EXIT_USAGE),
         (InvalidCursor, EXIT_USAGE),
         (UnknownTenant, EXIT_NOT_FOUND),
         (StartupError, EXIT_NOT_FOUND),

@@ -32,7 +32,7 @@ def register(commands: Commands) -> None:
         description="Propose which course run each plannable agreement should take between --from and --to, "
                     "within seats, the annual wheel's capacity and without overlaps; say why for the others.",
     )
-    plan.add_argument("--tenant")
+    plan.add_argument("--tenant", help="the company (tenant) to plan for")
     plan.add_argument("--from", dest="window_from", type=date_arg, metavar="D1", help="first day (YYYY-MM-DD)")
     plan.add_argument("--to", dest="window_to", type=date_arg, metavar="D2", help="last day (YYYY-MM-DD)")
     plan.add_argument("--json", action="store_true", help="print the plan document")
@@ -42,15 +42,15 @@ def register(commands: Commands) -> None:
     actions = plan.add_subparsers(dest="action", metavar="ACTION")
 
     accept = actions.add_parser("accept", help="book a plan's assignments through the intake")
-    accept.add_argument("plan_id", metavar="PLAN_ID")
+    accept.add_argument("plan_id", metavar="PLAN_ID", help="the plan_id of a proposed plan")
     accept.add_argument("--on", type=date_arg, default=None, metavar="D", help="booked_on (default: today)")
     accept.add_argument("--tenant", dest="plan_tenant", default=None, help="refuse a plan of another tenant")
     accept.add_argument("--json", dest="accept_json", action="store_true", help="print every outcome")
     accept.set_defaults(run=_cmd_accept)
 
     show = actions.add_parser("show", help="print a stored plan")
-    show.add_argument("plan_id", metavar="PLAN_ID")
-    show.add_argument("--json", dest="show_json", action="store_true")
+    show.add_argument("plan_id", metavar="PLAN_ID", help="the plan_id of a proposed plan")
+    show.add_argument("--json", dest="show_json", action="store_true", help="print the plan document")
     show.set_defaults(run=_cmd_show)
 
 

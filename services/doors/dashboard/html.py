@@ -62,6 +62,12 @@ def _href(lang: str, as_of: date, tenant: str | None = None) -> str:
     return escape("?" + urlencode(params))
 
 
+def _access_banner(lang: str) -> str:
+    from services.doors.dashboard.access_pages import access_banner  # it builds on this module's CSS
+
+    return access_banner(lang)
+
+
 def _page(*, lang: str, as_of: date, tenant: str | None, title: str, body: str, refresh: int | None = None) -> str:
     other = "en" if lang == "da" else "da"
     names = {"da": "Dansk", "en": "English"}
@@ -77,7 +83,8 @@ def _page(*, lang: str, as_of: date, tenant: str | None, title: str, body: str, 
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         + (f'<meta http-equiv="refresh" content="{int(refresh)}">' if refresh is not None else "")
         + f"<title>{escape(title)}</title><style>{CSS}</style></head><body>"
-        '<header class="topbar">'
+        + _access_banner(lang)
+        + '<header class="topbar">'
         f'<a class="brand" href="{_href(lang, as_of)}">eduplan · {escape(t(lang, "app"))}</a>'
         '<div class="controls">'
         '<form method="get" action="" role="search">'

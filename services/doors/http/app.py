@@ -11,9 +11,11 @@ import structlog
 from fastapi import FastAPI
 
 from infra.settings import Settings
+from infra.tokens import TokenStore
+from services.core.access import require_loopback_in_open_mode
 from services.core.app import App, open_app
 from services.core.funding.startup import install_rules
-from services.doors.http import errors
+from services.doors.http import access, errors
 from services.doors.http.deps import Metrics
 
 log = structlog.get_logger(__name__)
@@ -28,6 +30,9 @@ ROUTER_MODULES = (
     "services.doors.http.ops",
     "services.doors.http.dashboard",
     "services.doors.http.exports",
+    "services.doors.http.erasure",
+    "services.doors.http.signin",
+    "services.doors.http.docs",
     "services.doors.http.learning_records",
 )
 
@@ -65,11 +70,23 @@ def create_app(*, app: App | None = None, run_projections: bool = True, settings
         description="Systematic planning and follow-up of employees' further education: "
         "messages from HR systems in, KPIs and the audited event log out.",
         lifespan=lifespan,
+        openapi_url=None,  # the API's description is served by services.doors.http.docs, behind a token
+        docs_url=None,
+        redoc_url=None,
     )
     for name in ROUTER_MODULES:
         api.include_router(importlib.import_module(name).router)
     errors.install(api)
+    access.install(api)  # last: it checks that every route above declares its access rule
     return api
+
+
+async def _tokens_exist(settings: Settings) -> bool:
+    core = await open_app(settings, max_size=1)
+    try:
+        return await TokenStore(core.pool).any_exist()
+    finally:
+        await core.close()
 
 
 def serve(*, host: str | None = None, port: int | None = None, run_projections: bool = True,
@@ -78,9 +95,16 @@ def serve(*, host: str | None = None, port: int | None = None, run_projections: 
 
     settings = Settings.from_env()
     install_rules(settings)  # a bad rules file stops `serve` here, before the server starts
+    host = host or settings.http_host
+    tokens_exist = asyncio.run(_tokens_exist(settings))
+    require_loopback_in_open_mode(host, tokens_exist)  # no token yet: nobody beyond this machine
+    if not tokens_exist:
+        log.warning("open_mode", host=host,
+                    detail="no access token exists: every request from this machine is answered without one;"
+                           " create the first with `eduplan tokens create --role admin --all-tenants`")
     uvicorn.run(
         create_app(app=app, run_projections=run_projections, settings=settings),
-        host=host or settings.http_host,
+        host=host,
         port=port or settings.http_port,
         log_level="warning",
     )

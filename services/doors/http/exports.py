@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from domain.fields import Day
 from services.core import reads
 from services.core.tabular import excel_csv, kpi_rows
+from services.doors.http.access import requires
 from services.doors.http.deps import core
 
 router = APIRouter()
@@ -19,7 +20,8 @@ _CSV = "text/csv; charset=utf-8"
 
 
 @router.get("/v1/tenants/{tenant}/kpis.csv", summary="The KPI document as CSV for Excel (UTF-8 with BOM, ';')",
-            response_class=Response, responses={200: {"content": {_CSV: {}}}})
+            response_class=Response, responses={200: {"content": {_CSV: {}}}},
+            dependencies=[requires("leadership")])
 async def get_kpis_csv(request: Request, tenant: str,
                        as_of: Day | None = Query(None, description="YYYY-MM-DD; default today"),
                        department: str | None = None, lang: Literal["da", "en"] = "en") -> Response:

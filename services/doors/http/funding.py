@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from domain.fields import Day
 from services.core import reads
+from services.doors.http.access import requires
 from services.doors.http.deps import core
 
 router = APIRouter()
@@ -18,13 +19,15 @@ async def _report(request: Request, tenant: str, year: int | None, as_of: date |
     return await reads.funding_report(core(request), tenant, as_of or date.today(), year)
 
 
-@router.get("/v1/tenants/{tenant}/funding", summary="Expected, claimed and lost funding per booking, explained")
+@router.get("/v1/tenants/{tenant}/funding", summary="Expected, claimed and lost funding per booking, explained",
+            dependencies=[requires("leadership")])
 async def get_funding(request: Request, tenant: str, year: int | None = None,
                       as_of: Day | None = Query(None, description="YYYY-MM-DD; default today")) -> Any:
     return await _report(request, tenant, year, as_of)
 
 
-@router.get("/v1/tenants/{tenant}/funding.csv", summary="The funding read as CSV (for Excel)")
+@router.get("/v1/tenants/{tenant}/funding.csv", summary="The funding read as CSV (for Excel)",
+            dependencies=[requires("leadership")])
 async def get_funding_csv(request: Request, tenant: str, year: int | None = None,
                           as_of: Day | None = Query(None, description="YYYY-MM-DD; default today"),
                           lang: Literal["en", "da"] = "en") -> Response:

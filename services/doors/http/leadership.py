@@ -10,22 +10,27 @@ from fastapi import APIRouter, HTTPException, Query, Request
 
 from domain.fields import Day
 from services.core import reads
+from services.core.access import Principal
+from services.doors.http.access import requires
 from services.doors.http.deps import core
 
 router = APIRouter()
 
-@router.get("/v1/tenants", summary="Every company, with its display name")
-async def get_companies(request: Request) -> Any:
-    return {"tenants": await reads.companies(core(request))}
+@router.get("/v1/tenants", summary="Every company the token holds, with its display name")
+async def get_companies(request: Request,
+                        principal: Principal = requires("leadership", tenant="each")) -> Any:
+    return {"tenants": [c for c in await reads.companies(core(request)) if principal.holds(c["tenant"])]}
 
 
-@router.get("/v1/tenants/{tenant}", summary="One company: its display name and CVR number")
+@router.get("/v1/tenants/{tenant}", summary="One company: its display name and CVR number",
+            dependencies=[requires("leadership")])
 async def get_company(request: Request, tenant: str) -> Any:
     found = await reads.companies(core(request), tenant)
     return found[0] if found else {"tenant": tenant, "name": None, "cvr": None, "registered_on": None}
 
 
-@router.get("/v1/tenants/{tenant}/kpis/series", summary="Chosen KPIs at each month's (quarter's) last day")
+@router.get("/v1/tenants/{tenant}/kpis/series", summary="Chosen KPIs at each month's (quarter's) last day",
+            dependencies=[requires("leadership")])
 async def get_series(
     request: Request,
     tenant: str,
@@ -45,7 +50,8 @@ async def get_series(
     return await reads.kpi_series(core(request), tenant, series, department, by_manager=group_by == "manager")
 
 
-@router.get("/v1/tenants/{tenant}/competences", summary="Each active employee's competence levels and targets")
+@router.get("/v1/tenants/{tenant}/competences", summary="Each active employee's competence levels and targets",
+            dependencies=[requires("leadership")])
 async def get_competences(
     request: Request, tenant: str, as_of: Day | None = Query(None, description="YYYY-MM-DD; default today"),
     department: str | None = None,

@@ -11,6 +11,7 @@ from fastapi.responses import StreamingResponse
 from domain.fields import Day
 from services.core.reads import require_tenant
 from services.core.xapi import InvalidHomepage, Namespace, xapi_lines
+from services.doors.http.access import requires
 from services.doors.http.deps import core
 
 router = APIRouter()
@@ -20,6 +21,7 @@ NDJSON = "application/x-ndjson"
 
 @router.get(
     "/v1/tenants/{tenant}/export/xapi",
+    dependencies=[requires("auditor")],
     summary="The tenant's learning records as xAPI 1.0.3 statements (JSON Lines, streamed)",
     response_class=StreamingResponse,
     responses={200: {"content": {NDJSON: {}}}, 404: {"description": "no message on record for the tenant"}},

@@ -1,13 +1,25 @@
-"""POST /v1/messages: one envelope or an array of them, through the intake."""
+"""POST /v1/messages: one envelope or an array of them, through the intake.
+
+A token writes only its own tenants (CONTRACT §6): when any message of the request names — readably —
+a tenant the token does not hold, the whole request is refused with 403 and nothing of it is stored,
+not even as a rejection (it would land among, and use up a message id of, a tenant the sender may not
+write). The 403 answers in the door's own shape: for one envelope the outcome it would have had,
+``rejected`` with the reason ``forbidden``; for an array, which messages were refused. A message with
+no readable tenant (too large, not JSON, no valid ``tenant``) is the envelope's problem and goes on
+to its rejection like from any sender.
+"""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 
-from services.core.intake import prepare
+from domain.errors import Reason
+from services.core.intake import Prepared, prepare
+from services.doors.http.access import Principal, requires
 from services.doors.http.deps import core, metrics
 
 router = APIRouter()
@@ -17,7 +29,7 @@ _STATUS_CODES = {"accepted": 201, "duplicate": 200, "rejected": 422}
 
 
 @router.post("/v1/messages", summary="Submit one message or an array of messages")
-async def post_messages(request: Request) -> JSONResponse:
+async def post_messages(request: Request, principal: Principal = requires("hr_system", tenant="each")) -> JSONResponse:
     body = await request.body()
     if len(body) > MAX_BODY_BYTES:
         raise HTTPException(413, f"the request body is over {MAX_BODY_BYTES} bytes; send smaller arrays")
@@ -27,9 +39,34 @@ async def post_messages(request: Request) -> JSONResponse:
     except ValueError:
         decoded = None
     if isinstance(decoded, list):
-        outcomes = await intake.process([prepare(item) for item in decoded], door="http")
+        batch = [prepare(item) for item in decoded]
+        refused = [(index, p) for index, p in enumerate(batch) if not _may_write(principal, p)]
+        if refused:
+            return JSONResponse(_array_refusal(refused), status_code=403)
+        outcomes = await intake.process(batch, door="http")
         metrics(request).count(outcomes)
         return JSONResponse(outcomes, status_code=200)
-    outcome = await intake.submit(body, door="http")
+    prepared = prepare(body)
+    if not _may_write(principal, prepared):
+        return JSONResponse(_forbidden_outcome(prepared), status_code=403)
+    outcome = await intake.submit(prepared, door="http")
     metrics(request).count([outcome])
     return JSONResponse(outcome, status_code=_STATUS_CODES[outcome["status"]])
+
+
+def _may_write(principal: Principal, prepared: Prepared) -> bool:
+    return prepared.tenant is None or principal.holds(prepared.tenant)
+
+
+def _forbidden_outcome(prepared: Prepared) -> dict[str, Any]:
+    """The outcome a refused message gets in the answer (never stored: nothing of the request is)."""
+    return {"status": "rejected", "tenant": prepared.tenant, "message_id": prepared.message_id,
+            "reason": Reason.FORBIDDEN.value,
+            "detail": f"this token may not write the tenant {prepared.tenant!r}; nothing of the request was stored"}
+
+
+def _array_refusal(refused: list[tuple[int, Prepared]]) -> dict[str, Any]:
+    tenants = sorted({p.tenant for _, p in refused if p.tenant is not None})
+    return {"detail": f"this token may not write the tenant{'s' if len(tenants) > 1 else ''} "
+                      f"{', '.join(map(repr, tenants))}; nothing of the request was stored",
+            "forbidden": [{"index": index, **_forbidden_outcome(p)} for index, p in refused]}

@@ -7,12 +7,14 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Query, Request
 
 from services.core import reads
+from services.doors.http.access import requires
 from services.doors.http.deps import core
 
 router = APIRouter()
 
 
-@router.get("/v1/rejections", summary="Rejected messages whose tenant could not be read, oldest first")
+@router.get("/v1/rejections", summary="Rejected messages whose tenant could not be read, oldest first",
+            dependencies=[requires("admin", tenant="all")])
 async def get_unattributed_rejections(
     request: Request,
     unattributed: bool = Query(False, description="must be true: the rejections without a readable tenant"),

@@ -7,12 +7,13 @@ import contextlib
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
+from services.doors.http.access import public, requires
 from services.doors.http.deps import core, metrics
 
 router = APIRouter()
 
 
-@router.get("/healthz", summary="Liveness and database reachability")
+@router.get("/healthz", summary="Liveness and database reachability", dependencies=[public("liveness probes")])
 async def healthz(request: Request) -> JSONResponse:
     try:
         await core(request).pool.fetchval("SELECT 1")
@@ -21,7 +22,9 @@ async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-@router.get("/metrics", response_class=PlainTextResponse, summary="Prometheus metrics")
+# Service-wide counts, no tenant named: any role may scrape them, with a token for every tenant.
+@router.get("/metrics", response_class=PlainTextResponse, summary="Prometheus metrics",
+            dependencies=[requires("any", tenant="all")])
 async def get_metrics(request: Request) -> str:
     counters = metrics(request)
     lines = ["# TYPE eduplan_messages_total counter"]

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from domain.planning.window import BadWindow, check_window, parse_day
 from services.core.planning import SolverOptions
 from services.core.planning.service import StalePlan, UnknownPlan, UnknownTenant, accept, propose, show
+from services.doors.http.access import requires
 from services.doors.http.deps import core
 
 router = APIRouter()
@@ -40,7 +41,7 @@ def _time_limit(value: object) -> float | None:
     return float(value)
 
 
-@router.post("/v1/tenants/{tenant}/plans", status_code=201,
+@router.post("/v1/tenants/{tenant}/plans", status_code=201, dependencies=[requires("leadership")],
              summary="Propose a course plan for a window: which run each plannable agreement takes, and why not")
 async def post_plan(request: Request, tenant: str) -> JSONResponse:
     body = await _body(request)
@@ -69,7 +70,8 @@ async def post_plan(request: Request, tenant: str) -> JSONResponse:
     return JSONResponse(document, status_code=201)
 
 
-@router.get("/v1/tenants/{tenant}/plans/{plan_id}", summary="A proposed plan")
+@router.get("/v1/tenants/{tenant}/plans/{plan_id}", summary="A proposed plan",
+            dependencies=[requires("leadership")])
 async def get_plan(request: Request, tenant: str, plan_id: str) -> JSONResponse:
     try:
         plan = await show(core(request), plan_id, tenant)
@@ -78,7 +80,7 @@ async def get_plan(request: Request, tenant: str, plan_id: str) -> JSONResponse:
     return JSONResponse(plan.document)
 
 
-@router.post("/v1/tenants/{tenant}/plans/{plan_id}/accept",
+@router.post("/v1/tenants/{tenant}/plans/{plan_id}/accept", dependencies=[requires("leadership", "hr_system")],
              summary='Book a plan\'s assignments through the intake; body {"on": "YYYY-MM-DD"} (default today)')
 async def post_acceptance(request: Request, tenant: str, plan_id: str) -> JSONResponse:
     body = await _body(request)

@@ -9,18 +9,21 @@ from fastapi import APIRouter, Query, Request
 
 from domain.fields import Day
 from services.core import reads
+from services.doors.http.access import requires
 from services.doors.http.deps import core
 
 router = APIRouter()
 
 
-@router.get("/v1/tenants/{tenant}/rejections", summary="Rejected messages of a tenant, oldest first")
+@router.get("/v1/tenants/{tenant}/rejections", summary="Rejected messages of a tenant, oldest first",
+            dependencies=[requires("auditor")])
 async def get_rejections(request: Request, tenant: str,
                          limit: int = Query(1000, ge=1, le=10000, description="at most this many")) -> Any:
     return {"rejections": await reads.rejections(core(request), tenant, limit)}
 
 
-@router.get("/v1/tenants/{tenant}/events", summary="The tenant's event log, from a cursor")
+@router.get("/v1/tenants/{tenant}/events", summary="The tenant's event log, from a cursor",
+            dependencies=[requires("auditor")])
 async def get_events(
     request: Request,
     tenant: str,
@@ -31,7 +34,8 @@ async def get_events(
     return {"events": events, "next": cursor}
 
 
-@router.get("/v1/tenants/{tenant}/kpis", summary="The KPI document of a tenant as of a business date")
+@router.get("/v1/tenants/{tenant}/kpis", summary="The KPI document of a tenant as of a business date",
+            dependencies=[requires("leadership")])
 async def get_kpis(
     request: Request,
     tenant: str,

@@ -1,0 +1,117 @@
+"""The dashboard's access pages and banner: sign-in, refusals, and the line that says who is looking.
+
+Pure HTML, escaped, with the dashboard's CSS and no script. :func:`access_banner` is the hook a page
+layout calls at the top of its body: it reads who the current request acts for from :data:`viewer`
+(set by the dashboard's route) and says "open mode" (no token exists: anyone on this machine sees the
+dashboard), or who is signed in with a sign-out button, or nothing.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from html import escape
+
+from services.core.access import Principal
+from services.doors.dashboard.html import CSS
+from services.doors.dashboard.text import norm_lang
+
+__all__ = ["access_banner", "render_refusal", "render_signin", "viewer"]
+
+viewer: ContextVar[Principal | None] = ContextVar("dashboard_viewer", default=None)
+"""Who the page being rendered is for; the dashboard's route sets it for the request."""
+
+TEXT = {
+    "da": {
+        "title": "Log ind",
+        "lead": "Indsæt dit adgangstoken. Det gemmes ikke i browseren; du får en session, der udløber.",
+        "token": "Adgangstoken",
+        "submit": "Log ind",
+        "sign_out": "Log ud",
+        "signed_in": "Logget ind som {who} ({role})",
+        "open_mode": "Åben tilstand: der er endnu intet adgangstoken, så alle på denne maskine ser"
+                     " dashboardet uden at logge ind. Opret det første med"
+                     " `eduplan tokens create --role admin --all-tenants`.",
+        "open_signin": "Der er endnu intet adgangstoken, så dashboardet kræver ikke log ind på denne maskine.",
+        "to_dashboard": "Til dashboardet",
+        "other_token": "Log ind med et andet token",
+        "refused": "Ingen adgang",
+    },
+    "en": {
+        "title": "Sign in",
+        "lead": "Paste your access token. The browser does not keep it; you get a session that expires.",
+        "token": "Access token",
+        "submit": "Sign in",
+        "sign_out": "Sign out",
+        "signed_in": "Signed in as {who} ({role})",
+        "open_mode": "Open mode: no access token exists yet, so anyone on this machine sees the dashboard"
+                     " without signing in. Create the first with `eduplan tokens create --role admin --all-tenants`.",
+        "open_signin": "No access token exists yet, so the dashboard needs no sign-in on this machine.",
+        "to_dashboard": "To the dashboard",
+        "other_token": "Sign in with another token",
+        "refused": "No access",
+    },
+}
+
+_BANNER_STYLE = "margin:0;padding:.5rem 1.5rem;border-bottom:1px solid #d9dee6;font-size:.9rem;"
+_OPEN_STYLE = _BANNER_STYLE + "background:#fff4d6;color:#5c3d00;"
+_SIGNED_STYLE = _BANNER_STYLE + "background:#ffffff;color:#5b6575;display:flex;gap:1rem;align-items:center;"
+
+
+def _t(lang: str, key: str) -> str:
+    return TEXT[norm_lang(lang)][key]
+
+
+def sign_out_form(lang: str) -> str:
+    return (f'<form method="post" action="/signout" style="margin:0">'
+            f'<button type="submit">{escape(_t(lang, "sign_out"))}</button></form>')
+
+
+def access_banner(lang: str) -> str:
+    """The banner for the top of a dashboard page (empty when there is nothing to say)."""
+    who = viewer.get()
+    if who is None:
+        return ""
+    if who.open_mode:
+        return (f'<p class="access-banner open-mode" role="status" style="{_OPEN_STYLE}">'
+                f'{escape(_t(lang, "open_mode"))}</p>')
+    if who.via_session:
+        label = _t(lang, "signed_in").format(who=who.name or who.token_id, role=who.role.value)
+        return (f'<div class="access-banner" style="{_SIGNED_STYLE}"><span>{escape(label)}</span>'
+                f"{sign_out_form(lang)}</div>")
+    return ""
+
+
+def _page(lang: str, title: str, body: str) -> str:
+    lang = norm_lang(lang)
+    return ("<!DOCTYPE html>\n"
+            f'<html lang="{lang}"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{escape(title)} – eduplan</title><style>{CSS}</style></head><body>"
+            f'<header class="topbar"><a class="brand" href="/">eduplan</a></header>'
+            f"<main>{body}</main></body></html>")
+
+
+def render_signin(lang: str, *, next_path: str = "/", message: str | None = None, open_mode: bool = False) -> str:
+    """The sign-in form (posting to ``/signin``), or in open mode a note that none is needed."""
+    if open_mode:
+        body = (f"<h1>{escape(_t(lang, 'title'))}</h1><p class=\"notice\">{escape(_t(lang, 'open_signin'))}</p>"
+                f'<p><a href="/">{escape(_t(lang, "to_dashboard"))}</a></p>')
+        return _page(lang, _t(lang, "title"), body)
+    note = f'<p class="notice" role="alert">{escape(message)}</p>' if message else ""
+    body = (
+        f"<h1>{escape(_t(lang, 'title'))}</h1>{note}<p>{escape(_t(lang, 'lead'))}</p>"
+        '<form method="post" action="/signin" class="signin">'
+        f'<input type="hidden" name="next" value="{escape(next_path)}">'
+        f'<input type="hidden" name="lang" value="{escape(norm_lang(lang))}">'
+        f'<label for="token">{escape(_t(lang, "token"))}</label> '
+        '<input type="password" id="token" name="token" autocomplete="off" required size="60"> '
+        f'<button type="submit">{escape(_t(lang, "submit"))}</button></form>'
+    )
+    return _page(lang, _t(lang, "title"), body)
+
+
+def render_refusal(lang: str, message: str, *, signed_in: bool) -> str:
+    """403: the token may not see this; sign out, or sign in with another token."""
+    action = sign_out_form(lang) if signed_in else f'<p><a href="/signin">{escape(_t(lang, "other_token"))}</a></p>'
+    body = f"<h1>{escape(_t(lang, 'refused'))}</h1><p class=\"notice\">{escape(message)}</p>{action}"
+    return _page(lang, _t(lang, "refused"), body)
