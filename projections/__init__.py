@@ -3,6 +3,7 @@
 from projections.kpi.companies import companies
 from projections.kpi.competences import competence_matrix
 from projections.kpi.document import COMPANY_KEYS, SCOPE_KEYS, kpi_document
+from projections.kpi.greb_read import department_names, greb_views, season_facts
 from projections.kpi.reading import InvalidRead
 from projections.kpi.series import SeriesRequest, kpi_series
 from projections.rebuild import rebuild
@@ -17,6 +18,9 @@ __all__ = [
     "SeriesRequest",
     "catch_up",
     "companies",
+    "department_names",
+    "greb_views",
+    "season_facts",
     "competence_matrix",
     "ensure_schema",
     "kpi_document",

@@ -42,6 +42,9 @@ __all__ = [
     "kpi_series",
     "competence_matrix",
     "companies",
+    "department_names",
+    "greb_views",
+    "season_facts",
     "require_fresh_tenant",
     "require_fresh_projections",
     "require_tenant",
@@ -153,6 +156,32 @@ async def companies(core: App, tenant: str | None = None, *, catch_up_here: bool
     else:
         await require_fresh_projections(core.pool, None, wait=wait, catch_up_here=catch_up_here)
     return await listed(core.pool, tenant)
+
+
+async def greb_views(core: App, tenant: str, as_of: date, department: str | None = None, *,
+                     wait: float | None = None) -> dict[str, Any]:
+    """The dashboard's views of the report's tools (``projections.kpi.greb_read``) of a known tenant."""
+    from projections import greb_views as views
+
+    await require_fresh_tenant(core, tenant, wait=wait)
+    return await views(core.pool, tenant, as_of, department)
+
+
+async def season_facts(core: App, tenant: str, as_of: date, first: date, last: date, *,
+                       wait: float | None = None) -> dict[str, Any]:
+    """The wheels in force by ``as_of`` and the live course starts per month in [first, last]."""
+    from projections import season_facts as facts
+
+    await require_fresh_tenant(core, tenant, wait=wait)
+    return await facts(core.pool, tenant, as_of, first, last)
+
+
+async def department_names(core: App, tenant: str, *, wait: float | None = None) -> dict[str, str]:
+    """Department key -> display name (the registration accepted last) of a known tenant."""
+    from projections import department_names as names
+
+    await require_fresh_tenant(core, tenant, wait=wait)
+    return await names(core.pool, tenant)
 
 
 async def require_fresh_tenant(core: App, tenant: str, *, wait: float | None = None,

@@ -1,224 +1,216 @@
-"""The leadership dashboard (``GET /``): an overview of all companies, or one company's page.
+"""The leadership dashboard: its pages, each read through ``services.core.reads`` and drawn by ``views``.
 
-The KPI figures come from the KPI projection (``projections.kpi_document``, exactly CONTRACT.md §4).
-The season strip — the annual wheel's busy/normal/low months over the 12 months ending at the as-of
-date, with the course starts in each month — is read here with a few SQL queries over the tenant's
-events (jsonb extraction), under the same as-of rules as the KPIs:
+Every figure on a page is read from the projections — the KPI document (CONTRACT §4, §7: cycle status,
+on-track rate, the last cycle's verdict, per department and per manager), the series, the competence
+matrix, the greb views and the season facts (``projections.kpi.greb_read``), the funding report — through
+the reads every door calls, so a page waits for (or is refused while) the projections catch up with what
+was accepted, exactly like ``GET /v1/tenants/{t}/kpis``. Nothing here reads the event log.
 
-- the wheel of a month, per scope (the company: ``department`` null; or one department), is the
-  ``AnnualWheelDefined`` with the latest ``effective_from`` on or before the month's last day (and on
-  or before the as-of date); equal dates: the one accepted last, i.e. later in (transaction_id,
-  position) order; a department without a wheel of its own in a month shows the company's;
-- a course start is a ``CourseBooked`` with ``starts_on`` in the month and ``booked_on`` ≤ the as-of
-  date, not cancelled as of it (no ``CourseCancelled`` with ``cancelled_on`` ≤ the as-of date); it
-  counts for the employee's department on ``booked_on`` (the latest of registration and moves dated
-  on or before it; before the hire, the registered department).
-
-The HTML itself is built by the pure functions in ``services.doors.dashboard.html``.
+Pages (all as of a date, Danish or English):
+- the overview of every company the reader may see, and a company's page around the report's four phases;
+- a department's page (``?department=``), the managers and one manager's page;
+- the competence matrix, the tools (greb) in detail, the leadership group's meeting paper, funding.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import asyncpg
+from services.core import reads
+from services.doors.dashboard.season import months_ending, season_strip
+from services.doors.dashboard.views import CHARTS, UI, charts, render
 
-from services.doors.dashboard.html import render_overview, render_tenant_page
-from services.doors.dashboard.svg import SeasonRow, SeasonStrip
-from services.doors.dashboard.text import norm_lang
+if TYPE_CHECKING:
+    from services.core.app import App
 
-__all__ = ["months_ending", "render_dashboard", "season_strip", "department_names"]
+__all__ = [
+    "months_ending",
+    "render_competences",
+    "render_dashboard",
+    "render_funding",
+    "render_greb",
+    "render_managers",
+    "render_notice",
+    "render_print",
+    "render_unknown_tenant",
+]
 
 OVERVIEW_CONCURRENCY = 4
 """How many KPI documents the overview reads at a time."""
 
-WHEELS_SQL = """
-WITH months AS (
-    SELECT m::date AS month_start,
-           least((m + interval '1 month' - interval '1 day')::date, $3::date) AS cutoff
-    FROM generate_series($2::date, $4::date, interval '1 month') AS m
-), wheels AS MATERIALIZED (
-    SELECT data->>'department' AS department,
-           (data->>'effective_from')::date AS effective_from,
-           data->'months' AS months,
-           data->>'kind' AS kind,
-           data->'focus_areas' AS focus_areas,
-           transaction_id, position
-    FROM events
-    WHERE tenant = $1 AND type = 'AnnualWheelDefined' AND (data->>'effective_from')::date <= $3::date
-), scopes AS (
-    SELECT DISTINCT department FROM wheels
-)
-SELECT s.department, m.month_start,
-       w.months ->> extract(month FROM m.month_start)::int::text AS season,
-       w.kind, w.focus_areas
-FROM scopes s
-CROSS JOIN months m
-LEFT JOIN LATERAL (
-    SELECT w.months, w.kind, w.focus_areas FROM wheels w
-    WHERE w.department IS NOT DISTINCT FROM s.department AND w.effective_from <= m.cutoff
-    ORDER BY w.effective_from DESC, w.transaction_id DESC, w.position DESC
-    LIMIT 1
-) w ON true
-ORDER BY s.department NULLS FIRST, m.month_start
-"""
-
-STARTS_SQL = """
-WITH bookings AS MATERIALIZED (
-    SELECT position AS booking_position,
-           data->>'booking_id' AS booking_id,
-           data->>'employee_id' AS employee_id,
-           (data->>'booked_on')::date AS booked_on,
-           (data->>'starts_on')::date AS starts_on
-    FROM events
-    WHERE tenant = $1 AND type = 'CourseBooked'
-      AND (data->>'booked_on')::date <= $3::date
-      AND (data->>'starts_on')::date BETWEEN $2::date AND $4::date
-), cancelled AS MATERIALIZED (
-    SELECT DISTINCT data->>'booking_id' AS booking_id
-    FROM events
-    WHERE tenant = $1 AND type = 'CourseCancelled' AND (data->>'cancelled_on')::date <= $3::date
-), placements AS MATERIALIZED (
-    SELECT data->>'employee_id' AS employee_id,
-           data->>'department' AS department,
-           CASE WHEN type = 'EmployeeRegistered' THEN (data->>'hired_on')::date
-                ELSE (data->>'moved_on')::date END AS placed_on,
-           type = 'EmployeeRegistered' AS registered,
-           transaction_id, position
-    FROM events
-    WHERE tenant = $1 AND type IN ('EmployeeRegistered', 'EmployeeMoved')
-), placed AS (
-    SELECT DISTINCT ON (b.booking_position)
-           b.booking_position, b.starts_on, p.department
-    FROM bookings b
-    LEFT JOIN placements p ON p.employee_id = b.employee_id
-    WHERE b.booking_id NOT IN (SELECT booking_id FROM cancelled WHERE booking_id IS NOT NULL)
-    ORDER BY b.booking_position,
-             CASE WHEN p.placed_on <= b.booked_on THEN 0 WHEN p.registered THEN 1 ELSE 2 END,
-             p.placed_on DESC, p.transaction_id DESC, p.position DESC
-)
-SELECT date_trunc('month', starts_on)::date AS month_start, department, count(*)::int AS starts
-FROM placed
-GROUP BY 1, 2
-"""
-
-NAMES_SQL = """
-SELECT DISTINCT ON (data->>'department') data->>'department' AS department, data->>'name' AS name
-FROM events
-WHERE tenant = $1 AND type = 'DepartmentRegistered'
-ORDER BY data->>'department', transaction_id DESC, position DESC
-"""
+SERIES_KEYS = ("agreement_completion_rate", *(key for key, _, _ in CHARTS))
+SERIES_MONTHS = 36
 
 
-def months_ending(as_of: date, n: int = 12) -> tuple[date, ...]:
-    """The first days of the ``n`` calendar months ending with the month of ``as_of``, oldest first."""
-    index = as_of.year * 12 + as_of.month - 1
-    first = max(index - (n - 1), 12)  # never before year 1
-    return tuple(date(i // 12, i % 12 + 1, 1) for i in range(first, index + 1))
+def _series_start(as_of: date) -> date:
+    return months_ending(as_of, SERIES_MONTHS)[0]
 
 
-def _month_end(month_start: date) -> date:
-    index = month_start.year * 12 + month_start.month
-    if index // 12 > 9999:
-        return date(9999, 12, 31)
-    return date.fromordinal(date(index // 12, index % 12 + 1, 1).toordinal() - 1)
+async def _series(core: App, tenant: str, as_of: date, department: str | None = None) -> dict[str, Any]:
+    from projections import SeriesRequest
+
+    request = SeriesRequest.checked(_series_start(as_of), as_of, "month", SERIES_KEYS)
+    return await reads.kpi_series(core, tenant, request, department)
 
 
-def _focus(raw: Any) -> tuple[tuple[int, str], ...]:
-    if isinstance(raw, str):
-        raw = json.loads(raw)
-    found: list[tuple[int, str]] = []
-    for item in raw or []:
-        if isinstance(item, dict) and "quarter" in item and "title" in item:
-            found.append((int(item["quarter"]), str(item["title"])))
-    return tuple(sorted(found))
+async def _company_name(core: App, tenant: str) -> str:
+    found = await reads.companies(core, tenant)
+    return (found[0].get("name") if found else None) or tenant
 
 
-async def season_strip(pool: asyncpg.Pool, tenant: str, as_of: date,
-                       departments: list[str] | None = None) -> SeasonStrip:
-    """The company's and each department's wheel and course starts, month by month (see the module doc)."""
-    months = months_ending(as_of)
-    index = {m: i for i, m in enumerate(months)}
-    first, last = months[0], months[-1]
-    async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
-        wheel_rows = await conn.fetch(WHEELS_SQL, tenant, first, as_of, last)
-        start_rows = await conn.fetch(STARTS_SQL, tenant, first, as_of, _month_end(last))
-
-    seasons: dict[str | None, list[str | None]] = {}
-    kinds: dict[str | None, str | None] = {}
-    focus: tuple[tuple[int, str], ...] = ()
-    for row in wheel_rows:
-        scope = row["department"]
-        seasons.setdefault(scope, [None] * len(months))[index[row["month_start"]]] = row["season"]
-        if row["month_start"] == last:
-            kinds[scope] = row["kind"]
-            if scope is None:
-                focus = _focus(row["focus_areas"])
-
-    company_starts = [0] * len(months)
-    dept_starts: dict[str, list[int]] = {}
-    for row in start_rows:
-        i = index.get(row["month_start"])
-        if i is None:
-            continue
-        company_starts[i] += row["starts"]
-        if row["department"] is not None:
-            dept_starts.setdefault(row["department"], [0] * len(months))[i] += row["starts"]
-
-    company_seasons = tuple(seasons.get(None) or [None] * len(months))
-    company = SeasonRow(company_seasons, tuple(company_starts), own_wheel=True, kind=kinds.get(None))
-    wanted = set(departments if departments is not None else dept_starts) | {s for s in seasons if s is not None}
-    rows: dict[str, SeasonRow] = {}
-    for key in sorted(wanted):
-        own = key in seasons
-        # Before a department's first wheel, the company wheel applies (as for the season fit KPI).
-        row_seasons = tuple(
-            mine if mine is not None else company
-            for mine, company in zip(seasons.get(key) or [None] * len(months), company_seasons, strict=True)
-        )
-        rows[key] = SeasonRow(
-            row_seasons,
-            tuple(dept_starts.get(key) or [0] * len(months)),
-            own_wheel=own,
-            kind=(kinds.get(key) or kinds.get(None)) if own else kinds.get(None),
-        )
-    return SeasonStrip(months=months, company=company, departments=rows, focus_areas=focus)
+async def _ui(core: App, tenant: str, as_of: date, lang: str) -> UI:
+    name, names = await asyncio.gather(_company_name(core, tenant), reads.department_names(core, tenant))
+    return UI(lang, as_of, tenant, names=names, company_name=name)
 
 
-async def department_names(pool: asyncpg.Pool, tenant: str) -> dict[str, str]:
-    """Department key -> its registered name (the latest registration)."""
-    return {row["department"]: row["name"] for row in await pool.fetch(NAMES_SQL, tenant) if row["name"]}
+def _chart_titles(ui: UI, drawn: int) -> list[str]:
+    titles = [ui.t("chart_completion_cycles"), ui.t("chart_completion_month"), *(ui.t(t) for _, t, _ in CHARTS)]
+    return titles[len(titles) - drawn:]
 
 
-async def render_dashboard(pool: asyncpg.Pool, *, as_of: date, lang: str = "da", tenant: str | None = None) -> str:
-    """The dashboard page as HTML: all companies without ``tenant``, else that company's page.
+async def render_dashboard(core: App, *, as_of: date, lang: str = "da", tenant: str | None = None,
+                           department: str | None = None) -> str:
+    """All companies without ``tenant``; else that company's page, or one department's with ``department``.
 
     Raises ``UnknownTenant`` for a tenant with no message on record, and ``ProjectionsBehind`` when the
-    projections have not read what was accepted before the call (``services.core.reads``): a page never
-    shows figures that miss accepted messages.
+    projections have not read what was accepted before the call: a page never shows figures that miss
+    accepted messages.
     """
-    from infra.store import EventStore
-    from projections import kpi_document, tenants
-    from services.core.reads import require_fresh_projections, require_tenant
-
-    lang = norm_lang(lang)
     tenant = (tenant or "").strip() or None
     if tenant is None:
-        await require_fresh_projections(pool, None)
-        limit = asyncio.Semaphore(OVERVIEW_CONCURRENCY)
+        return await _overview(core, as_of, lang)
+    department = (department or "").strip() or None
+    ui = await _ui(core, tenant, as_of, lang)
+    doc, series, greb, facts = await asyncio.gather(
+        reads.kpi_document(core, tenant, as_of, department),
+        _series(core, tenant, as_of, department),
+        reads.greb_views(core, tenant, as_of, department),
+        reads.season_facts(core, tenant, as_of, months_ending(as_of)[0], _month_last(as_of)),
+    )
+    departments = list(doc.get("departments") or {})
+    strip = season_strip(facts, as_of, departments)
+    cycle_start = date.fromisoformat(doc["cycle"]["start"]) if doc.get("cycle") else None
+    last = doc.get("last_cycle")
+    if department is None:
+        figures = doc["company"]
+        scope = None
+        strip_rows = [(ui.t("company"), strip.company, True, figures.get("season_fit_rate"))]
+        strip_rows += [(ui.dept(k), strip.row_for(k), False, f.get("season_fit_rate"))
+                       for k, f in doc["departments"].items()]
+        rows = [(k, ui.dept(k), ui.url("/", tenant=tenant, department=k), f) for k, f in doc["departments"].items()]
+        last_rows = [("company", ui.t("company"), last["company"])] if last else []
+        last_rows += [(k, ui.dept(k), f) for k, f in (last or {}).get("departments", {}).items()]
+        heading, kind = ui.company_name or tenant, "company"
+    else:
+        figures = doc["departments"].get(department) or {}
+        scope = ("departments", department)
+        strip_rows = [(ui.dept(department), strip.row_for(department), False, figures.get("season_fit_rate"))]
+        rows = []
+        last_rows = [(department, ui.dept(department), f) for k, f in (last or {}).get("departments", {}).items()
+                     if k == department]
+        heading, kind = ui.dept(department), "department"
+    drawn = charts(ui, series, cycle_start, figures.get("completion_target"), scope)
+    return render(
+        "scope.html", ui, path="/", params={"tenant": tenant, "department": department},
+        tenant_nav=True, kind=kind, heading=heading, department=department, doc=doc, figures=figures, greb=greb,
+        strip=strip, strip_rows=strip_rows, charts=drawn, chart_titles=_chart_titles(ui, len(drawn)),
+        last_cycle=last, last_rows=last_rows, rows=rows, rows_title=ui.t("departments"),
+        rows_head=ui.t("department"),
+    )
 
-        async def one(name: str) -> dict[str, Any]:
-            async with limit:
-                return await kpi_document(pool, name, as_of)
 
-        docs = await asyncio.gather(*(one(name) for name in await tenants(pool)))
-        return render_overview(docs, as_of=as_of, lang=lang)
-    await require_tenant(EventStore(pool), tenant)
-    await require_fresh_projections(pool, tenant)
-    doc = await kpi_document(pool, tenant, as_of)
-    strip = await season_strip(pool, tenant, as_of, list(doc.get("departments") or {}))
-    names = await department_names(pool, tenant)
-    return render_tenant_page(doc, strip, lang, names=names)
+def _month_last(as_of: date) -> date:
+    from services.doors.dashboard.season import month_end
+
+    return month_end(as_of.replace(day=1))
+
+
+async def _overview(core: App, as_of: date, lang: str) -> str:
+    companies = await reads.companies(core)
+    limit = asyncio.Semaphore(OVERVIEW_CONCURRENCY)
+
+    async def one(company: dict[str, Any]) -> dict[str, Any]:
+        async with limit:
+            doc = await reads.kpi_document(core, company["tenant"], as_of)
+        return {"tenant": company["tenant"], "name": company.get("name") or company["tenant"], "doc": doc}
+
+    shown = await asyncio.gather(*(one(c) for c in companies))
+    ui = UI(lang, as_of)
+    return render("overview.html", ui, path="/", companies=shown)
+
+
+async def render_managers(core: App, tenant: str, *, as_of: date, lang: str = "da", manager: str | None = None,
+                          department: str | None = None) -> str:
+    """Every manager's figures (the KPI document by manager), or one manager's page."""
+    ui = await _ui(core, tenant, as_of, lang)
+    doc = await reads.kpi_document(core, tenant, as_of, department, by_manager=True)
+    managers = doc.get("managers") or {}
+    path = f"/dashboard/{tenant}/managers"
+    if manager is None:
+        rows = [(m, m, ui.page("managers", manager=m), f) for m, f in managers.items()]
+        return render("scope_list.html", ui, path=path, params={"department": department}, tenant_nav=True,
+                      heading=ui.t("managers_title"), rows=rows, rows_head=ui.t("manager"), doc=doc)
+    figures = managers.get(manager) or {}
+    last = doc.get("last_cycle") or {}
+    last_rows = [(m, m, f) for m, f in (last.get("managers") or {}).items() if m == manager]
+    return render(
+        "scope.html", ui, path=path, params={"manager": manager, "department": department}, tenant_nav=True,
+        kind="manager", heading=ui.t("manager_title", manager=manager), department=None, doc=doc,
+        figures=figures, greb=None, strip=None, strip_rows=[], charts=[], chart_titles=[],
+        last_cycle=doc.get("last_cycle"), last_rows=last_rows, rows=[], rows_title="", rows_head="",
+    )
+
+
+async def render_competences(core: App, tenant: str, *, as_of: date, lang: str = "da",
+                             department: str | None = None) -> str:
+    """People × competences: each level (1–5) against the target of the open gaps."""
+    ui = await _ui(core, tenant, as_of, lang)
+    matrix = await reads.competence_matrix(core, tenant, as_of, department)
+    names = sorted({name for e in matrix["employees"] for name in e["competences"]})
+    return render("competences.html", ui, path=f"/dashboard/{tenant}/competences",
+                  params={"department": department}, tenant_nav=True, matrix=matrix, competences=names,
+                  department=department)
+
+
+async def render_greb(core: App, tenant: str, *, as_of: date, lang: str = "da", department: str | None = None) -> str:
+    """The tools (greb) in detail, phase by phase."""
+    ui = await _ui(core, tenant, as_of, lang)
+    doc, greb = await asyncio.gather(reads.kpi_document(core, tenant, as_of, department),
+                                     reads.greb_views(core, tenant, as_of, department))
+    figures = doc["company"] if department is None else (doc["departments"].get(department) or {})
+    return render("greb.html", ui, path=f"/dashboard/{tenant}/greb", params={"department": department},
+                  tenant_nav=True, greb=greb, figures=figures, doc=doc, department=department)
+
+
+async def render_print(core: App, tenant: str, *, as_of: date, lang: str = "da") -> str:
+    """The leadership group's meeting paper: every scope's figures phase by phase, on paper."""
+    ui = await _ui(core, tenant, as_of, lang)
+    doc, greb = await asyncio.gather(reads.kpi_document(core, tenant, as_of), reads.greb_views(core, tenant, as_of))
+    scopes = [("company", ui.t("company"), doc["company"])]
+    scopes += [(k, ui.dept(k), f) for k, f in doc["departments"].items()]
+    return render("print.html", ui, path=f"/dashboard/{tenant}/print", tenant_nav=False, doc=doc, greb=greb,
+                  scopes=scopes)
+
+
+async def render_funding(core: App, tenant: str, *, as_of: date, lang: str = "da", year: int | None = None) -> str:
+    """The funding report: totals per company and department, and every booking's claims."""
+    ui = await _ui(core, tenant, as_of, lang)
+    report = await reads.funding_report(core, tenant, as_of, year)
+    return render("funding.html", ui, path=f"/dashboard/{tenant}/funding", params={"year": year}, tenant_nav=True,
+                  report=report)
+
+
+def render_unknown_tenant(tenant: str, *, as_of: date, lang: str = "da") -> str:
+    """A tenant nobody has sent anything for (or one the reader may not see: the same page)."""
+    ui = UI(lang, as_of)
+    return render("notice.html", ui, heading=tenant, notice=ui.t("unknown_tenant", tenant=tenant))
+
+
+def render_notice(tenant: str | None, notice: str, *, as_of: date, lang: str = "da", refresh: int | None = None) -> str:
+    """A page that only says why there are no figures to show (``refresh``: seconds until it reloads)."""
+    ui = UI(lang, as_of)
+    return render("notice.html", ui, params={"tenant": tenant}, refresh=refresh,
+                  heading=tenant if tenant is not None else ui.t("overview"), notice=notice)
+

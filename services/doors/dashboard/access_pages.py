@@ -12,8 +12,8 @@ from contextvars import ContextVar
 from html import escape
 
 from services.core.access import Principal
-from services.doors.dashboard.html import CSS
 from services.doors.dashboard.text import norm_lang
+from services.doors.dashboard.views import CSS
 
 __all__ = ["access_banner", "render_refusal", "render_signin", "viewer"]
 
