@@ -19,8 +19,9 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from services.core import reads
-from services.doors.dashboard.season import months_ending, season_strip
-from services.doors.dashboard.views import CHARTS, UI, charts, render
+from services.doors.dashboard import pages
+from services.doors.dashboard.season import month_end, months_ending
+from services.doors.dashboard.views import CHARTS, UI, render
 
 if TYPE_CHECKING:
     from services.core.app import App
@@ -65,11 +66,6 @@ async def _ui(core: App, tenant: str, as_of: date, lang: str) -> UI:
     return UI(lang, as_of, tenant, names=names, company_name=name)
 
 
-def _chart_titles(ui: UI, drawn: int) -> list[str]:
-    titles = [ui.t("chart_completion_cycles"), ui.t("chart_completion_month"), *(ui.t(t) for _, t, _ in CHARTS)]
-    return titles[len(titles) - drawn:]
-
-
 async def render_dashboard(core: App, *, as_of: date, lang: str = "da", tenant: str | None = None,
                            department: str | None = None) -> str:
     """All companies without ``tenant``; else that company's page, or one department's with ``department``.
@@ -87,44 +83,9 @@ async def render_dashboard(core: App, *, as_of: date, lang: str = "da", tenant: 
         reads.kpi_document(core, tenant, as_of, department),
         _series(core, tenant, as_of, department),
         reads.greb_views(core, tenant, as_of, department),
-        reads.season_facts(core, tenant, as_of, months_ending(as_of)[0], _month_last(as_of)),
+        reads.season_facts(core, tenant, as_of, months_ending(as_of)[0], month_end(as_of.replace(day=1))),
     )
-    departments = list(doc.get("departments") or {})
-    strip = season_strip(facts, as_of, departments)
-    cycle_start = date.fromisoformat(doc["cycle"]["start"]) if doc.get("cycle") else None
-    last = doc.get("last_cycle")
-    if department is None:
-        figures = doc["company"]
-        scope = None
-        strip_rows = [(ui.t("company"), strip.company, True, figures.get("season_fit_rate"))]
-        strip_rows += [(ui.dept(k), strip.row_for(k), False, f.get("season_fit_rate"))
-                       for k, f in doc["departments"].items()]
-        rows = [(k, ui.dept(k), ui.url("/", tenant=tenant, department=k), f) for k, f in doc["departments"].items()]
-        last_rows = [("company", ui.t("company"), last["company"])] if last else []
-        last_rows += [(k, ui.dept(k), f) for k, f in (last or {}).get("departments", {}).items()]
-        heading, kind = ui.company_name or tenant, "company"
-    else:
-        figures = doc["departments"].get(department) or {}
-        scope = ("departments", department)
-        strip_rows = [(ui.dept(department), strip.row_for(department), False, figures.get("season_fit_rate"))]
-        rows = []
-        last_rows = [(department, ui.dept(department), f) for k, f in (last or {}).get("departments", {}).items()
-                     if k == department]
-        heading, kind = ui.dept(department), "department"
-    drawn = charts(ui, series, cycle_start, figures.get("completion_target"), scope)
-    return render(
-        "scope.html", ui, path="/", params={"tenant": tenant, "department": department},
-        tenant_nav=True, kind=kind, heading=heading, department=department, doc=doc, figures=figures, greb=greb,
-        strip=strip, strip_rows=strip_rows, charts=drawn, chart_titles=_chart_titles(ui, len(drawn)),
-        last_cycle=last, last_rows=last_rows, rows=rows, rows_title=ui.t("departments"),
-        rows_head=ui.t("department"),
-    )
-
-
-def _month_last(as_of: date) -> date:
-    from services.doors.dashboard.season import month_end
-
-    return month_end(as_of.replace(day=1))
+    return pages.company_page(ui, doc, series, greb, facts, department)
 
 
 async def _overview(core: App, as_of: date, lang: str) -> str:
@@ -136,9 +97,7 @@ async def _overview(core: App, as_of: date, lang: str) -> str:
             doc = await reads.kpi_document(core, company["tenant"], as_of)
         return {"tenant": company["tenant"], "name": company.get("name") or company["tenant"], "doc": doc}
 
-    shown = await asyncio.gather(*(one(c) for c in companies))
-    ui = UI(lang, as_of)
-    return render("overview.html", ui, path="/", companies=shown)
+    return pages.overview_page(UI(lang, as_of), list(await asyncio.gather(*(one(c) for c in companies))))
 
 
 async def render_managers(core: App, tenant: str, *, as_of: date, lang: str = "da", manager: str | None = None,
@@ -146,32 +105,14 @@ async def render_managers(core: App, tenant: str, *, as_of: date, lang: str = "d
     """Every manager's figures (the KPI document by manager), or one manager's page."""
     ui = await _ui(core, tenant, as_of, lang)
     doc = await reads.kpi_document(core, tenant, as_of, department, by_manager=True)
-    managers = doc.get("managers") or {}
-    path = f"/dashboard/{tenant}/managers"
-    if manager is None:
-        rows = [(m, m, ui.page("managers", manager=m), f) for m, f in managers.items()]
-        return render("scope_list.html", ui, path=path, params={"department": department}, tenant_nav=True,
-                      heading=ui.t("managers_title"), rows=rows, rows_head=ui.t("manager"), doc=doc)
-    figures = managers.get(manager) or {}
-    last = doc.get("last_cycle") or {}
-    last_rows = [(m, m, f) for m, f in (last.get("managers") or {}).items() if m == manager]
-    return render(
-        "scope.html", ui, path=path, params={"manager": manager, "department": department}, tenant_nav=True,
-        kind="manager", heading=ui.t("manager_title", manager=manager), department=None, doc=doc,
-        figures=figures, greb=None, strip=None, strip_rows=[], charts=[], chart_titles=[],
-        last_cycle=doc.get("last_cycle"), last_rows=last_rows, rows=[], rows_title="", rows_head="",
-    )
+    return pages.managers_page(ui, doc, manager, department)
 
 
 async def render_competences(core: App, tenant: str, *, as_of: date, lang: str = "da",
                              department: str | None = None) -> str:
     """People × competences: each level (1–5) against the target of the open gaps."""
     ui = await _ui(core, tenant, as_of, lang)
-    matrix = await reads.competence_matrix(core, tenant, as_of, department)
-    names = sorted({name for e in matrix["employees"] for name in e["competences"]})
-    return render("competences.html", ui, path=f"/dashboard/{tenant}/competences",
-                  params={"department": department}, tenant_nav=True, matrix=matrix, competences=names,
-                  department=department)
+    return pages.competences_page(ui, await reads.competence_matrix(core, tenant, as_of, department), department)
 
 
 async def render_greb(core: App, tenant: str, *, as_of: date, lang: str = "da", department: str | None = None) -> str:
@@ -179,27 +120,20 @@ async def render_greb(core: App, tenant: str, *, as_of: date, lang: str = "da", 
     ui = await _ui(core, tenant, as_of, lang)
     doc, greb = await asyncio.gather(reads.kpi_document(core, tenant, as_of, department),
                                      reads.greb_views(core, tenant, as_of, department))
-    figures = doc["company"] if department is None else (doc["departments"].get(department) or {})
-    return render("greb.html", ui, path=f"/dashboard/{tenant}/greb", params={"department": department},
-                  tenant_nav=True, greb=greb, figures=figures, doc=doc, department=department)
+    return pages.greb_page(ui, doc, greb, department)
 
 
 async def render_print(core: App, tenant: str, *, as_of: date, lang: str = "da") -> str:
     """The leadership group's meeting paper: every scope's figures phase by phase, on paper."""
     ui = await _ui(core, tenant, as_of, lang)
     doc, greb = await asyncio.gather(reads.kpi_document(core, tenant, as_of), reads.greb_views(core, tenant, as_of))
-    scopes = [("company", ui.t("company"), doc["company"])]
-    scopes += [(k, ui.dept(k), f) for k, f in doc["departments"].items()]
-    return render("print.html", ui, path=f"/dashboard/{tenant}/print", tenant_nav=False, doc=doc, greb=greb,
-                  scopes=scopes)
+    return pages.print_page(ui, doc, greb)
 
 
 async def render_funding(core: App, tenant: str, *, as_of: date, lang: str = "da", year: int | None = None) -> str:
     """The funding report: totals per company and department, and every booking's claims."""
     ui = await _ui(core, tenant, as_of, lang)
-    report = await reads.funding_report(core, tenant, as_of, year)
-    return render("funding.html", ui, path=f"/dashboard/{tenant}/funding", params={"year": year}, tenant_nav=True,
-                  report=report)
+    return pages.funding_page(ui, await reads.funding_report(core, tenant, as_of, year), year)
 
 
 def render_unknown_tenant(tenant: str, *, as_of: date, lang: str = "da") -> str:
