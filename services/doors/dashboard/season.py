@@ -9,6 +9,7 @@ A department without a wheel of its own in a month shows the company's.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -42,11 +43,12 @@ def _in_force(wheels: list[dict[str, Any]], day: date) -> dict[str, Any] | None:
 def _season(wheel: dict[str, Any] | None, month: date) -> str | None:
     if wheel is None or len(wheel["months"]) < month.month:
         return None
-    return wheel["months"][month.month - 1]
+    season = wheel["months"][month.month - 1]
+    return None if season is None else str(season)
 
 
-def season_strip(facts: dict[str, Any], as_of: date, departments: list[str]) -> SeasonStrip:
-    """The strip of the company and of ``departments`` (plus every department with a wheel of its own)."""
+def season_strip(facts: Mapping[str, Any], as_of: date, departments: list[str]) -> SeasonStrip:
+    """The strip of the company and of ``departments`` (plus every department with a wheel or starts of its own)."""
     months = months_ending(as_of)
     cutoffs = [min(month_end(m), as_of) for m in months]
     by_scope: dict[str | None, list[dict[str, Any]]] = {}
@@ -71,7 +73,7 @@ def season_strip(facts: dict[str, Any], as_of: date, departments: list[str]) -> 
                         kind=last_company["kind"] if last_company else None)
     focus = tuple((f["quarter"], f["title"]) for f in (last_company or {}).get("focus_areas", []))
     rows: dict[str, SeasonRow] = {}
-    for key in sorted(set(departments) | {d for d in by_scope if d is not None}):
+    for key in sorted(set(departments) | set(dept_starts) | {d for d in by_scope if d is not None}):
         own = by_scope.get(key, [])
         own_in_force = [_in_force(own, day) for day in cutoffs]
         seasons = tuple(
