@@ -55,6 +55,7 @@ CONTRACT_RULES: list[tuple[str, str, frozenset[str] | str, str | None]] = [
     ("GET", r"/metrics", frozenset(), "all"),
     ("GET", r"/(docs|openapi\.json)", frozenset(), "none"),
     ("GET", r"/healthz", PUBLIC, None),
+    ("GET", r"/docs/assets/\{name\}", PUBLIC, None),
     ("GET", r"/signin", PUBLIC, None),
     ("POST", r"/(signin|signout)", PUBLIC, None),
 ]
