@@ -32,6 +32,7 @@ Runner = Callable[..., Awaitable[list[Row]]]
 
 def _benchmarks() -> dict[str, tuple[str, Runner]]:
     from bench import (
+        dashboard_bench,
         growth_bench,
         ingest_bench,
         intake_bench,
@@ -56,6 +57,7 @@ def _benchmarks() -> dict[str, tuple[str, Runner]]:
         "leadership": ("9. leadership reads: document by manager, 36-month series, competence matrix",
                        leadership_bench.run),
         "plan": ("10. planning assistant: a year's plan for 125 and 5,000 employees", plan_bench.run),
+        "dashboard": ("11. dashboard pages: the company page of the 5,000-employee tenant", dashboard_bench.run),
     }
 
 

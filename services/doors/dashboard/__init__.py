@@ -49,7 +49,7 @@ def _series_start(as_of: date) -> date:
     return months_ending(as_of, SERIES_MONTHS)[0]
 
 
-async def _series(core: App, tenant: str, as_of: date, department: str | None = None) -> dict[str, Any]:
+async def trend_series(core: App, tenant: str, as_of: date, department: str | None = None) -> dict[str, Any]:
     from projections import SeriesRequest
 
     request = SeriesRequest.checked(_series_start(as_of), as_of, "month", SERIES_KEYS)
@@ -81,7 +81,7 @@ async def render_dashboard(core: App, *, as_of: date, lang: str = "da", tenant: 
     ui = await _ui(core, tenant, as_of, lang)
     doc, series, greb, facts = await asyncio.gather(
         reads.kpi_document(core, tenant, as_of, department),
-        _series(core, tenant, as_of, department),
+        trend_series(core, tenant, as_of, department),
         reads.greb_views(core, tenant, as_of, department),
         reads.season_facts(core, tenant, as_of, months_ending(as_of)[0], month_end(as_of.replace(day=1))),
     )
