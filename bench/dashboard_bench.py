@@ -1,11 +1,13 @@
 """Benchmark 11: the leadership dashboard's company page for the 5,000-employee tenant (3 years of history
 in a full run, 1 in --quick), p50 and p99 over as-of dates spread over the last year; goal: p99 < 100 ms.
 
-A page is every read it makes (the KPI document with its last cycle, the 36-month series of the trend keys,
-the greb views, the season facts, the companies' and departments' names — each through
-``services.core.reads``, so each passes the freshness gate) and its rendering. The reads run concurrently on
-the app's pool, as in the server. Beside it: the department page, the greb page, the meeting paper, and each
-read of the company page alone (its share of the time).
+A page is every read it makes — the KPI document with its last cycle, the 36-month series of the trend
+keys, the greb views, the season facts, the companies' and departments' names, each through
+``services.core.reads``, so each passes the freshness gate — and its rendering. The reads run concurrently
+on the app's pool, as in the server, and come from the projections: the dashboard's read memory is cleared
+before each sample, except in "asked again" (the same page asked again while nothing arrived, answered
+from memory after the freshness gate). Beside it: the department page, the greb page, the meeting paper,
+and each read of the company page alone (its share of the time).
 """
 
 from __future__ import annotations
@@ -46,12 +48,20 @@ async def run(server: Server, *, quick: bool, **_: Any) -> list[Row]:
             department = next(iter(doc["departments"]))
 
             def company(i: int) -> Any:
+                reads.memory(app).clear()  # every read of the page from the projections
                 return dashboard.render_dashboard(app, as_of=_as_of(i), tenant=LARGE_TENANT)
 
             rows += _rows(f"Dashboard company page, {large}", await _latencies(company, samples, budget), 100.0,
                           samples, info)
 
+            def again(i: int) -> Any:  # the same page asked again while nothing arrived: the reads remembered
+                return dashboard.render_dashboard(app, as_of=FEED_END, tenant=LARGE_TENANT)
+
+            rows += _rows(f"Dashboard company page asked again, {large}", await _latencies(again, samples, budget),
+                          100.0, samples, info)
+
             def department_page(i: int) -> Any:
+                reads.memory(app).clear()
                 return dashboard.render_dashboard(app, as_of=_as_of(i), tenant=LARGE_TENANT, department=department)
 
             pages = {

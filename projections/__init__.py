@@ -6,6 +6,7 @@ from projections.kpi.document import COMPANY_KEYS, SCOPE_KEYS, kpi_document
 from projections.kpi.greb_read import department_names, greb_views, season_facts
 from projections.kpi.reading import InvalidRead
 from projections.kpi.series import SeriesRequest, kpi_series
+from projections.kpi.state import state_token
 from projections.rebuild import rebuild
 from projections.registry import ensure_schema
 from projections.runner import catch_up, run_projections
@@ -27,6 +28,7 @@ __all__ = [
     "kpi_series",
     "rebuild",
     "run_projections",
+    "state_token",
     "status",
     "tenants",
     "wait_until_caught_up",

@@ -16,8 +16,10 @@ Dates are checked where they are parsed (``domain.fields.Day``: exactly ``YYYY-M
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import asyncpg
 from pydantic import TypeAdapter, ValidationError
@@ -32,9 +34,11 @@ __all__ = [
     "READ_WAIT_SECONDS",
     "RETRY_AFTER_SECONDS",
     "InvalidCursor",
+    "ReadMemory",
     "ProjectionsBehind",
     "UnknownTenant",
     "kpi_document",
+    "memory",
     "parse_day",
     "read_events",
     "funding_report",
@@ -76,6 +80,7 @@ class ProjectionsBehind(RuntimeError):
 
 
 _DAY = TypeAdapter(Day)
+T = TypeVar("T")
 
 
 def parse_day(text: str) -> date:
@@ -182,6 +187,51 @@ async def department_names(core: App, tenant: str, *, wait: float | None = None)
 
     await require_fresh_tenant(core, tenant, wait=wait)
     return await names(core.pool, tenant)
+
+
+class ReadMemory:
+    """Answers of projection reads, kept per state of the KPI projection (``projections.state_token``): a
+    read asked again while the projections have not moved is answered from memory — after the same freshness
+    gate, so read-your-writes holds. The least recently used answers go first beyond ``size``."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._answers: OrderedDict[Hashable, Any] = OrderedDict()
+        self.hits = 0
+
+    def clear(self) -> None:
+        self._answers.clear()
+
+    async def read(self, core: App, tenant: str, key: Hashable, read: Callable[[], Awaitable[T]], *,
+                   wait: float | None = None) -> T:
+        from projections import state_token
+
+        await require_fresh_tenant(core, tenant, wait=wait)
+        token = await state_token(core.pool)
+        full = (tenant, key, token)
+        if token is not None and full in self._answers:
+            self._answers.move_to_end(full)
+            self.hits += 1
+            return cast(T, self._answers[full])
+        answer = await read()
+        if token is not None:  # an answer read after the token moved on is newer, never older: still true
+            self._answers[full] = answer
+            while len(self._answers) > self.size:
+                self._answers.popitem(last=False)
+        return answer
+
+
+_memories: dict[int, tuple[asyncpg.Pool, ReadMemory]] = {}
+
+
+def memory(core: App) -> ReadMemory:
+    """The read memory of this app's database (one per pool)."""
+    found = _memories.get(id(core.pool))
+    if found is None or found[0] is not core.pool:
+        if len(_memories) >= 8:
+            _memories.pop(next(iter(_memories)))
+        found = _memories[id(core.pool)] = (core.pool, ReadMemory())
+    return found[1]
 
 
 async def require_fresh_tenant(core: App, tenant: str, *, wait: float | None = None,

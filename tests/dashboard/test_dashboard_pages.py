@@ -358,3 +358,21 @@ async def test_page_is_refused_with_retry_after_while_the_projections_lag(client
     page = await client.get("/", params={"tenant": TENANT, "as_of": AS_OF.isoformat()})
     assert page.status_code == 200
     assert "Tallene er ved at blive opdateret" not in page.text
+
+
+async def test_a_page_asked_again_is_answered_from_memory_until_the_projections_move(core: App):
+    first = await render_dashboard(core, as_of=AS_OF, tenant=TENANT)
+    before = {key: value for phase, _, key, value in probe(first).kpis if phase}["committee_meetings_12m"]
+    hits = reads.memory(core).hits
+    assert await render_dashboard(core, as_of=AS_OF, tenant=TENANT) == first
+    assert reads.memory(core).hits >= hits + 4  # the document, series, greb views, season facts, names
+    meeting = {"message_id": "again-1", "tenant": TENANT, "type": "CommitteeMeetingHeld",
+               "occurred_at": "2026-11-01T10:00:00Z", "data": {"held_on": "2026-11-01", "management_reps": 2,
+                                                               "employee_reps": 2, "topics": ["Ny plan"]}}
+    assert (await ingest_lines(core.intake, [json.dumps(meeting)])).accepted == 1
+    await catch_up(core.pool)
+    after = probe(await render_dashboard(core, as_of=AS_OF, tenant=TENANT))
+    figures = {key: value for phase, _, key, value in after.kpis if phase}
+    assert figures["committee_meetings_12m"] == str((await reads.kpi_document(core, TENANT, AS_OF))["company"][
+        "committee_meetings_12m"]) == str(int(before) + 1)
+    assert "Ny plan" in after.all_text

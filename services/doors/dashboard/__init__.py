@@ -15,8 +15,9 @@ Pages (all as of a date, Danish or English):
 from __future__ import annotations
 
 import asyncio
-from datetime import date
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from services.core import reads
 from services.doors.dashboard import pages
@@ -38,6 +39,8 @@ __all__ = [
     "render_unknown_tenant",
 ]
 
+T = TypeVar("T")
+
 OVERVIEW_CONCURRENCY = 4
 """How many KPI documents the overview reads at a time."""
 
@@ -49,20 +52,35 @@ def _series_start(as_of: date) -> date:
     return months_ending(as_of, SERIES_MONTHS)[0]
 
 
+def _last_month_end(as_of: date) -> date:
+    end = month_end(as_of.replace(day=1))
+    return end if end <= as_of else as_of.replace(day=1) - timedelta(days=1)
+
+
 async def trend_series(core: App, tenant: str, as_of: date, department: str | None = None) -> dict[str, Any]:
+    """The trend keys at the month ends of the 36 months up to ``as_of`` (the same for every day of a month)."""
     from projections import SeriesRequest
 
-    request = SeriesRequest.checked(_series_start(as_of), as_of, "month", SERIES_KEYS)
-    return await reads.kpi_series(core, tenant, request, department)
+    start, end = _series_start(as_of), _last_month_end(as_of)
+    request = SeriesRequest.checked(start, max(start, end), "month", SERIES_KEYS)
+    return await _remembered(core, tenant, ("series", start, end, department),
+                             lambda: reads.kpi_series(core, tenant, request, department))
+
+
+def _remembered(core: App, tenant: str, key: tuple[Any, ...], read: Callable[[], Awaitable[T]]) -> Awaitable[T]:
+    """A read answered from memory while the projections have not moved (``reads.ReadMemory``)."""
+    return reads.memory(core).read(core, tenant, key, read)
 
 
 async def _company_name(core: App, tenant: str) -> str:
-    found = await reads.companies(core, tenant)
+    found = await _remembered(core, tenant, ("company",), lambda: reads.companies(core, tenant))
     return (found[0].get("name") if found else None) or tenant
 
 
 async def _ui(core: App, tenant: str, as_of: date, lang: str) -> UI:
-    name, names = await asyncio.gather(_company_name(core, tenant), reads.department_names(core, tenant))
+    name, names = await asyncio.gather(
+        _company_name(core, tenant),
+        _remembered(core, tenant, ("names",), lambda: reads.department_names(core, tenant)))
     return UI(lang, as_of, tenant, names=names, company_name=name)
 
 
@@ -79,11 +97,14 @@ async def render_dashboard(core: App, *, as_of: date, lang: str = "da", tenant: 
         return await _overview(core, as_of, lang)
     department = (department or "").strip() or None
     ui = await _ui(core, tenant, as_of, lang)
+    first, last = months_ending(as_of)[0], month_end(as_of.replace(day=1))
     doc, series, greb, facts = await asyncio.gather(
-        reads.kpi_document(core, tenant, as_of, department),
+        _remembered(core, tenant, ("doc", as_of, department),
+                    lambda: reads.kpi_document(core, tenant, as_of, department)),
         trend_series(core, tenant, as_of, department),
-        reads.greb_views(core, tenant, as_of, department),
-        reads.season_facts(core, tenant, as_of, months_ending(as_of)[0], month_end(as_of.replace(day=1))),
+        _remembered(core, tenant, ("greb", as_of, department),
+                    lambda: reads.greb_views(core, tenant, as_of, department)),
+        _remembered(core, tenant, ("season", as_of), lambda: reads.season_facts(core, tenant, as_of, first, last)),
     )
     return pages.company_page(ui, doc, series, greb, facts, department)
 
