@@ -72,6 +72,16 @@ def _remembered(core: App, tenant: str, key: tuple[Any, ...], read: Callable[[],
     return reads.memory(core).read(core, tenant, key, read)
 
 
+def _document(core: App, tenant: str, as_of: date, department: str | None = None) -> Awaitable[dict[str, Any]]:
+    return _remembered(core, tenant, ("doc", as_of, department),
+                       lambda: reads.kpi_document(core, tenant, as_of, department))
+
+
+def _greb(core: App, tenant: str, as_of: date, department: str | None = None) -> Awaitable[dict[str, Any]]:
+    return _remembered(core, tenant, ("greb", as_of, department),
+                       lambda: reads.greb_views(core, tenant, as_of, department))
+
+
 async def _company_name(core: App, tenant: str) -> str:
     found = await _remembered(core, tenant, ("company",), lambda: reads.companies(core, tenant))
     return (found[0].get("name") if found else None) or tenant
@@ -99,11 +109,9 @@ async def render_dashboard(core: App, *, as_of: date, lang: str = "da", tenant: 
     ui = await _ui(core, tenant, as_of, lang)
     first, last = months_ending(as_of)[0], month_end(as_of.replace(day=1))
     doc, series, greb, facts = await asyncio.gather(
-        _remembered(core, tenant, ("doc", as_of, department),
-                    lambda: reads.kpi_document(core, tenant, as_of, department)),
+        _document(core, tenant, as_of, department),
         trend_series(core, tenant, as_of, department),
-        _remembered(core, tenant, ("greb", as_of, department),
-                    lambda: reads.greb_views(core, tenant, as_of, department)),
+        _greb(core, tenant, as_of, department),
         _remembered(core, tenant, ("season", as_of), lambda: reads.season_facts(core, tenant, as_of, first, last)),
     )
     return pages.company_page(ui, doc, series, greb, facts, department)
@@ -115,7 +123,7 @@ async def _overview(core: App, as_of: date, lang: str) -> str:
 
     async def one(company: dict[str, Any]) -> dict[str, Any]:
         async with limit:
-            doc = await reads.kpi_document(core, company["tenant"], as_of)
+            doc = await _document(core, company["tenant"], as_of)
         return {"tenant": company["tenant"], "name": company.get("name") or company["tenant"], "doc": doc}
 
     return pages.overview_page(UI(lang, as_of), list(await asyncio.gather(*(one(c) for c in companies))))
@@ -125,7 +133,8 @@ async def render_managers(core: App, tenant: str, *, as_of: date, lang: str = "d
                           department: str | None = None) -> str:
     """Every manager's figures (the KPI document by manager), or one manager's page."""
     ui = await _ui(core, tenant, as_of, lang)
-    doc = await reads.kpi_document(core, tenant, as_of, department, by_manager=True)
+    doc = await _remembered(core, tenant, ("doc", as_of, department, "by_manager"),
+                            lambda: reads.kpi_document(core, tenant, as_of, department, by_manager=True))
     return pages.managers_page(ui, doc, manager, department)
 
 
@@ -133,21 +142,22 @@ async def render_competences(core: App, tenant: str, *, as_of: date, lang: str =
                              department: str | None = None) -> str:
     """People × competences: each level (1–5) against the target of the open gaps."""
     ui = await _ui(core, tenant, as_of, lang)
-    return pages.competences_page(ui, await reads.competence_matrix(core, tenant, as_of, department), department)
+    matrix = await _remembered(core, tenant, ("matrix", as_of, department),
+                               lambda: reads.competence_matrix(core, tenant, as_of, department))
+    return pages.competences_page(ui, matrix, department)
 
 
 async def render_greb(core: App, tenant: str, *, as_of: date, lang: str = "da", department: str | None = None) -> str:
     """The tools (greb) in detail, phase by phase."""
     ui = await _ui(core, tenant, as_of, lang)
-    doc, greb = await asyncio.gather(reads.kpi_document(core, tenant, as_of, department),
-                                     reads.greb_views(core, tenant, as_of, department))
+    doc, greb = await asyncio.gather(_document(core, tenant, as_of, department), _greb(core, tenant, as_of, department))
     return pages.greb_page(ui, doc, greb, department)
 
 
 async def render_print(core: App, tenant: str, *, as_of: date, lang: str = "da") -> str:
     """The leadership group's meeting paper: every scope's figures phase by phase, on paper."""
     ui = await _ui(core, tenant, as_of, lang)
-    doc, greb = await asyncio.gather(reads.kpi_document(core, tenant, as_of), reads.greb_views(core, tenant, as_of))
+    doc, greb = await asyncio.gather(_document(core, tenant, as_of), _greb(core, tenant, as_of))
     return pages.print_page(ui, doc, greb)
 
 
