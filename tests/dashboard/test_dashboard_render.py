@@ -202,3 +202,13 @@ def test_competence_matrix_marks_levels_against_targets():
     cells = probe(page).cells
     assert [(c["data-competence"], c["data-level"], c["data-target"], c["class"]) for c in cells] == [
         ("Køl", "2", "4", "cell below"), ("Svejs", "5", "", "cell plain"), ("Køl", "", "1", "cell below")]
+
+
+def test_a_large_matrix_is_cut_with_links_to_each_department():
+    employees = [{"employee_id": f"e{i:05d}", "department": "rd" if i % 2 else "ops",
+                  "competences": {"Køl": {"level": 3, "target": None}}} for i in range(pages.MATRIX_ROWS + 50)]
+    page = pages.competences_page(UI("en", AS_OF, "bitzer"), {"employees": employees}, None)
+    p = probe(page)
+    assert len(p.cells) == pages.MATRIX_ROWS
+    assert f"Showing the first {pages.MATRIX_ROWS} of {pages.MATRIX_ROWS + 50} employees" in p.all_text
+    assert "/dashboard/bitzer/competences?department=ops" in page and "(225)" in p.all_text

@@ -80,11 +80,21 @@ def managers_page(ui: UI, doc: Mapping[str, Any], manager: str | None, departmen
     )
 
 
+MATRIX_ROWS = 400
+"""The most people one matrix page lists; a larger company's page links to each department's."""
+
+
 def competences_page(ui: UI, matrix: Mapping[str, Any], department: str | None) -> str:
-    names = sorted({name for e in matrix["employees"] for name in e["competences"]})
+    employees = list(matrix["employees"])
+    per_department: dict[str, int] = {}
+    for e in employees:
+        per_department[e["department"]] = per_department.get(e["department"], 0) + 1
+    shown = employees[:MATRIX_ROWS]
+    names = sorted({name for e in shown for name in e["competences"]})
     return render("competences.html", ui, path=f"/dashboard/{ui.tenant}/competences",
-                  params={"department": department}, tenant_nav=True, matrix=matrix, competences=names,
-                  department=department)
+                  params={"department": department}, tenant_nav=True, matrix={**matrix, "employees": shown},
+                  competences=names, department=department, total=len(employees),
+                  departments=sorted(per_department.items(), key=lambda item: ui.dept(item[0])))
 
 
 def greb_page(ui: UI, doc: Mapping[str, Any], greb: Mapping[str, Any], department: str | None) -> str:
