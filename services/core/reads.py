@@ -16,8 +16,9 @@ Dates are checked where they are parsed (``domain.fields.Day``: exactly ``YYYY-M
 
 from __future__ import annotations
 
+import contextlib
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from datetime import date
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -169,7 +170,8 @@ async def greb_views(core: App, tenant: str, as_of: date, department: str | None
     from projections import greb_views as views
 
     await require_fresh_tenant(core, tenant, wait=wait)
-    return await views(core.pool, tenant, as_of, department)
+    async with _while_rebuilding(tenant):
+        return await views(core.pool, tenant, as_of, department)
 
 
 async def season_facts(core: App, tenant: str, as_of: date, first: date, last: date, *,
@@ -178,7 +180,8 @@ async def season_facts(core: App, tenant: str, as_of: date, first: date, last: d
     from projections import season_facts as facts
 
     await require_fresh_tenant(core, tenant, wait=wait)
-    return await facts(core.pool, tenant, as_of, first, last)
+    async with _while_rebuilding(tenant):
+        return await facts(core.pool, tenant, as_of, first, last)
 
 
 async def department_names(core: App, tenant: str, *, wait: float | None = None) -> dict[str, str]:
@@ -186,7 +189,18 @@ async def department_names(core: App, tenant: str, *, wait: float | None = None)
     from projections import department_names as names
 
     await require_fresh_tenant(core, tenant, wait=wait)
-    return await names(core.pool, tenant)
+    async with _while_rebuilding(tenant):
+        return await names(core.pool, tenant)
+
+
+@contextlib.asynccontextmanager
+async def _while_rebuilding(tenant: str) -> AsyncIterator[None]:
+    """A read of tables that the active projection version does not have yet (an upgrade's rebuild is still
+    building the version that has them) answers like projections that are behind: try again shortly."""
+    try:
+        yield
+    except asyncpg.UndefinedTableError:
+        raise ProjectionsBehind(tenant, RETRY_AFTER_SECONDS * 6) from None
 
 
 class ReadMemory:

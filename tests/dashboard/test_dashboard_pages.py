@@ -376,3 +376,13 @@ async def test_a_page_asked_again_is_answered_from_memory_until_the_projections_
     assert figures["committee_meetings_12m"] == str((await reads.kpi_document(core, TENANT, AS_OF))["company"][
         "committee_meetings_12m"]) == str(int(before) + 1)
     assert "Ny plan" in after.all_text
+
+
+async def test_a_projection_version_without_the_dashboards_tables_answers_as_catching_up(
+        client: httpx.AsyncClient, core: App):
+    # As after an upgrade, while the rebuild of the version that has them is still running.
+    version = await core.pool.fetchval("SELECT active_version FROM projection_registry WHERE name = 'kpi'")
+    await core.pool.execute(f"DROP TABLE kpi_v{version}.greb_committee")
+    refused = await client.get("/", params={"tenant": TENANT, "as_of": AS_OF.isoformat()})
+    assert refused.status_code == 503 and int(refused.headers["Retry-After"]) > 0
+    assert "Tallene er ved at blive opdateret" in refused.text
