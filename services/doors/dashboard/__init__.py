@@ -142,8 +142,7 @@ async def render_competences(core: App, tenant: str, *, as_of: date, lang: str =
                              department: str | None = None) -> str:
     """People × competences: each level (1–5) against the target of the open gaps."""
     ui = await _ui(core, tenant, as_of, lang)
-    matrix = await _remembered(core, tenant, ("matrix", as_of, department),
-                               lambda: reads.competence_matrix(core, tenant, as_of, department))
+    matrix = await reads.competence_matrix(core, tenant, as_of, department)  # large: not kept in the read memory
     return pages.competences_page(ui, matrix, department)
 
 
