@@ -1,19 +1,27 @@
-"""A token of the KPI projection's state: while it stays the same, every read of the projection gives the
-same answer (same version, same events applied), so a reader may keep an answer until it moves."""
+"""A token of the KPI projection's state for one tenant: while it stays the same, every read of the tenant's
+figures gives the same answer, so a reader may keep an answer until it moves.
+
+Every row of the projection belongs to one tenant, so after the freshness gate (the projections have read
+every event of the tenant committed when the read began) the tenant's answers are fixed by the active
+version and the tenant's last event — other tenants' traffic does not move the token. An answer read after
+the tenant's log moved on is newer than its token says, never older: keeping it is still read-your-writes.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 import asyncpg
 
-STATE = """
-SELECT c.version, c.applied, c.position
-FROM projection_registry r
-JOIN projection_checkpoints c ON c.name = r.name AND c.version = r.active_version
-WHERE r.name = 'kpi'
-"""
+from infra.store import log_head
+
+ACTIVE = "SELECT active_version FROM projection_registry WHERE name = 'kpi'"
 
 
-async def state_token(pool: asyncpg.Pool) -> tuple[int, int, int] | None:
-    """(active version, events applied, checkpoint position), or None before the projection is set up."""
-    row = await pool.fetchrow(STATE)
-    return None if row is None else (row["version"], row["applied"], row["position"])
+async def state_token(pool: asyncpg.Pool, tenant: str) -> tuple[Any, ...] | None:
+    """(active version, the tenant's last event as (transaction id, position)), or None before the projection
+    is set up."""
+    version = await pool.fetchval(ACTIVE)
+    if version is None:
+        return None
+    return (version, await log_head(pool, tenant))

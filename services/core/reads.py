@@ -204,9 +204,10 @@ async def _while_rebuilding(tenant: str) -> AsyncIterator[None]:
 
 
 class ReadMemory:
-    """Answers of projection reads, kept per state of the KPI projection (``projections.state_token``): a
-    read asked again while the projections have not moved is answered from memory — after the same freshness
-    gate, so read-your-writes holds. The least recently used answers go first beyond ``size``."""
+    """Answers of projection reads, kept per state of the KPI projection for the tenant
+    (``projections.state_token``: the active version and the tenant's last event): a read asked again while
+    nothing of the tenant arrived is answered from memory — after the same freshness gate, so read-your-writes
+    holds. The least recently used answers go first beyond ``size``."""
 
     def __init__(self, size: int = 256) -> None:
         self.size = size
@@ -221,7 +222,7 @@ class ReadMemory:
         from projections import state_token
 
         await require_fresh_tenant(core, tenant, wait=wait)
-        token = await state_token(core.pool)
+        token = await state_token(core.pool, tenant)
         full = (tenant, key, token)
         if token is not None and full in self._answers:
             self._answers.move_to_end(full)

@@ -366,6 +366,13 @@ async def test_a_page_asked_again_is_answered_from_memory_until_the_projections_
     hits = reads.memory(core).hits
     assert await render_dashboard(core, as_of=AS_OF, tenant=TENANT) == first
     assert reads.memory(core).hits >= hits + 4  # the document, series, greb views, season facts, names
+    elsewhere = {"message_id": "beta-again-1", "tenant": "beta", "type": "DepartmentRegistered",
+                 "occurred_at": "2026-11-01T10:00:00Z", "data": {"department": "lager", "name": "Lager"}}
+    assert (await ingest_lines(core.intake, [json.dumps(elsewhere)])).accepted == 1
+    await catch_up(core.pool)
+    hits = reads.memory(core).hits
+    assert await render_dashboard(core, as_of=AS_OF, tenant=TENANT) == first  # another tenant's news: still kept
+    assert reads.memory(core).hits >= hits + 4
     meeting = {"message_id": "again-1", "tenant": TENANT, "type": "CommitteeMeetingHeld",
                "occurred_at": "2026-11-01T10:00:00Z", "data": {"held_on": "2026-11-01", "management_reps": 2,
                                                                "employee_reps": 2, "topics": ["Ny plan"]}}
