@@ -67,8 +67,10 @@ async def run(server: Server, *, quick: bool, **_: Any) -> list[Row]:
                 f"Dashboard department page ({department})": department_page,
                 "Dashboard greb page": lambda i: dashboard.render_greb(app, LARGE_TENANT, as_of=_as_of(i)),
                 "Dashboard meeting paper": lambda i: dashboard.render_print(app, LARGE_TENANT, as_of=_as_of(i)),
-                "  company page read: KPI document": lambda i: reads.kpi_document(app, LARGE_TENANT, _as_of(i)),
-                "  company page read: 36-month series": lambda i: dashboard.trend_series(app, LARGE_TENANT, _as_of(i)),
+                "  (alone: KPI document)": lambda i: reads.kpi_document(app, LARGE_TENANT, _as_of(i)),
+                "  company page read: KPI document and series together": lambda i: reads.kpi_document_and_series(
+                    app, LARGE_TENANT, _as_of(i), dashboard.trend_request(_as_of(i))),
+                "  (alone: 36-month series)": lambda i: dashboard.trend_series(app, LARGE_TENANT, _as_of(i)),
                 "  company page read: greb views": lambda i: reads.greb_views(app, LARGE_TENANT, _as_of(i)),
                 "  company page read: season facts": lambda i: reads.season_facts(
                     app, LARGE_TENANT, _as_of(i), months_ending(_as_of(i))[0], month_end(_as_of(i).replace(day=1))),

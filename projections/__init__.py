@@ -4,6 +4,7 @@ from projections.kpi.companies import companies
 from projections.kpi.competences import competence_matrix
 from projections.kpi.document import COMPANY_KEYS, SCOPE_KEYS, kpi_document
 from projections.kpi.greb_read import department_names, greb_views, season_facts
+from projections.kpi.page_read import document_and_series
 from projections.kpi.reading import InvalidRead
 from projections.kpi.series import SeriesRequest, kpi_series
 from projections.kpi.state import state_token
@@ -20,6 +21,7 @@ __all__ = [
     "catch_up",
     "companies",
     "department_names",
+    "document_and_series",
     "greb_views",
     "season_facts",
     "competence_matrix",

@@ -39,6 +39,7 @@ __all__ = [
     "ProjectionsBehind",
     "UnknownTenant",
     "kpi_document",
+    "kpi_document_and_series",
     "memory",
     "parse_day",
     "read_events",
@@ -139,6 +140,17 @@ async def kpi_series(
 
     await require_fresh_tenant(core, tenant, wait=wait, catch_up_here=catch_up_here)
     return await series(core.pool, tenant, request, department, by_manager=by_manager)
+
+
+async def kpi_document_and_series(
+    core: App, tenant: str, as_of: date, request: Any, department: str | None = None, *,
+    wait: float | None = None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The KPI document on ``as_of`` and a series (a checked SeriesRequest), read together in one statement."""
+    from projections import document_and_series
+
+    await require_fresh_tenant(core, tenant, wait=wait)
+    return await document_and_series(core.pool, tenant, as_of, request, department)
 
 
 async def competence_matrix(

@@ -393,3 +393,13 @@ async def test_a_projection_version_without_the_dashboards_tables_answers_as_cat
     refused = await client.get("/", params={"tenant": TENANT, "as_of": AS_OF.isoformat()})
     assert refused.status_code == 503 and int(refused.headers["Retry-After"]) > 0
     assert "Tallene er ved at blive opdateret" in refused.text
+
+
+@pytest.mark.parametrize("department", [None, "prod", "lager"])
+async def test_the_document_and_series_read_together_equal_each_read_alone(core: App, department: str | None):
+    for as_of in (AS_OF, date(2027, 2, 28), date(2027, 3, 15), date(2026, 1, 31)):
+        request = SeriesRequest.checked(months_ending(as_of, 36)[0], as_of, "month",
+                                        ["agreement_completion_rate", "participation_rate_12m", "mus_coverage"])
+        doc, series = await reads.kpi_document_and_series(core, TENANT, as_of, request, department)
+        assert doc == await reads.kpi_document(core, TENANT, as_of, department)
+        assert series == await reads.kpi_series(core, TENANT, request, department)

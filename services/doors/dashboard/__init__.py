@@ -57,13 +57,18 @@ def _last_month_end(as_of: date) -> date:
     return end if end <= as_of else as_of.replace(day=1) - timedelta(days=1)
 
 
-async def trend_series(core: App, tenant: str, as_of: date, department: str | None = None) -> dict[str, Any]:
+def trend_request(as_of: date) -> Any:
     """The trend keys at the month ends of the 36 months up to ``as_of`` (the same for every day of a month)."""
     from projections import SeriesRequest
 
     start, end = _series_start(as_of), _last_month_end(as_of)
-    request = SeriesRequest.checked(start, max(start, end), "month", SERIES_KEYS)
-    return await _remembered(core, tenant, ("series", start, end, department),
+    return SeriesRequest.checked(start, max(start, end), "month", SERIES_KEYS)
+
+
+async def trend_series(core: App, tenant: str, as_of: date, department: str | None = None) -> dict[str, Any]:
+    """The trend series of a page on ``as_of`` alone."""
+    request = trend_request(as_of)
+    return await _remembered(core, tenant, ("series", request.start, request.end, department),
                              lambda: reads.kpi_series(core, tenant, request, department))
 
 
@@ -108,9 +113,10 @@ async def render_dashboard(core: App, *, as_of: date, lang: str = "da", tenant: 
     department = (department or "").strip() or None
     ui = await _ui(core, tenant, as_of, lang)
     first, last = months_ending(as_of)[0], month_end(as_of.replace(day=1))
-    doc, series, greb, facts = await asyncio.gather(
-        _document(core, tenant, as_of, department),
-        trend_series(core, tenant, as_of, department),
+    request = trend_request(as_of)
+    (doc, series), greb, facts = await asyncio.gather(
+        _remembered(core, tenant, ("doc+series", as_of, department),
+                    lambda: reads.kpi_document_and_series(core, tenant, as_of, request, department)),
         _greb(core, tenant, as_of, department),
         _remembered(core, tenant, ("season", as_of), lambda: reads.season_facts(core, tenant, as_of, first, last)),
     )
