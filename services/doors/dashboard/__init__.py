@@ -4,7 +4,9 @@ Every figure on a page is read from the projections — the KPI document (CONTRA
 on-track rate, the last cycle's verdict, per department and per manager), the series, the competence
 matrix, the greb views and the season facts (``projections.kpi.greb_read``), the funding report — through
 the reads every door calls, so a page waits for (or is refused while) the projections catch up with what
-was accepted, exactly like ``GET /v1/tenants/{t}/kpis``. Nothing here reads the event log.
+was accepted, exactly like ``GET /v1/tenants/{t}/kpis``. Nothing here reads the event log. Answers are
+kept in the read memory (``reads.ReadMemory``) while nothing of the tenant arrives, so a page asked again
+costs the freshness gate and the rendering.
 
 Pages (all as of a date, Danish or English):
 - the overview of every company the reader may see, and a company's page around the report's four phases;
@@ -37,6 +39,8 @@ __all__ = [
     "render_notice",
     "render_print",
     "render_unknown_tenant",
+    "trend_request",
+    "trend_series",
 ]
 
 T = TypeVar("T")

@@ -7,7 +7,7 @@ pages need no script and nothing outside the server: the CSS is inlined, the cha
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import date
 from importlib import resources
 from typing import Any
@@ -247,7 +247,3 @@ def render(template: str, ui: UI, *, path: str = "/", params: Mapping[str, Any] 
         ui=ui, css=Markup(CSS), banner=access_banner(ui.lang), path=path, params=params, refresh=refresh,
         phases=PHASES, **context,
     )
-
-
-def scope_rows(doc: Mapping[str, Any], group: str = "departments") -> Iterable[tuple[str, Mapping[str, Any]]]:
-    return (doc.get(group) or {}).items()
