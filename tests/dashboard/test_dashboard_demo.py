@@ -180,6 +180,7 @@ PAGES = [
     ("company-bitzer-en", f"/?tenant={DEMO_TENANT}&lang=en", 3600),
     ("department-bitzer", f"/?tenant={DEMO_TENANT}&department=production", 3200),
     ("managers-bitzer", f"/dashboard/{DEMO_TENANT}/managers", 1600),
+    ("manager-bitzer", f"/dashboard/{DEMO_TENANT}/managers?manager=E00001&lang=en", 2000),
     ("competences-bitzer", f"/dashboard/{DEMO_TENANT}/competences", 1600),
     ("greb-bitzer", f"/dashboard/{DEMO_TENANT}/greb", 2400),
     ("print-bitzer", f"/dashboard/{DEMO_TENANT}/print", 2200),
