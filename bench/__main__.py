@@ -33,6 +33,7 @@ Runner = Callable[..., Awaitable[list[Row]]]
 def _benchmarks() -> dict[str, tuple[str, Runner]]:
     from bench import (
         growth_bench,
+        import_bench,
         ingest_bench,
         intake_bench,
         kafka_hook,
@@ -55,6 +56,8 @@ def _benchmarks() -> dict[str, tuple[str, Runner]]:
         "xapi": ("8. xAPI export of one large tenant vs raw paged read, peak RSS", xapi_bench.run),
         "leadership": ("9. leadership reads: document by manager, 36-month series, competence matrix",
                        leadership_bench.run),
+        "import": ("11. spreadsheet import of a 100,000-row CSV vs `eduplan ingest` of the same messages, peak RSS",
+                   import_bench.run),
         "plan": ("10. planning assistant: a year's plan for 125 and 5,000 employees", plan_bench.run),
     }
 
