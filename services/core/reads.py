@@ -35,6 +35,7 @@ __all__ = [
     "ProjectionsBehind",
     "UnknownTenant",
     "actions",
+    "calendar",
     "kpi_document",
     "parse_day",
     "read_events",
@@ -184,6 +185,16 @@ async def actions(
 
     await require_fresh_tenant(core, tenant, wait=wait, catch_up_here=catch_up_here)
     return await actions_of(core.pool, tenant, as_of, manager, department)
+
+
+async def calendar(
+    core: App, tenant: str, on: date, manager: str | None = None, *, wait: float | None = None,
+) -> bytes:
+    """The calendar feed (RFC 5545) of a tenant, of the employees whose manager on ``on`` is ``manager``."""
+    from services.core.calendar import calendar_of
+
+    await require_fresh_tenant(core, tenant, wait=wait)
+    return await calendar_of(core.pool, tenant, on, manager)
 
 
 async def read_events(core: App, tenant: str, after: str | None, limit: int) -> tuple[list[dict[str, Any]], str]:

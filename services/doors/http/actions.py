@@ -1,5 +1,5 @@
-"""The HR manager's actions (CONTRACT §7): the JSON document and its CSV for Excel. Figures come from the
-application core; this router only translates."""
+"""The HR manager's actions (CONTRACT §7) as JSON and CSV for Excel, and the calendar feed of due dates,
+courses, follow-ups and meetings. Figures come from the application core; this router only translates."""
 
 from __future__ import annotations
 
@@ -39,3 +39,20 @@ async def get_actions_csv(request: Request, tenant: str, as_of: Day | None = _AS
     filename = f"actions-{tenant}-{document['as_of']}.csv"
     return Response(excel_csv(action_rows(document, lang), lang=lang), media_type=_CSV,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+_ICS = "text/calendar; charset=utf-8"
+
+
+@router.get("/v1/tenants/{tenant}/calendar.ics",
+            summary="Due dates, courses, review follow-ups and committee meetings as a calendar feed (RFC 5545)",
+            response_class=Response, responses={200: {"content": {_ICS: {}}}},
+            dependencies=[requires("leadership")])
+async def get_calendar(request: Request, tenant: str,
+                       manager: str | None = Query(None, description="only employees whose manager is this "
+                                                   "employee_id (on as_of)"),
+                       as_of: Day | None = Query(None, description="YYYY-MM-DD, the day the manager is read on;"
+                                                 " default today")) -> Response:
+    body = await reads.calendar(core(request), tenant, as_of or date.today(), manager)
+    return Response(body, media_type=_ICS,
+                    headers={"Content-Disposition": f'inline; filename="eduplan-{tenant}.ics"'})
