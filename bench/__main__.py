@@ -32,6 +32,7 @@ Runner = Callable[..., Awaitable[list[Row]]]
 
 def _benchmarks() -> dict[str, tuple[str, Runner]]:
     from bench import (
+        actions_bench,
         growth_bench,
         ingest_bench,
         intake_bench,
@@ -56,6 +57,7 @@ def _benchmarks() -> dict[str, tuple[str, Runner]]:
         "leadership": ("9. leadership reads: document by manager, 36-month series, competence matrix",
                        leadership_bench.run),
         "plan": ("10. planning assistant: a year's plan for 125 and 5,000 employees", plan_bench.run),
+        "actions": ("11. the HR manager's actions and calendar, 5,000 employees", actions_bench.run),
     }
 
 
