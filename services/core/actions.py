@@ -8,6 +8,7 @@ readable only while their key exists; the employee is named by ``employee_id``).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
@@ -75,10 +76,13 @@ async def actions_of(pool: asyncpg.Pool, tenant: str, as_of: date, manager: str 
     up to date is the caller's check: ``services.core.reads``)."""
     from services.core.funding.report import funding_action_list
 
-    found = [_action(row) for row in await action_rows(pool, tenant, as_of, manager, department)]
+    # Two reads on two connections: the funding read's arithmetic runs while the table's statement does.
+    rows, funding = await asyncio.gather(action_rows(pool, tenant, as_of, manager, department),
+                                         funding_action_list(pool, tenant, as_of))
+    found = [_action(row) for row in rows]
     found += [
         {field: action[field] for field in FIELDS}
-        for action in await funding_action_list(pool, tenant, as_of)
+        for action in funding
         if (manager is None or action["manager_id"] == manager)
         and (department is None or action["department"] == department)
     ]
