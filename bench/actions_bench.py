@@ -3,8 +3,9 @@
 - the whole tenant's actions (the eight kinds of the contract's table and the funding actions), p50 and p99
   over as-of dates spread over the last year of the feed — goal p99 < 200 ms;
 - one manager's actions (``--manager``), the view a department manager opens;
-- the contract-table part alone (one statement, ``projections.kpi.actions``), so the funding read's share
-  of the whole shows;
+- the contract-table part alone (one statement, ``projections.kpi.actions``) and the funding part alone
+  (``funding_action_list``: VEU and fund amounts computed in Python for every claim that can be at risk), so
+  each one's share of the whole shows;
 - the calendar feed of one manager.
 
 Each is timed through ``services.core.actions`` / ``services.core.calendar`` on a pool, as the doors call them
@@ -32,6 +33,7 @@ async def run(server: Server, *, quick: bool, **_: Any) -> list[Row]:
     from projections.kpi.actions import action_rows
     from services.core.actions import actions_of
     from services.core.calendar import calendar_of
+    from services.core.funding.report import funding_action_list
 
     dataset = await kpi_dataset(server, quick=quick)
     samples, budget = (20, 20.0) if quick else (100, 60.0)
@@ -60,6 +62,9 @@ async def run(server: Server, *, quick: bool, **_: Any) -> list[Row]:
             def table_only(i: int) -> Any:
                 return action_rows(pool, LARGE_TENANT, day(i))
 
+            def funding_only(i: int) -> Any:
+                return funding_action_list(pool, LARGE_TENANT, day(i))
+
             def calendar(i: int) -> Any:
                 return calendar_of(pool, LARGE_TENANT, day(i), manager)
 
@@ -69,6 +74,8 @@ async def run(server: Server, *, quick: bool, **_: Any) -> list[Row]:
                           samples, extra)
             rows += _rows(f"Actions, contract table only (no funding), {large}",
                           await _latencies(table_only, samples, budget), None, samples, extra)
+            rows += _rows(f"Actions, funding part only, {large}", await _latencies(funding_only, samples, budget),
+                          None, samples, extra)
             rows += _rows(f"Calendar feed, one manager, {large}", await _latencies(calendar, samples // 2, budget),
                           None, samples // 2, extra)
         finally:
