@@ -78,7 +78,8 @@ async def actions_of(pool: asyncpg.Pool, tenant: str, as_of: date, manager: str 
 
     # Two reads on two connections: the funding read's arithmetic runs while the table's statement does.
     rows, funding = await asyncio.gather(action_rows(pool, tenant, as_of, manager, department),
-                                         funding_action_list(pool, tenant, as_of))
+                                         funding_action_list(pool, tenant, as_of, manager=manager,
+                                                             department=department))
     found = [_action(row) for row in rows]
     found += [
         {field: action[field] for field in FIELDS}
