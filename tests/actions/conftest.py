@@ -1,5 +1,8 @@
+"""A fresh application core per test, and ``given``: facts through the intake, folded."""
+
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -28,8 +31,6 @@ def given(core: App) -> Given:
     with their outcome's status under ``status``."""
 
     async def ingest(*facts: Fact, tenant: str = "acme", accepted: bool = True) -> list[dict[str, Any]]:
-        import json
-
         envelopes = [envelope(tenant, fact) for fact in facts]
         outcomes = await core.intake.submit_many([json.dumps(e).encode() for e in envelopes], "test")
         if accepted:
