@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import asyncpg
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vCategory, vDate, vDatetime, vText
 
 from projections.kpi.calendar import calendar_rows
 
@@ -44,22 +44,31 @@ def _summary(row: Mapping[str, Any]) -> str:
     }[row["what"]]
 
 
+def _day(day: date) -> vDate:
+    value = vDate(day)
+    value.params["VALUE"] = "DATE"
+    return value
+
+
 def calendar_ics(tenant: str, rows: list[Mapping[str, Any]], stamp: datetime) -> bytes:
+    """The feed: one all-day VEVENT per row (properties set as typed values: a feed holds thousands)."""
     cal = Calendar()
     cal.add("prodid", "-//eduplan//education calendar//EN")
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("x-wr-calname", f"Education — {tenant}")
+    stamped, free = vDatetime(stamp), vText("TRANSPARENT")
+    states = {True: vText("CANCELLED"), False: vText("CONFIRMED")}
     for row in sorted(rows, key=lambda r: (r["starts"], r["what"], r["key"] or "", r["ordinal"])):
         event = Event()
-        event.add("uid", event_uid(tenant, row))
-        event.add("dtstamp", stamp)
-        event.add("dtstart", row["starts"])
-        event.add("dtend", row["ends"] + timedelta(days=1))  # all-day: the end is exclusive
-        event.add("summary", _summary(row))
-        event.add("status", "CANCELLED" if row["cancelled"] else "CONFIRMED")
-        event.add("categories", [row["what"]])
-        event.add("transp", "TRANSPARENT")
+        event["uid"] = vText(event_uid(tenant, row))
+        event["dtstamp"] = stamped
+        event["dtstart"] = _day(row["starts"])
+        event["dtend"] = _day(row["ends"] + timedelta(days=1))  # all-day: the end is exclusive
+        event["summary"] = vText(_summary(row))
+        event["status"] = states[bool(row["cancelled"])]
+        event["categories"] = vCategory([row["what"]])
+        event["transp"] = free
         cal.add_component(event)
     ics: bytes = cal.to_ical()
     return ics
