@@ -32,6 +32,7 @@ Runner = Callable[..., Awaitable[list[Row]]]
 
 def _benchmarks() -> dict[str, tuple[str, Runner]]:
     from bench import (
+        actions_bench,
         growth_bench,
         import_bench,
         ingest_bench,
@@ -59,6 +60,7 @@ def _benchmarks() -> dict[str, tuple[str, Runner]]:
         "import": ("11. spreadsheet import of a 100,000-row CSV vs `eduplan ingest` of the same messages, peak RSS",
                    import_bench.run),
         "plan": ("10. planning assistant: a year's plan for 125 and 5,000 employees", plan_bench.run),
+        "actions": ("11. the HR manager's actions and calendar, 5,000 employees", actions_bench.run),
     }
 
 
