@@ -57,10 +57,10 @@ def _benchmarks() -> dict[str, tuple[str, Runner]]:
         "xapi": ("8. xAPI export of one large tenant vs raw paged read, peak RSS", xapi_bench.run),
         "leadership": ("9. leadership reads: document by manager, 36-month series, competence matrix",
                        leadership_bench.run),
-        "import": ("11. spreadsheet import of a 100,000-row CSV vs `eduplan ingest` of the same messages, peak RSS",
-                   import_bench.run),
         "plan": ("10. planning assistant: a year's plan for 125 and 5,000 employees", plan_bench.run),
         "actions": ("11. the HR manager's actions and calendar, 5,000 employees", actions_bench.run),
+        "import": ("12. spreadsheet import of a 100,000-row CSV vs `eduplan ingest` of the same messages, peak RSS",
+                   import_bench.run),
     }
 
 
