@@ -13,12 +13,14 @@ from typing import Any
 from rich.console import Console
 
 from services.core.app import open_app
-from services.doors.cli.common import Commands, port_number
+from services.doors.cli.common import Commands, date_arg, port_number
 
 
 def register(commands: Commands) -> None:
     demo = commands.add_parser("demo", help="load the sample companies, print their KPIs and serve the dashboard")
     demo.add_argument("--no-serve", action="store_true", help="print the summary and stop")
+    demo.add_argument("--as-of", type=date_arg, default=None, metavar="YYYY-MM-DD",
+                      help="the day the sample history runs up to and the KPIs are read on (default: today)")
     demo.add_argument("--host", default=None, help="address the dashboard listens on (default 127.0.0.1)")
     demo.add_argument("--port", type=port_number, default=None,
                       help="port of the dashboard (default 8000, or a free one when it is taken)")
@@ -26,7 +28,7 @@ def register(commands: Commands) -> None:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    return run_demo(serve_after=not args.no_serve, host=args.host, port=args.port)
+    return run_demo(serve_after=not args.no_serve, host=args.host, port=args.port, as_of=args.as_of)
 
 
 HEADLINE = (
@@ -50,7 +52,10 @@ def _free_port(host: str, preferred: int) -> int:
     return preferred
 
 
-async def load_demo(console: Console) -> tuple[Any, dict[str, dict[str, int]], list[dict[str, Any]]]:
+async def load_demo(console: Console, as_of: date | None = None,
+                    ) -> tuple[Any, dict[str, dict[str, int]], list[dict[str, Any]]]:
+    """Load the sample companies with a history that runs up to ``as_of`` (today by default), so the
+    running cycle is as far along as the calendar, and read their KPI documents on that day."""
     from projections import catch_up, ensure_schema, tenants
     from services.core.ingest import ingest_lines
     from services.core.reads import kpi_document
@@ -62,7 +67,9 @@ async def load_demo(console: Console) -> tuple[Any, dict[str, dict[str, int]], l
     settings = app.settings
     where = "EDUPLAN_DATABASE_URL" if settings.database_url else f"embedded PostgreSQL under {settings.data_dir}"
     console.print(f"[bold]eduplan demo[/] — database: {where}")
-    lines = (item if isinstance(item, str) else json.dumps(item, ensure_ascii=False) for item in generate())
+    as_of = as_of or date.today()
+    lines = (item if isinstance(item, str) else json.dumps(item, ensure_ascii=False)
+             for item in generate(end=as_of))
     done = 0
     with CountProgress("loading sample companies") as progress:
         def advance(_: int) -> None:
@@ -75,7 +82,6 @@ async def load_demo(console: Console) -> tuple[Any, dict[str, dict[str, int]], l
     print_outcome_summary(counts.by_tenant, console)
     await ensure_schema(app.pool)
     await catch_up(app.pool)
-    as_of = date.today()
     docs = []
     for tenant in await tenants(app.pool):
         # Its last_cycle tells whether the completion target was met; the current cycle is still running.
@@ -107,10 +113,11 @@ def print_headlines(docs: list[dict[str, Any]], console: Console) -> None:
     console.print(table)
 
 
-def run_demo(*, serve_after: bool = True, host: str | None = None, port: int | None = None) -> int:
+def run_demo(*, serve_after: bool = True, host: str | None = None, port: int | None = None,
+             as_of: date | None = None) -> int:
     # Piped output is not cut to 80 columns: the tables are meant to be read whole.
     console = Console() if sys.stdout.isatty() else Console(width=140)
-    app, _, docs = asyncio.run(load_demo(console))
+    app, _, docs = asyncio.run(load_demo(console, as_of))
     print_headlines(docs, console)
     if not serve_after:
         return 0
@@ -118,6 +125,7 @@ def run_demo(*, serve_after: bool = True, host: str | None = None, port: int | N
 
     host = host or app.settings.http_host
     port = _free_port(host, port or app.settings.http_port)
-    console.print(f"Dashboard: [bold]http://{host}:{port}/[/]  (Ctrl-C to stop)")
+    query = "" if as_of is None or as_of == date.today() else f"?as_of={as_of.isoformat()}"
+    console.print(f"Dashboard: [bold]http://{host}:{port}/{query}[/]  (Ctrl-C to stop)")
     serve(host=host, port=port)
     return 0
