@@ -153,6 +153,17 @@ def test_the_transport_company_trains_everyone_in_the_covid_winter(feed: Feed) -
     assert sum(1 for b in transport["CourseBooked"] if not b.get("collective")) > len(collective)
 
 
+def test_the_transport_company_laid_off_staff_in_the_first_lockdown(feed: Feed) -> None:
+    transport = feed["transport"]
+    staff = sum(1 for e in transport["EmployeeRegistered"] if _day(e["hired_on"]) < date(2020, 3, 1))
+    spring = [e for e in transport["EmployeeLeft"] if date(2020, 3, 1) <= _day(e["left_on"]) <= date(2020, 4, 30)]
+    later = [e for e in transport["EmployeeLeft"] if date(2021, 3, 1) <= _day(e["left_on"]) <= date(2021, 4, 30)]
+    assert len(spring) >= 0.1 * staff and len(spring) > 3 * max(1, len(later))
+    rehired = [e for e in transport["EmployeeRegistered"]
+               if date(2020, 6, 1) <= _day(e["hired_on"]) <= date(2020, 9, 30)]
+    assert len(rehired) >= 0.8 * len(spring)
+
+
 def test_the_transport_history_reaches_back_to_the_lockdown_only_in_the_demo() -> None:
     scaled = [i for i in generate(tenants=len(CASES), employees=10, years=1, end=RUN_DATE, faults=False)
               if isinstance(i, dict)]
