@@ -33,7 +33,6 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 HEADLINE = (
     ("active_employees", "staff"),
-    ("agreement_completion_rate", "on time, this cycle"),
     ("participation_rate_12m", "took part"),
     ("training_hours_per_employee_12m", "hours each"),
     ("mus_coverage", "MUS"),
@@ -99,16 +98,22 @@ def print_headlines(docs: list[dict[str, Any]], console: Console) -> None:
         return
     table = Table(title=f"Headline KPIs as of {docs[0]['as_of']}")
     table.add_column("tenant")
+    table.add_column("this cycle", justify="right")
     for _, label in HEADLINE:
         table.add_column(label, justify="right")
     table.add_column("last cycle vs target", justify="right")
     for doc in docs:
         company = doc["company"]
+        # The running cycle is judged by the agreements due so far (§7), not by all it has made.
+        due = company.get("agreements_due_to_date") or 0
+        this_cycle = fmt("cycle_status", company.get("cycle_status"))
+        if due:
+            this_cycle += f" ({company.get('agreements_due_completed_on_time')} of {due} due)"
         last = doc["last_cycle"]["company"]
         sign = {True: "≥", False: "<", None: "vs"}[last.get("target_met")]
         last_rate = fmt("agreement_completion_rate", last.get("agreement_completion_rate"))
         target = fmt("completion_target", last.get("completion_target"))
-        table.add_row(doc["tenant"], *(fmt(key, company.get(key)) for key, _ in HEADLINE),
+        table.add_row(doc["tenant"], this_cycle, *(fmt(key, company.get(key)) for key, _ in HEADLINE),
                       f"{last_rate} {sign} {target}")
     console.print(table)
 
