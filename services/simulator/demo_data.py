@@ -8,6 +8,13 @@ cancellations, knowledge sharing, practice follow-up and closed gaps; committee 
 messages are merged into one feed in business-time order, the way a provider serving many companies
 would send it.
 
+The default tenants are the report's cases, each as the report tells of it (``CASES`` cites the
+passages): committees only at the two firms of about 100 employees, BITZER's spring window for talks and
+agreements, department wheels and no substitutes at Universe Science Park, no seasons but substitutes at
+Grøndalen, the transport company's layoffs in the first COVID-19 lockdown and its collective courses in
+the second. The history ends on ``end`` (``eduplan demo``: the day it runs), and the companies mostly
+meet their targets, with a few departments behind.
+
 The feed is a stream: every tenant keeps only its own current state (active employees, open bookings
 and the actions planned for them), so memory does not grow with the number of messages or years.
 The same arguments always give the same feed (one ``random.Random`` per tenant, seeded from ``seed``
@@ -141,6 +148,8 @@ def _d(key: str, name: str, weight: float, u: float, s: float, p: float, m: floa
 # systematisk-uddannelsesplanlaegning-smv.txt) by section and a quote. For all of them, §6.2: "kun ganske få
 # SMV'er" hire substitutes — the public ones that cannot leave the floor empty do (the school, the day care,
 # the public organisation); the private firms plan around their busy months and only rarely hire one.
+# Not from the report: the ``lagging`` departments, a few that fall behind so the per-department follow-up
+# has something to find.
 CASES: tuple[CaseProfile, ...] = (
     # Træ & Busk — seed box after §6.4 "TRÆ & BUSK: MAKKER-ORDNING …": "en medarbejderstab på 11-15 fastansatte",
     # everyone on courses "mellem to til fem uger per år", "næsten altid sende makkerparrene afsted sammen";
