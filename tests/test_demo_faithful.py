@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from services.simulator.demo_data import CASES, generate
+from services.simulator.demo_data import CASES, DEMO_START, generate
 
 RUN_DATE = date(2026, 12, 3)  # a Thursday, the day the leadership saw every company "at risk"
 COMMITTEE_SIZE = 95  # "about 100 employees and more" (§5.2: none below 100, both committee firms about 100)
@@ -30,7 +30,8 @@ def _by_tenant(items: list[dict[str, Any] | str]) -> Feed:
 
 @pytest.fixture(scope="module")
 def items() -> list[dict[str, Any] | str]:
-    return list(generate(end=RUN_DATE, faults=False))
+    """The valid messages ``eduplan demo --as-of 2026-12-03`` loads."""
+    return list(generate(start=DEMO_START, end=RUN_DATE, faults=False))
 
 
 @pytest.fixture(scope="module")
@@ -173,22 +174,42 @@ def test_the_transport_history_reaches_back_to_the_lockdown_only_in_the_demo() -
 
 @pytest.mark.parametrize("run_date", [RUN_DATE, date(2027, 3, 15), date(2026, 6, 30)])
 def test_the_history_runs_up_to_the_run_date(run_date: date) -> None:
-    days = [_day(i["occurred_at"]) for i in generate(end=run_date, faults=False) if isinstance(i, dict)]
+    feed = generate(start=DEMO_START, end=run_date, faults=False)
+    days = [_day(i["occurred_at"]) for i in feed if isinstance(i, dict)]
     assert max(days) == run_date  # a workday: the HR systems send something every working day
     assert days == sorted(days)
 
 
 def test_a_weekend_run_date_sends_nothing_after_it() -> None:
     sunday = date(2026, 12, 6)
-    days = [_day(i["occurred_at"]) for i in generate(end=sunday, faults=False) if isinstance(i, dict)]
+    feed = generate(start=DEMO_START, end=sunday, faults=False)
+    days = [_day(i["occurred_at"]) for i in feed if isinstance(i, dict)]
     assert sunday - timedelta(days=2) <= max(days) <= sunday
 
 
 def test_the_same_seed_and_date_give_the_same_feed_and_another_date_moves_it() -> None:
-    first = list(generate(end=RUN_DATE, seed=3))
-    assert first == list(generate(end=RUN_DATE, seed=3))
-    later = list(generate(end=RUN_DATE + timedelta(days=7), seed=3))
+    first = list(generate(start=DEMO_START, end=RUN_DATE, seed=3))
+    assert first == list(generate(start=DEMO_START, end=RUN_DATE, seed=3))
+    assert first != list(generate(start=DEMO_START, end=RUN_DATE, seed=4))
+    later = list(generate(start=DEMO_START, end=RUN_DATE + timedelta(days=7), seed=3))
     assert max(_day(i["occurred_at"]) for i in later if isinstance(i, dict)) == RUN_DATE + timedelta(days=7)
+
+
+def test_a_later_run_date_extends_the_feed_of_an_earlier_one() -> None:
+    """So ``eduplan demo`` can run again on a later day on the same database: the earlier messages come
+    again as duplicates (faults included), and only the new days' messages are new."""
+    earlier = list(generate(start=DEMO_START, end=RUN_DATE))
+    later = list(generate(start=DEMO_START, end=RUN_DATE + timedelta(days=45)))
+    assert len(later) > len(earlier) + 300
+    assert later[:len(earlier)] == earlier
+    seen = {(i["tenant"], i["message_id"]) for i in earlier if isinstance(i, dict)}
+    new = [i for i in later[len(earlier):] if isinstance(i, dict) and (i["tenant"], i["message_id"]) not in seen]
+    assert new and all(_day(i["occurred_at"]) > RUN_DATE for i in new)  # re-sent duplicates aside
+
+
+def test_a_start_after_the_end_is_refused() -> None:
+    with pytest.raises(ValueError):
+        next(generate(start=RUN_DATE + timedelta(days=1), end=RUN_DATE))
 
 
 def test_agreements_of_the_running_cycle_fall_due_within_it(feed: Feed) -> None:

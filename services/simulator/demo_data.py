@@ -53,11 +53,14 @@ from typing import IO, Any
 
 from domain.messages import TENANT_PATTERN
 
-__all__ = ["CASES", "CaseProfile", "Department", "generate", "trial_namespace", "write_jsonl"]
+__all__ = ["CASES", "DEMO_START", "CaseProfile", "Department", "generate", "trial_namespace", "write_jsonl"]
 
 UNSKILLED, SKILLED, PROFESSIONAL, MANAGER = "unskilled", "skilled", "professional", "manager"
 FAMILIES = (UNSKILLED, SKILLED, PROFESSIONAL, MANAGER)
 SEASON = {"b": "busy", "n": "normal", "l": "low"}
+
+DEMO_START = date(2023, 11, 20)
+"""The first day of ``eduplan demo``'s history, whatever day it runs (see ``generate``'s ``start``)."""
 
 FAULT_SHARE = 0.015
 """The share of all items that are deliberately bad (duplicates included)."""
@@ -764,7 +767,7 @@ class _Tenant:
     """A discrete-event simulation of one company; ``run()`` yields its valid messages in order."""
 
     def __init__(self, profile: CaseProfile, tenant: str, index: int, seed: int, size: int,
-                 start: int, end: int) -> None:
+                 start: int, end: int, history_months: int) -> None:
         self.p = profile
         self.tenant = tenant
         self.index = index
@@ -791,9 +794,9 @@ class _Tenant:
         self.course_cache: dict[tuple[str, str], list[_Course]] = {}
         self.mus_done: tuple[int, int] | None = None
         self.crisis_done = False
-        months = (date.fromordinal(end).year - date.fromordinal(start).year) * 12 + (
-            date.fromordinal(end).month - date.fromordinal(start).month)
-        self.history_months = max(1, months)
+        # The nominal length of the history, not the actual one: what happens up to a day never depends on
+        # how far past it the history runs.
+        self.history_months = max(1, history_months)
 
     # -- plumbing ----------------------------------------------------------------------------------
 
@@ -1754,7 +1757,7 @@ def trial_namespace(seed: int) -> str:
 
 
 def generate(*, seed: int = 2026, tenants: int | None = None, employees: int | None = None, years: int = 3,
-             end: date = date(2026, 11, 20), faults: bool = True,
+             end: date = date(2026, 11, 20), start: date | None = None, faults: bool = True,
              namespace: str | None = None) -> Iterator[dict[str, Any] | str]:
     """Yield the demo feed: contract envelopes as dicts, in the order an HR feed would send them.
 
@@ -1766,8 +1769,13 @@ def generate(*, seed: int = 2026, tenants: int | None = None, employees: int | N
     - ``years=Y``: the history covers the Y years that end on ``end``; nothing is dated after ``end``
       except the start and end dates of courses already booked (and agreements' due dates). With
       ``tenants=None`` a case whose story the report dates earlier (``history_from``: the transport
-      company's COVID-19 winter) starts there instead. ``eduplan demo`` passes the day it runs as ``end``,
-      so the running cycle is as far along as the calendar.
+      company's COVID-19 winter) starts there instead.
+    - ``start=S`` starts the history on S instead of ``years`` before ``end`` (``years`` then only places
+      the strategy revision half-way through a history of that length). What happens up to a day never
+      depends on ``end``: with the same ``start``, the feed of a later ``end`` begins with the whole feed
+      of an earlier one, message by message. ``eduplan demo`` passes ``start=DEMO_START`` and the day it
+      runs as ``end``: the running cycle is as far along as the calendar, and a run on a later day only
+      adds that day's messages to a database that holds an earlier run (the rest are duplicates).
     - ``faults=True`` mixes in about 1.5 % deliberately bad items (see the module doc); a ``str`` item
       is a raw line that is not a JSON object, to be written as it is.
 
@@ -1779,9 +1787,11 @@ def generate(*, seed: int = 2026, tenants: int | None = None, employees: int | N
         raise ValueError("employees must be at least 1")
     if years < 1:
         raise ValueError("years must be at least 1")
+    if start is not None and start > end:
+        raise ValueError("start must not be after end")
     count = len(CASES) if tenants is None else tenants
     names = [_tenant_name(i, namespace) for i in range(count)]
-    start_day = _years_before(end, years)
+    start_day = start if start is not None else _years_before(end, years)
     streams: list[Iterator[tuple[Key, dict[str, Any] | str]]] = []
     for i in range(count):
         profile = CASES[i % len(CASES)]
@@ -1789,10 +1799,10 @@ def generate(*, seed: int = 2026, tenants: int | None = None, employees: int | N
         first_day = start_day
         if tenants is None and profile.history_from is not None:
             first_day = min(first_day, profile.history_from)  # the report's story is in the history
-        start = first_day.toordinal()
-        while not _is_workday(start):
-            start += 1
-        sim = _Tenant(profile, names[i], i, seed, size, start, end.toordinal())
+        first = first_day.toordinal()
+        while not _is_workday(first):
+            first += 1
+        sim = _Tenant(profile, names[i], i, seed, size, first, end.toordinal(), 12 * years)
         streams.append(_with_faults(sim, seed) if faults else sim.run())
     for _, item in heapq.merge(*streams, key=_first):
         yield item

@@ -7,7 +7,7 @@ import asyncio
 import json
 import socket
 import sys
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from rich.console import Console
@@ -60,15 +60,17 @@ async def load_demo(console: Console, as_of: date | None = None,
     from services.core.reads import kpi_document
     from services.doors.progress import CountProgress
     from services.doors.render import print_outcome_summary
-    from services.simulator.demo_data import generate
+    from services.simulator.demo_data import DEMO_START, generate
 
     app = await open_app(max_size=8)
     settings = app.settings
     where = "EDUPLAN_DATABASE_URL" if settings.database_url else f"embedded PostgreSQL under {settings.data_dir}"
     console.print(f"[bold]eduplan demo[/] — database: {where}")
     as_of = as_of or date.today()
+    # A fixed first day: a run on a later day extends the history already loaded rather than contradicting it.
+    start = DEMO_START if as_of >= DEMO_START + timedelta(days=365) else None
     lines = (item if isinstance(item, str) else json.dumps(item, ensure_ascii=False)
-             for item in generate(end=as_of))
+             for item in generate(start=start, end=as_of))
     done = 0
     with CountProgress("loading sample companies") as progress:
         def advance(_: int) -> None:
