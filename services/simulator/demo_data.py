@@ -60,7 +60,8 @@ FAMILIES = (UNSKILLED, SKILLED, PROFESSIONAL, MANAGER)
 SEASON = {"b": "busy", "n": "normal", "l": "low"}
 
 DEMO_START = date(2023, 11, 20)
-"""The first day of ``eduplan demo``'s history, whatever day it runs (see ``generate``'s ``start``)."""
+"""The first day of ``eduplan demo``'s history, whatever day it runs: fixed, so a run on a later day extends
+the history of an earlier one (see ``generate``'s ``start``); the history grows with the calendar."""
 
 FAULT_SHARE = 0.015
 """The share of all items that are deliberately bad (duplicates included)."""
