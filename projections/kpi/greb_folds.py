@@ -35,7 +35,6 @@ STEPS = (
         "topics": "ARRAY(SELECT jsonb_array_elements_text(coalesce(data->'topics', '[]'::jsonb)))",
     }),
     _insert("CompetenceGapIdentified", "greb_gap_sources", {"gap_id": text("gap_id"), "source": text("source")}),
-    _insert("ManagerCheckInHeld", "greb_check_ins", {"booking_id": text("booking_id"), "held_on": day("held_on")}),
     _insert("PracticeFollowUpHeld", "greb_practice", {
         "booking_id": text("booking_id"), "held_on": day("held_on"), "applied": truthy("data->'applied'"),
     }),

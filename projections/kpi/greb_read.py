@@ -107,7 +107,7 @@ FROM followed
 CHECK_INS = f"""
 SELECT count(*)::int AS long_courses,
        count(*) FILTER (WHERE EXISTS (
-           SELECT FROM {{s}}.greb_check_ins c
+           SELECT FROM {{s}}.check_ins c
            WHERE c.tenant = b.tenant AND c.booking_id = b.booking_id AND c.held_on <= $2))::int AS checked_in
 FROM {{s}}.bookings b
 WHERE b.tenant = $1 AND {_LIVE} AND b.ends_on - b.starts_on >= 4 AND b.starts_on BETWEEN {_YEAR} AND $2

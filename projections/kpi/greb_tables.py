@@ -2,8 +2,9 @@
 reported, keyed by the event's seq, so "in force on a date" and "accepted last" read like the KPIs. With the
 KPI tables (employees, department spells, gaps, bookings, wheels) they answer the leadership dashboard's
 views of the report's tools — who the ambassadors are and which gaps they raised, the committee, the
-strategy's vision, practice follow-up, manager check-ins, knowledge sharing by format, the wheels' focus
-areas and the departments' names. None of these columns is personal data (CONTRACT §3)."""
+strategy's vision, practice follow-up, knowledge sharing by format, the wheels' focus
+areas and the departments' names (manager check-ins are the actions' ``check_ins``). None of these columns is
+personal data (CONTRACT §3)."""
 
 TABLES = """
 -- DepartmentRegistered: a department's display name is the one registered last.
@@ -53,15 +54,6 @@ CREATE TABLE IF NOT EXISTS {s}.greb_gap_sources (
     PRIMARY KEY (tenant, seq)
 );
 CREATE INDEX IF NOT EXISTS greb_gap_sources_by_gap ON {s}.greb_gap_sources (tenant, gap_id);
-
-CREATE TABLE IF NOT EXISTS {s}.greb_check_ins (
-    tenant      text COLLATE "C"    NOT NULL,
-    seq         bigint  NOT NULL,
-    booking_id  text COLLATE "C"    NOT NULL,
-    held_on     date    NOT NULL,
-    PRIMARY KEY (tenant, seq)
-);
-CREATE INDEX IF NOT EXISTS greb_check_ins_by_booking ON {s}.greb_check_ins (tenant, booking_id);
 
 CREATE TABLE IF NOT EXISTS {s}.greb_practice (
     tenant      text COLLATE "C"    NOT NULL,
