@@ -202,7 +202,12 @@ async def kpi_document(
     """The §4 document with the §7 keys in every scope and ``last_cycle``; with ``department``, ``departments``
     holds that one only (even when it counts nothing); with ``by_manager``, also ``managers``."""
     rows = await fetch_active(pool, kpi_figures(last_cycles=True, by_manager=by_manager), tenant, [as_of])
-    found = read_points(rows)
+    return document_of(read_points(rows), tenant, as_of, department, by_manager)
+
+
+def document_of(found: dict[date, Point], tenant: str, as_of: date, department: str | None = None,
+                by_manager: bool = False) -> dict[str, Any]:
+    """The document on ``as_of`` from points read with ``last_cycles`` (see ``kpi_document``)."""
     point = found[as_of]
     return {
         "tenant": tenant,

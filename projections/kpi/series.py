@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 import asyncpg
 
-from projections.kpi.document import COMPANY_KEYS, SCOPE_KEYS, read_points
+from projections.kpi.document import COMPANY_KEYS, SCOPE_KEYS, Point, read_points
 from projections.kpi.queries import kpi_figures
 from projections.kpi.reading import InvalidRead, fetch_active
 
@@ -70,6 +70,13 @@ async def kpi_series(
     dates = request.dates()
     statement = kpi_figures(last_cycles=False, by_manager=by_manager)
     found = read_points(await fetch_active(pool, statement, tenant, dates) if dates else [])
+    return series_of(found, tenant, request, department, by_manager)
+
+
+def series_of(found: dict[date, Point], tenant: str, request: SeriesRequest, department: str | None = None,
+              by_manager: bool = False) -> dict[str, Any]:
+    """The series from points read for (at least) every date of the request (see ``kpi_series``)."""
+    dates = request.dates()
     scope_keys = [key for key in request.keys if key in SCOPE_KEYS]
     points = []
     for day in dates:

@@ -16,8 +16,11 @@ Dates are checked where they are parsed (``domain.fields.Day``: exactly ``YYYY-M
 
 from __future__ import annotations
 
+import contextlib
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import asyncpg
 from pydantic import TypeAdapter, ValidationError
@@ -32,11 +35,14 @@ __all__ = [
     "READ_WAIT_SECONDS",
     "RETRY_AFTER_SECONDS",
     "InvalidCursor",
+    "ReadMemory",
     "ProjectionsBehind",
     "UnknownTenant",
     "actions",
     "calendar",
     "kpi_document",
+    "kpi_document_and_series",
+    "memory",
     "parse_day",
     "read_events",
     "funding_report",
@@ -44,6 +50,9 @@ __all__ = [
     "kpi_series",
     "competence_matrix",
     "companies",
+    "department_names",
+    "greb_views",
+    "season_facts",
     "require_fresh_tenant",
     "require_fresh_projections",
     "require_tenant",
@@ -75,6 +84,7 @@ class ProjectionsBehind(RuntimeError):
 
 
 _DAY = TypeAdapter(Day)
+T = TypeVar("T")
 
 
 def parse_day(text: str) -> date:
@@ -134,6 +144,17 @@ async def kpi_series(
     return await series(core.pool, tenant, request, department, by_manager=by_manager)
 
 
+async def kpi_document_and_series(
+    core: App, tenant: str, as_of: date, request: Any, department: str | None = None, *,
+    wait: float | None = None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The KPI document on ``as_of`` and a series (a checked SeriesRequest), read together in one statement."""
+    from projections import document_and_series
+
+    await require_fresh_tenant(core, tenant, wait=wait)
+    return await document_and_series(core.pool, tenant, as_of, request, department)
+
+
 async def competence_matrix(
     core: App, tenant: str, as_of: date, department: str | None = None, *, catch_up_here: bool = False,
     wait: float | None = None,
@@ -155,6 +176,91 @@ async def companies(core: App, tenant: str | None = None, *, catch_up_here: bool
     else:
         await require_fresh_projections(core.pool, None, wait=wait, catch_up_here=catch_up_here)
     return await listed(core.pool, tenant)
+
+
+async def greb_views(core: App, tenant: str, as_of: date, department: str | None = None, *,
+                     wait: float | None = None) -> dict[str, Any]:
+    """The dashboard's views of the report's tools (``projections.kpi.greb_read``) of a known tenant."""
+    from projections import greb_views as views
+
+    await require_fresh_tenant(core, tenant, wait=wait)
+    async with _while_rebuilding(tenant):
+        return await views(core.pool, tenant, as_of, department)
+
+
+async def season_facts(core: App, tenant: str, as_of: date, first: date, last: date, *,
+                       wait: float | None = None) -> dict[str, Any]:
+    """The wheels in force by ``as_of`` and the live course starts per month in [first, last]."""
+    from projections import season_facts as facts
+
+    await require_fresh_tenant(core, tenant, wait=wait)
+    async with _while_rebuilding(tenant):
+        return await facts(core.pool, tenant, as_of, first, last)
+
+
+async def department_names(core: App, tenant: str, *, wait: float | None = None) -> dict[str, str]:
+    """Department key -> display name (the registration accepted last) of a known tenant."""
+    from projections import department_names as names
+
+    await require_fresh_tenant(core, tenant, wait=wait)
+    async with _while_rebuilding(tenant):
+        return await names(core.pool, tenant)
+
+
+@contextlib.asynccontextmanager
+async def _while_rebuilding(tenant: str) -> AsyncIterator[None]:
+    """A read of tables that the active projection version does not have yet (an upgrade's rebuild is still
+    building the version that has them) answers like projections that are behind: try again shortly."""
+    try:
+        yield
+    except asyncpg.UndefinedTableError:
+        raise ProjectionsBehind(tenant, RETRY_AFTER_SECONDS * 6) from None
+
+
+class ReadMemory:
+    """Answers of projection reads, kept per state of the KPI projection for the tenant
+    (``projections.state_token``: the active version and the tenant's last event): a read asked again while
+    nothing of the tenant arrived is answered from memory — after the same freshness gate, so read-your-writes
+    holds. The least recently used answers go first beyond ``size``."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._answers: OrderedDict[Hashable, Any] = OrderedDict()
+        self.hits = 0
+
+    def clear(self) -> None:
+        self._answers.clear()
+
+    async def read(self, core: App, tenant: str, key: Hashable, read: Callable[[], Awaitable[T]], *,
+                   wait: float | None = None) -> T:
+        from projections import state_token
+
+        await require_fresh_tenant(core, tenant, wait=wait)
+        token = await state_token(core.pool, tenant)
+        full = (tenant, key, token)
+        if token is not None and full in self._answers:
+            self._answers.move_to_end(full)
+            self.hits += 1
+            return cast(T, self._answers[full])
+        answer = await read()
+        if token is not None:  # an answer read after the token moved on is newer, never older: still true
+            self._answers[full] = answer
+            while len(self._answers) > self.size:
+                self._answers.popitem(last=False)
+        return answer
+
+
+_memories: dict[int, tuple[asyncpg.Pool, ReadMemory]] = {}
+
+
+def memory(core: App) -> ReadMemory:
+    """The read memory of this app's database (one per pool)."""
+    found = _memories.get(id(core.pool))
+    if found is None or found[0] is not core.pool:
+        if len(_memories) >= 8:
+            _memories.pop(next(iter(_memories)))
+        found = _memories[id(core.pool)] = (core.pool, ReadMemory())
+    return found[1]
 
 
 async def require_fresh_tenant(core: App, tenant: str, *, wait: float | None = None,

@@ -11,19 +11,20 @@ from domain.fields import Day
 from services.core import reads
 from services.doors.http.access import requires
 from services.doors.http.deps import core
+from services.doors.http.schemas import BAD_CURSOR, BAD_DATE, BEHIND, UNKNOWN_TENANT
 
 router = APIRouter()
 
 
 @router.get("/v1/tenants/{tenant}/rejections", summary="Rejected messages of a tenant, oldest first",
-            dependencies=[requires("auditor")])
+            dependencies=[requires("auditor")], responses={**UNKNOWN_TENANT})
 async def get_rejections(request: Request, tenant: str,
                          limit: int = Query(1000, ge=1, le=10000, description="at most this many")) -> Any:
     return {"rejections": await reads.rejections(core(request), tenant, limit)}
 
 
 @router.get("/v1/tenants/{tenant}/events", summary="The tenant's event log, from a cursor",
-            dependencies=[requires("auditor")])
+            dependencies=[requires("auditor")], responses={**BAD_CURSOR, **UNKNOWN_TENANT})
 async def get_events(
     request: Request,
     tenant: str,
@@ -35,7 +36,7 @@ async def get_events(
 
 
 @router.get("/v1/tenants/{tenant}/kpis", summary="The KPI document of a tenant as of a business date",
-            dependencies=[requires("leadership")])
+            dependencies=[requires("leadership")], responses={**UNKNOWN_TENANT, **BAD_DATE, **BEHIND})
 async def get_kpis(
     request: Request,
     tenant: str,
