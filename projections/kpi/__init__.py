@@ -26,6 +26,7 @@ _STEPS = (
     f.ASSESSMENTS,
     f.COMMITTEE_MEETINGS,
     f.WHEELS,
+    f.DATED_FACTS,
     STATISTICS,
     f.GAPS,
     f.BOOKINGS,
@@ -54,7 +55,8 @@ _KEYS = {
 
 PROJECTION = Projection(
     name="kpi",
-    layout=4,  # 2: funding tables; 3: manager assignments, company registrations; 4: planning facts
+    # 2: funding tables; 3: manager assignments, company registrations; 4: planning facts; 5: when facts were known
+    layout=5,
     tables=lambda schema: tables(schema) + funding_tables(schema) + planning_tables(schema),
     steps=_STEPS,
     keys=_KEYS,
