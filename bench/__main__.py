@@ -36,6 +36,7 @@ def _benchmarks() -> dict[str, tuple[str, Runner]]:
         ingest_bench,
         intake_bench,
         kafka_hook,
+        known_at_bench,
         leadership_bench,
         plan_bench,
         projection_bench,
@@ -56,6 +57,7 @@ def _benchmarks() -> dict[str, tuple[str, Runner]]:
         "leadership": ("9. leadership reads: document by manager, 36-month series, competence matrix",
                        leadership_bench.run),
         "plan": ("10. planning assistant: a year's plan for 125 and 5,000 employees", plan_bench.run),
+        "knownat": ("11. KPI reads as known at an instant beside the ordinary reads", known_at_bench.run),
     }
 
 
