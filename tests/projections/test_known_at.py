@@ -182,6 +182,26 @@ def recorded_times(rng: random.Random, events: list[tuple[str, dict[str, Any]]])
     return times
 
 
+async def test_what_counts_is_recorded_at_not_the_place_in_the_log(pool, log):
+    """A writer that began first may commit last: its event comes later in the log but was recorded earlier."""
+    late_in_log_early_recorded = datetime(2026, 5, 1, 10, 1, tzinfo=UTC)
+    first_in_log = datetime(2026, 5, 1, 10, 5, tzinfo=UTC)
+    facts = [f.hire("e1", "assembly", date(2024, 1, 1)), f.hire("e2", "paint", date(2024, 1, 1)),
+             f.move("e1", "paint", date(2024, 6, 1))]
+    normalized = [(kind, log.normalize(T, kind, data)) for kind, data in facts]
+    times = [first_in_log, late_in_log_early_recorded, first_in_log + timedelta(minutes=1)]
+    await append_recorded(pool, T, [(k, d, t) for (k, d), t in zip(normalized, times, strict=True)])
+    await catch_up(pool)
+
+    between = datetime(2026, 5, 1, 10, 3, tzinfo=UTC)
+    document = await kpi_document(pool, T, D, known_at=between)
+    assert document["company"]["active_employees"] == 1
+    assert list(document["departments"]) == ["paint"]  # e2, whose event is the later one in the log
+    everything = await kpi_document(pool, T, D, known_at=first_in_log + timedelta(minutes=1))
+    assert everything["departments"]["paint"]["active_employees"] == 2
+    assert canonical(everything) == canonical(await kpi_document(pool, T, D))
+
+
 @pytest.mark.parametrize("seed", range(4))
 async def test_known_at_equals_a_replay_of_the_events_recorded_by_then(pool, log, seed):
     rng = random.Random(seed)
