@@ -24,7 +24,7 @@ async def competence_matrix(
     as known then."""
     employees: dict[str, dict[str, Any]] = {}
     statement = COMPETENCES if known_at is None else as_known(COMPETENCES)
-    for row in await fetch_active(pool, statement, tenant, as_of, *known(known_at)):
+    for row in await fetch_active(pool, statement, tenant, as_of, *known(known_at), hashed=known_at is not None):
         if department is not None and row["department"] != department:
             continue
         employee = employees.setdefault(

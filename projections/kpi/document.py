@@ -204,7 +204,7 @@ async def kpi_document(
     holds that one only (even when it counts nothing); with ``by_manager``, also ``managers``; with
     ``known_at`` (an aware datetime), as known then: only events recorded by then count."""
     statement = kpi_figures(last_cycles=True, by_manager=by_manager, known=known_at is not None)
-    rows = await fetch_active(pool, statement, tenant, [as_of], *known(known_at))
+    rows = await fetch_active(pool, statement, tenant, [as_of], *known(known_at), hashed=known_at is not None)
     found = read_points(rows)
     point = found[as_of]
     return {

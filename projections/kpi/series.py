@@ -71,7 +71,9 @@ async def kpi_series(
     ``known_at``, as known then."""
     dates = request.dates()
     statement = kpi_figures(last_cycles=False, by_manager=by_manager, known=known_at is not None)
-    found = read_points(await fetch_active(pool, statement, tenant, dates, *known(known_at)) if dates else [])
+    rows = await fetch_active(pool, statement, tenant, dates, *known(known_at), hashed=known_at is not None) \
+        if dates else []
+    found = read_points(rows)
     scope_keys = [key for key in request.keys if key in SCOPE_KEYS]
     points = []
     for day in dates:
