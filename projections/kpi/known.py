@@ -64,6 +64,12 @@ def _latest(stored: str, late: str, column: str) -> str:
 
 _COMPLETED = f"b.completed_at <= {KNOWN_BY}"
 
+
+def _rebooked(column: str) -> str:
+    """A booking's column as known at T: derived again for a booking of ``rebooked``, else as stored."""
+    return f"CASE WHEN r.booking_id IS NULL THEN b.{column} ELSE r.{column} END AS {column}"
+
+
 # Per entity with a dated fact recorded after T: the earliest date of each kind among those recorded by T.
 _EARLIEST = ", ".join(
     f"min(d.on_date) FILTER (WHERE d.type = '{kind}' AND d.recorded_at <= {KNOWN_BY}) AS {field}"
@@ -71,7 +77,7 @@ _EARLIEST = ", ".join(
 )
 
 KNOWN = f"""
-late_dates AS MATERIALIZED (
+late_dates AS NOT MATERIALIZED (
     SELECT d.key, {_EARLIEST}
     FROM {{s}}.dated_facts d
     WHERE d.tenant = $1
@@ -124,23 +130,38 @@ late_dates AS MATERIALIZED (
     LEFT JOIN late_dates c ON c.key = g.gap_id
     LEFT JOIN assessed_late x ON x.employee_id = g.employee_id AND x.competence = g.competence
     WHERE g.tenant = $1 AND g.identified_at <= {KNOWN_BY}
-), known_bookings AS MATERIALIZED (
-    SELECT b.tenant, b.booking_id, b.employee_id, b.agreement_id, b.booked_on, b.starts_on, b.ends_on, b.hours,
-           b.listed_buddies, b.collective, b.seq, {_latest("b", "d", "cancelled_on")} AS cancelled_on,
-           CASE WHEN {_COMPLETED} THEN b.completed_on END AS completed_on,
-           CASE WHEN {_COMPLETED} THEN b.hours_attended END AS hours_attended,
-           CASE WHEN {_COMPLETED} THEN b.passed END AS passed,
+), late_employees AS MATERIALIZED (
+    SELECT employee_id FROM moved_late
+    UNION
+    SELECT employee_id FROM {{s}}.employees WHERE tenant = $1 AND NOT coalesce(registered_at <= {KNOWN_BY}, false)
+), rebooked AS NOT MATERIALIZED (
+    SELECT b.booking_id, {_latest("b", "d", "cancelled_on")} AS cancelled_on,
            CASE WHEN d.key IS NULL THEN b.first_paired_on ELSE d.paired_on END AS first_paired_on,
            CASE WHEN d.key IS NULL THEN b.first_substitute_on ELSE d.arranged_on END AS first_substitute_on,
            CASE WHEN d.key IS NULL THEN b.first_shared_on ELSE d.shared_on END AS first_shared_on,
            {_placed("b.department", "e", "booked_in")} AS department,
            {_placed("b.completed_department", "e", "completed_in", _COMPLETED)} AS completed_department,
-           e.job_family, b.run_id
+           e.job_family
     FROM {{s}}.bookings b
     LEFT JOIN late_dates d ON d.key = b.booking_id
     LEFT JOIN known_employees e ON e.employee_id = b.employee_id
     {_respelled("booked_in", "b.employee_id", "b.booked_on")}
     {_respelled("completed_in", "b.employee_id", "b.completed_on")}
+    WHERE b.tenant = $1 AND b.booked_at <= {KNOWN_BY}
+      AND (b.employee_id IN (SELECT employee_id FROM late_employees) OR b.booking_id IN (SELECT key FROM late_dates))
+), known_bookings AS MATERIALIZED (
+    SELECT b.tenant, b.booking_id, b.employee_id, b.agreement_id, b.booked_on, b.starts_on, b.ends_on, b.hours,
+           b.listed_buddies, b.collective, b.seq, {_rebooked("cancelled_on")},
+           CASE WHEN {_COMPLETED} THEN b.completed_on END AS completed_on,
+           CASE WHEN {_COMPLETED} THEN b.hours_attended END AS hours_attended,
+           CASE WHEN {_COMPLETED} THEN b.passed END AS passed,
+           {_rebooked("first_paired_on")}, {_rebooked("first_substitute_on")}, {_rebooked("first_shared_on")},
+           {_rebooked("department")},
+           CASE WHEN r.booking_id IS NOT NULL THEN r.completed_department
+                WHEN {_COMPLETED} THEN b.completed_department END AS completed_department,
+           {_rebooked("job_family")}, b.run_id
+    FROM {{s}}.bookings b
+    LEFT JOIN rebooked r ON r.booking_id = b.booking_id
     WHERE b.tenant = $1 AND b.booked_at <= {KNOWN_BY}
 ), completed_late AS MATERIALIZED (
     SELECT agreement_id, min(completed_on) FILTER (WHERE completed_at <= {KNOWN_BY}) AS first_completed_on
