@@ -1,4 +1,4 @@
-"""Benchmark 11: KPI reads as known at an instant (CONTRACT.md §6) beside the same reads without one.
+"""Benchmark 13: KPI reads as known at an instant (CONTRACT.md §6) beside the same reads without one.
 
 On the KPI data set (see ``feeds``): the KPI document for the 125-employee tenant (5 years) and the
 5,000-employee tenant, p50 and p99 over many as-of dates — the ordinary read, and as known when half and when

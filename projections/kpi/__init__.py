@@ -1,8 +1,9 @@
 """The KPI read model: dated facts per tenant, so a KPI document for any date is a few queries."""
 
+from projections.kpi import action_folds, funding_folds
 from projections.kpi import derive as d
 from projections.kpi import folds as f
-from projections.kpi import funding_folds
+from projections.kpi.action_tables import action_tables
 from projections.kpi.funding_tables import funding_tables
 from projections.kpi.planning_folds import PLANNING_KEYS, PLANNING_STAGING, PLANNING_STEPS
 from projections.kpi.planning_tables import planning_tables
@@ -38,6 +39,7 @@ _STEPS = (
     d.GAP_CLOSING,
     *funding_folds.STEPS,
     *PLANNING_STEPS,
+    *action_folds.STEPS,
 )
 
 # The entity each keyed event is folded into (the batch's key).
@@ -55,9 +57,10 @@ _KEYS = {
 
 PROJECTION = Projection(
     name="kpi",
-    # 2: funding tables; 3: manager assignments, company registrations; 4: planning facts; 5: when facts were known
-    layout=5,
-    tables=lambda schema: tables(schema) + funding_tables(schema) + planning_tables(schema),
+    # 2: funding tables; 3: manager assignments, company registrations; 4: planning facts; 5: actions;
+    # 6: when facts were known
+    layout=6,
+    tables=lambda schema: tables(schema) + funding_tables(schema) + planning_tables(schema) + action_tables(schema),
     steps=_STEPS,
     keys=_KEYS,
     tenants="INSERT INTO {s}.tenants SELECT unnest($1::text[]) ON CONFLICT DO NOTHING",

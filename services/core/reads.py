@@ -40,6 +40,8 @@ __all__ = [
     "KNOWN_AT_HELP",
     "ProjectionsBehind",
     "UnknownTenant",
+    "actions",
+    "calendar",
     "kpi_document",
     "parse_day",
     "parse_instant",
@@ -220,6 +222,28 @@ async def funding_report(
 
     await require_fresh_tenant(core, tenant, wait=wait, catch_up_here=catch_up_here)
     return await report(core.pool, tenant, as_of, year)
+
+
+async def actions(
+    core: App, tenant: str, as_of: date, manager: str | None = None, department: str | None = None, *,
+    catch_up_here: bool = False, wait: float | None = None,
+) -> dict[str, Any]:
+    """The HR manager's actions on ``as_of`` (CONTRACT §7), of the employees active then (of that manager and
+    department on ``as_of``, when given)."""
+    from services.core.actions import actions_of
+
+    await require_fresh_tenant(core, tenant, wait=wait, catch_up_here=catch_up_here)
+    return await actions_of(core.pool, tenant, as_of, manager, department)
+
+
+async def calendar(
+    core: App, tenant: str, on: date, manager: str | None = None, *, wait: float | None = None,
+) -> bytes:
+    """The calendar feed (RFC 5545) of a tenant, of the employees whose manager on ``on`` is ``manager``."""
+    from services.core.calendar import calendar_of
+
+    await require_fresh_tenant(core, tenant, wait=wait)
+    return await calendar_of(core.pool, tenant, on, manager)
 
 
 async def read_events(core: App, tenant: str, after: str | None, limit: int) -> tuple[list[dict[str, Any]], str]:
