@@ -39,6 +39,7 @@ def _benchmarks() -> dict[str, tuple[str, Runner]]:
         ingest_bench,
         intake_bench,
         kafka_hook,
+        known_at_bench,
         leadership_bench,
         plan_bench,
         projection_bench,
@@ -63,6 +64,7 @@ def _benchmarks() -> dict[str, tuple[str, Runner]]:
         "import": ("12. spreadsheet import of a 100,000-row CSV vs `eduplan ingest` of the same messages, peak RSS",
                    import_bench.run),
         "dashboard": ("13. dashboard pages: the company page of the 5,000-employee tenant", dashboard_bench.run),
+        "knownat": ("14. KPI reads as known at an instant beside the ordinary reads", known_at_bench.run),
     }
 
 

@@ -12,6 +12,10 @@ CONTRACT §5, bad reads; the doors translate the errors raised here into their o
   of a projection goes through it.
 
 Dates are checked where they are parsed (``domain.fields.Day``: exactly ``YYYY-MM-DD``).
+
+Every KPI read takes ``known_at`` (CONTRACT §6, as known at): an aware instant; only events recorded by then
+count. Not given, or not in the past (a known_at in the future is now), the read is the ordinary one. Its
+as-of date, when not given, is the day of known_at (what a read at that instant showed) — today without it.
 """
 
 from __future__ import annotations
@@ -19,13 +23,13 @@ from __future__ import annotations
 import contextlib
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
-from datetime import date
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
 
 import asyncpg
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BeforeValidator, TypeAdapter, ValidationError
 
-from domain.fields import Day
+from domain.fields import Day, Instant
 from infra.store import EventStore, InvalidCursor, parse_cursor
 
 if TYPE_CHECKING:
@@ -36,6 +40,8 @@ __all__ = [
     "RETRY_AFTER_SECONDS",
     "InvalidCursor",
     "ReadMemory",
+    "KnownAt",
+    "KNOWN_AT_HELP",
     "ProjectionsBehind",
     "UnknownTenant",
     "actions",
@@ -44,6 +50,8 @@ __all__ = [
     "kpi_document_and_series",
     "memory",
     "parse_day",
+    "parse_instant",
+    "day_of",
     "read_events",
     "funding_report",
     "rejections",
@@ -95,6 +103,44 @@ def parse_day(text: str) -> date:
         raise ValueError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
+def _offset_from_a_query(value: object) -> object:
+    """A URL query decodes the ``+`` of an offset (``…T08:00:00+02:00``) to a space: read it back as ``+``."""
+    if isinstance(value, str) and len(value) > 6 and value[-6] == " " and value[-3] == ":":
+        return f"{value[:-6]}+{value[-5:]}"
+    return value
+
+
+# Before-validators run last declared first: the query's space is mended before the instant is read.
+KnownAt = Annotated[Instant, BeforeValidator(_offset_from_a_query)]
+"""The ``known_at`` of a read: an RFC 3339 instant with its offset (in a URL query, a ``+`` decoded to a space
+is read as ``+``)."""
+
+_INSTANT: TypeAdapter[datetime] = TypeAdapter(KnownAt)
+
+KNOWN_AT_HELP = "an RFC 3339 instant with offset, e.g. 2026-03-10T08:00:00Z: only messages recorded by then count" \
+    " (default: now)"
+
+
+def parse_instant(text: str) -> datetime:
+    """An instant as the contract writes it: RFC 3339 with an offset, e.g. ``2026-03-10T08:00:00Z``."""
+    try:
+        return _INSTANT.validate_python(text)
+    except ValidationError:
+        raise ValueError(f"{text!r} is not an RFC 3339 instant with an offset (e.g. 2026-03-10T08:00:00Z)") from None
+
+
+def day_of(known_at: datetime | None) -> date:
+    """The as-of date of a read that names none: the day of ``known_at`` (local time), today without it."""
+    return date.today() if known_at is None else known_at.astimezone().date()
+
+
+def _in_the_past(known_at: datetime | None) -> datetime | None:
+    """The instant a read is known at, or None for the ordinary read (none given, or not in the past)."""
+    if known_at is None or known_at >= datetime.now(UTC):
+        return None
+    return known_at
+
+
 async def require_tenant(store: EventStore, tenant: str) -> None:
     if not await store.tenant_on_record(tenant):
         raise UnknownTenant(tenant)
@@ -124,24 +170,27 @@ async def require_fresh_projections(
 
 async def kpi_document(
     core: App, tenant: str, as_of: date, department: str | None = None, *, by_manager: bool = False,
-    catch_up_here: bool = False, wait: float | None = None,
+    catch_up_here: bool = False, wait: float | None = None, known_at: datetime | None = None,
 ) -> dict[str, Any]:
-    """The KPI document (CONTRACT §4, §7) of a known tenant, from projections that are up to date."""
+    """The KPI document (CONTRACT §4, §7) of a known tenant, from projections that are up to date; with
+    ``known_at``, as known then."""
     from projections import kpi_document as document
 
     await require_fresh_tenant(core, tenant, wait=wait, catch_up_here=catch_up_here)
-    return await document(core.pool, tenant, as_of, department, by_manager=by_manager)
+    return await document(core.pool, tenant, as_of, department, by_manager=by_manager,
+                          known_at=_in_the_past(known_at))
 
 
 async def kpi_series(
     core: App, tenant: str, request: Any, department: str | None = None, *, by_manager: bool = False,
-    catch_up_here: bool = False, wait: float | None = None,
+    catch_up_here: bool = False, wait: float | None = None, known_at: datetime | None = None,
 ) -> dict[str, Any]:
     """Chosen KPIs at each month's (quarter's) last day (CONTRACT §7); ``request`` a checked SeriesRequest."""
     from projections import kpi_series as series
 
     await require_fresh_tenant(core, tenant, wait=wait, catch_up_here=catch_up_here)
-    return await series(core.pool, tenant, request, department, by_manager=by_manager)
+    return await series(core.pool, tenant, request, department, by_manager=by_manager,
+                        known_at=_in_the_past(known_at))
 
 
 async def kpi_document_and_series(
@@ -157,13 +206,13 @@ async def kpi_document_and_series(
 
 async def competence_matrix(
     core: App, tenant: str, as_of: date, department: str | None = None, *, catch_up_here: bool = False,
-    wait: float | None = None,
+    wait: float | None = None, known_at: datetime | None = None,
 ) -> dict[str, Any]:
     """Each active employee's competence levels and targets (CONTRACT §7)."""
     from projections import competence_matrix as matrix
 
     await require_fresh_tenant(core, tenant, wait=wait, catch_up_here=catch_up_here)
-    return await matrix(core.pool, tenant, as_of, department)
+    return await matrix(core.pool, tenant, as_of, department, known_at=_in_the_past(known_at))
 
 
 async def companies(core: App, tenant: str | None = None, *, catch_up_here: bool = False,

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request
 
 from domain.fields import Day
 from services.core import reads
+from services.core.reads import KNOWN_AT_HELP, KnownAt
 from services.doors.http.access import requires
 from services.doors.http.deps import core
 from services.doors.http.schemas import BAD_CURSOR, BAD_DATE, BEHIND, UNKNOWN_TENANT
@@ -40,9 +40,10 @@ async def get_events(
 async def get_kpis(
     request: Request,
     tenant: str,
-    as_of: Day | None = Query(None, description="YYYY-MM-DD; default today"),
+    as_of: Day | None = Query(None, description="YYYY-MM-DD; default today (the day of known_at)"),
     department: str | None = Query(None, description="only this department in `departments`"),
     group_by: Literal["department", "manager"] = Query("department", description="manager: adds `managers`"),
+    known_at: KnownAt | None = Query(None, description=KNOWN_AT_HELP),
 ) -> Any:
-    return await reads.kpi_document(core(request), tenant, as_of or date.today(), department,
-                                    by_manager=group_by == "manager")
+    return await reads.kpi_document(core(request), tenant, as_of or reads.day_of(known_at), department,
+                                    by_manager=group_by == "manager", known_at=known_at)
