@@ -17,13 +17,14 @@ Dates are checked where they are parsed (``domain.fields.Day``: exactly ``YYYY-M
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import asyncpg
 from pydantic import TypeAdapter, ValidationError
 
 from domain.fields import Day
 from infra.store import EventStore, InvalidCursor, parse_cursor
+from services.core.audit import AuditKeys, Report, export_tenant, verify_tenant
 
 if TYPE_CHECKING:
     from services.core.app import App
@@ -34,6 +35,8 @@ __all__ = [
     "InvalidCursor",
     "ProjectionsBehind",
     "UnknownTenant",
+    "audit_export",
+    "audit_verify",
     "kpi_document",
     "parse_day",
     "read_events",
@@ -189,3 +192,17 @@ async def rejections(core: App, tenant: str, limit: int) -> list[dict[str, Any]]
 async def unattributed_rejections(core: App, limit: int) -> list[dict[str, Any]]:
     """Rejected messages whose tenant could not be read (too large, not JSON, no valid tenant …)."""
     return await core.store.rejections(None, limit=limit)
+
+
+async def audit_verify(core: App, tenant: str, keys: AuditKeys) -> Report:
+    """The tenant's log against its hash chain and signed checkpoints (CONTRACT §6, docs/audit.md)."""
+    await require_tenant(core.store, tenant)
+    return await verify_tenant(core.pool, tenant, keys)
+
+
+async def audit_export(core: App, tenant: str, out: IO[str], until: str | None) -> tuple[int, int]:
+    """The tenant's events with hashes and its checkpoints as JSON Lines, up to ``until`` (a cursor)."""
+    await require_tenant(core.store, tenant)
+    if until is not None:
+        await core.store.check_cursor(until, tenant)
+    return await export_tenant(core.pool, tenant, out, None if until is None else parse_cursor(until))

@@ -1,0 +1,313 @@
+"""Tamper evidence on PostgreSQL (infra/migrations/140_hash_chain.sql, docs/audit.md): the canonical
+encoding of an event and its hash, as the log's trigger computes them; reading a tenant's chain and
+checkpoints; the append-only guard.
+
+The encoding here and the one in SQL are the same function written twice, on purpose: `audit verify`
+re-computes every hash without trusting the database's own functions (and an auditor can do the same
+with ``jq`` and ``sha256sum``, see docs/audit.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+
+from infra.db import StartupError
+from infra.store import HORIZON_SQL
+
+__all__ = [
+    "EVENT_FIELDS", "GUARD_TRIGGERS", "ZERO_HASH", "GuardMissing", "StoredCheckpoint", "audit_time", "canonical_event",
+    "canonical_json", "checkpoint_lock", "event_hash", "guard_problems", "loads_exact", "read_checkpoints",
+    "read_tenant_events", "require_guard",
+]
+
+ZERO_HASH = "0" * 64
+"""The prev_hash of every stream's version 1."""
+
+EVENT_FIELDS = (
+    "actor", "data", "message_id", "occurred_at", "position", "prev_hash", "recorded_at", "schema_version",
+    "stream", "tenant", "transaction_id", "type", "version",
+)
+"""The keys of an event's canonical encoding, in their order (code point order, as ``jq -S`` sorts)."""
+
+GUARD_TRIGGERS = {
+    "events": ("events_no_update_delete", "events_no_truncate", "events_appended_under_stream_locks",
+               "events_chain_hash"),
+    "audit_checkpoints": ("audit_checkpoints_append_only",),
+}
+"""The triggers that keep the log append-only and chained; `serve` and `worker` refuse to start without them."""
+
+# The class of this module's two-int advisory locks (one-int locks are the streams', see 040_log_horizon.sql).
+_CHECKPOINT_LOCK_CLASS = 140_001
+
+
+class _Number(str):
+    """A JSON number with a fractional part, kept exactly as written (no round trip through a float)."""
+
+
+def loads_exact(text: str | bytes) -> Any:
+    """JSON whose numbers keep the text they were written with (integers as ints, which print the same)."""
+    return json.loads(text, parse_float=_Number)
+
+
+def canonical_json(value: Any) -> str:
+    """Compact JSON, object keys sorted by code point, numbers as written, DEL written \\u007f."""
+    if _has_exact_numbers(value):
+        text = _encode(value)
+    else:
+        text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return text.replace("\x7f", "\\u007f")
+
+
+def _has_exact_numbers(value: Any) -> bool:
+    if isinstance(value, _Number):
+        return True
+    if isinstance(value, dict):
+        return any(_has_exact_numbers(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_exact_numbers(v) for v in value)
+    return False
+
+
+def _encode(value: Any) -> str:
+    if isinstance(value, _Number):
+        return str.__str__(value)
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{json.dumps(k, ensure_ascii=False)}:{_encode(value[k])}" for k in sorted(value)) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(_encode(v) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def audit_time(moment: datetime) -> str:
+    """A timestamp as the encoding writes it: UTC, always six fractional digits, Z."""
+    return f"{moment.astimezone(UTC):%Y-%m-%dT%H:%M:%S.%fZ}"
+
+
+def _string(value: str | None) -> str:
+    return "null" if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def canonical_event(event: Mapping[str, Any]) -> str:
+    """The canonical encoding of an event (every field but ``hash``), as the trigger hashes it."""
+    text = (
+        f'{{"actor":{_string(event["actor"])},"data":{canonical_json(event["data"])}'
+        f',"message_id":{_string(event["message_id"])},"occurred_at":{_string(event["occurred_at"])}'
+        f',"position":{event["position"]},"prev_hash":{_string(event["prev_hash"])}'
+        f',"recorded_at":{_string(event["recorded_at"])},"schema_version":{event["schema_version"]}'
+        f',"stream":{_string(event["stream"])},"tenant":{_string(event["tenant"])}'
+        f',"transaction_id":{_string(event["transaction_id"])},"type":{_string(event["type"])}'
+        f',"version":{event["version"]}}}'
+    )
+    return text.replace("\x7f", "\\u007f")
+
+
+def event_hash(event: Mapping[str, Any]) -> str:
+    return hashlib.sha256(canonical_event(event).encode("utf-8")).hexdigest()
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+_EVENT_SQL = (
+    "SELECT position, transaction_id::text AS transaction_id, tenant, stream, version, type, occurred_at,"
+    " recorded_at, message_id, actor, data::text AS data, schema_version, prev_hash, hash FROM events"
+)
+
+
+def event_of_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    """An event of the log as the encoding sees it (timestamps as encoded, data with exact numbers)."""
+    return {
+        "actor": row["actor"],
+        "data": loads_exact(row["data"]),
+        "message_id": row["message_id"],
+        "occurred_at": audit_time(row["occurred_at"]),
+        "position": row["position"],
+        "prev_hash": row["prev_hash"],
+        "recorded_at": audit_time(row["recorded_at"]),
+        "schema_version": row["schema_version"],
+        "stream": row["stream"],
+        "tenant": row["tenant"],
+        "transaction_id": row["transaction_id"],
+        "type": row["type"],
+        "version": row["version"],
+        "hash": row["hash"],
+    }
+
+
+async def read_tenant_events(
+    conn: asyncpg.Connection, tenant: str, *, after: tuple[int, int] = (0, 0), until: tuple[int, int] | None = None,
+    below_horizon: bool = False, prefetch: int = 2000,
+) -> AsyncIterator[dict[str, Any]]:
+    """The tenant's events in log order, (after, until]; inside a transaction (a server-side cursor).
+    ``below_horizon``: only what no running append can still precede (for signing)."""
+    where = "tenant = $1 AND (transaction_id, position) > ($2::text::xid8, $3::bigint)"
+    args: list[Any] = [tenant, str(after[0]), after[1]]
+    if until is not None:
+        where += " AND (transaction_id, position) <= ($4::text::xid8, $5::bigint)"
+        args += [str(until[0]), until[1]]
+    if below_horizon:
+        horizon = await conn.fetchval(HORIZON_SQL)
+        args.append(horizon)
+        where += f" AND transaction_id < ${len(args)}::text::xid8"
+    query = f"{_EVENT_SQL} WHERE {where} ORDER BY transaction_id, position"
+    async for row in conn.cursor(query, *args, prefetch=prefetch):
+        yield event_of_row(row)
+
+
+async def predecessor_hashes(
+    conn: asyncpg.Connection, tenant: str, wanted: Iterable[tuple[str, int]]
+) -> dict[tuple[str, int], tuple[str | None, int]]:
+    """(stream, version) -> (hash, position) of those events of the tenant that exist."""
+    pairs = list(wanted)
+    if not pairs:
+        return {}
+    rows = await conn.fetch(
+        "SELECT e.stream, e.version, e.hash, e.position FROM events AS e"
+        " JOIN unnest($2::text[], $3::int[]) AS w(stream, version) ON e.stream = w.stream AND e.version = w.version"
+        " WHERE e.tenant = $1",
+        tenant, [s for s, _ in pairs], [v for _, v in pairs],
+    )
+    return {(r["stream"], r["version"]): (r["hash"], r["position"]) for r in rows}
+
+
+async def positions_on_record(
+    conn: asyncpg.Connection, tenant: str, wanted: Sequence[tuple[str, int]]
+) -> dict[tuple[str, int], int]:
+    """Where the accepted outcomes say these events were appended: (stream, version) -> position."""
+    if not wanted:
+        return {}
+    rows = await conn.fetch(
+        "SELECT w.stream, w.version, w.position FROM outcomes AS o"
+        " CROSS JOIN LATERAL jsonb_to_recordset(o.events) AS w(stream text, version int, position bigint)"
+        " JOIN unnest($2::text[], $3::int[]) AS x(stream, version) ON x.stream = w.stream AND x.version = w.version"
+        " WHERE o.tenant = $1 AND o.status = 'accepted'",
+        tenant, [s for s, _ in wanted], [v for _, v in wanted],
+    )
+    return {(r["stream"], r["version"]): r["position"] for r in rows}
+
+
+@dataclass(frozen=True)
+class StoredCheckpoint:
+    tenant: str
+    seq: int
+    body: str
+    scheme: str
+    key_id: str | None
+    signature: str | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"kind": "checkpoint", "tenant": self.tenant, "seq": self.seq, "body": self.body,
+                "scheme": self.scheme, "key_id": self.key_id, "signature": self.signature}
+
+
+async def read_checkpoints(
+    conn: asyncpg.Connection | asyncpg.Pool, tenant: str, *, until: tuple[int, int] | None = None, last: bool = False
+) -> list[StoredCheckpoint]:
+    """The tenant's checkpoints in order (at or before ``until``); ``last``: only the newest."""
+    where = "tenant = $1"
+    args: list[Any] = [tenant]
+    if until is not None:
+        where += " AND (transaction_id, position) <= ($2::text::xid8, $3::bigint)"
+        args += [str(until[0]), until[1]]
+    order = "seq DESC LIMIT 1" if last else "seq"
+    rows = await conn.fetch(
+        f"SELECT tenant, seq, body, scheme, key_id, signature FROM audit_checkpoints WHERE {where} ORDER BY {order}",
+        *args,
+    )
+    return [StoredCheckpoint(r["tenant"], r["seq"], r["body"], r["scheme"], r["key_id"], r["signature"]) for r in rows]
+
+
+async def insert_checkpoint(
+    conn: asyncpg.Connection, checkpoint: StoredCheckpoint, cursor: tuple[int, int], events: int
+) -> None:
+    await conn.execute(
+        "INSERT INTO audit_checkpoints (tenant, seq, transaction_id, position, events, body, scheme, key_id, signature)"
+        " VALUES ($1, $2, $3::text::xid8, $4, $5, $6, $7, $8, $9)",
+        checkpoint.tenant, checkpoint.seq, str(cursor[0]), cursor[1], events, checkpoint.body, checkpoint.scheme,
+        checkpoint.key_id, checkpoint.signature,
+    )
+
+
+async def chained_existing(conn: asyncpg.Connection, tenant: str) -> dict[str, Any] | None:
+    """What the migration that introduced the chain found of this tenant's log, if anything."""
+    row = await conn.fetchrow(
+        "SELECT events, last_position, chained_at FROM audit_chained_existing WHERE tenant = $1", tenant)
+    return None if row is None else {"events": row["events"], "last_position": row["last_position"],
+                                     "chained_at": audit_time(row["chained_at"])}
+
+
+async def checkpoint_lock(conn: asyncpg.Connection, tenant: str) -> None:
+    """One checkpoint writer per tenant at a time (a two-int lock: no stream's, and holds no reader back)."""
+    key = int.from_bytes(hashlib.blake2b(tenant.encode(), digest_size=4).digest(), "big", signed=True)
+    await conn.execute("SELECT pg_advisory_xact_lock($1::int, $2::int)", _CHECKPOINT_LOCK_CLASS, key)
+
+
+async def tenants_with_events(conn: asyncpg.Connection | asyncpg.Pool) -> list[str]:
+    """Every tenant with an event (a skip scan of the tenant index: one probe per tenant)."""
+    rows = await conn.fetch(
+        "WITH RECURSIVE t(tenant) AS ("
+        " (SELECT tenant FROM events ORDER BY tenant LIMIT 1)"
+        " UNION ALL"
+        " SELECT (SELECT e.tenant FROM events AS e WHERE e.tenant > t.tenant ORDER BY e.tenant LIMIT 1)"
+        " FROM t WHERE t.tenant IS NOT NULL)"
+        " SELECT tenant FROM t WHERE tenant IS NOT NULL"
+    )
+    return [r["tenant"] for r in rows]
+
+
+async def unsigned_since(conn: asyncpg.Connection | asyncpg.Pool, tenant: str) -> tuple[int, datetime | None]:
+    """How many of the tenant's events follow its last checkpoint, and when the first of them was recorded."""
+    row = await conn.fetchrow(
+        "SELECT count(*) AS n, min(e.recorded_at) AS first FROM events AS e"
+        " WHERE e.tenant = $1 AND (e.transaction_id, e.position) > coalesce("
+        "  (SELECT (c.transaction_id, c.position) FROM audit_checkpoints AS c WHERE c.tenant = $1"
+        "   ORDER BY c.seq DESC LIMIT 1), ('0'::xid8, 0::bigint))",
+        tenant,
+    )
+    assert row is not None
+    return row["n"], row["first"]
+
+
+# --- the guard ------------------------------------------------------------------------------------
+
+
+class GuardMissing(StartupError):
+    """A trigger that keeps the log append-only (or chained) is missing or disabled."""
+
+
+async def guard_problems(conn: asyncpg.Connection | asyncpg.Pool) -> list[str]:
+    """What is wrong with the append-only guard: one sentence per missing or disabled trigger."""
+    rows = await conn.fetch(
+        "SELECT c.relname AS table, t.tgname AS name, t.tgenabled AS enabled FROM pg_trigger AS t"
+        " JOIN pg_class AS c ON c.oid = t.tgrelid"
+        " WHERE c.relname = ANY ($1::text[]) AND c.relnamespace = to_regnamespace(current_schema())::oid"
+        " AND NOT t.tgisinternal",
+        list(GUARD_TRIGGERS),
+    )
+    found = {(r["table"], r["name"]): r["enabled"] for r in rows}
+    problems = []
+    for table, names in GUARD_TRIGGERS.items():
+        for name in names:
+            state = found.get((table, name))
+            if state is None:
+                problems.append(f"the trigger {name} on {table} is missing")
+            elif state == "D":
+                problems.append(f"the trigger {name} on {table} is disabled")
+    return problems
+
+
+async def require_guard(conn: asyncpg.Connection | asyncpg.Pool) -> None:
+    """Refuse to go on (:class:`GuardMissing`) unless every guard trigger is in place and enabled."""
+    problems = await guard_problems(conn)
+    if problems:
+        raise GuardMissing(
+            "the event log is not protected: " + "; ".join(problems)
+            + " (restore it, e.g. ALTER TABLE … ENABLE TRIGGER …, or re-create it as in infra/migrations/;"
+            " then run `eduplan audit verify` for every tenant)"
+        )

@@ -1,0 +1,288 @@
+"""Checking a tenant's log against its hash chain and its checkpoints — pure: events go in (in log order),
+problems come out. Used by `audit verify` on the database and on an export file, and before a
+checkpoint signs new events.
+
+What each problem means (CONTRACT §6):
+- ``changed``  an event does not hash to its stored hash (a column was updated), or its successor chains
+  to another hash than its own (it was rewritten with a recomputed hash), or a checkpoint does not hold;
+- ``removed``  a version of a stream is missing (a gap), or a signed head is gone;
+- ``inserted`` an event without a hash (the log's trigger never saw it), a second event of a version,
+  an event at or before a checkpoint's cursor that the checkpoint did not sign;
+- ``reordered`` an event stands where another one was appended (its hash holds at that other place,
+  or it comes after a later version of its stream);
+- ``unsigned_tail`` (a warning) events after the last checkpoint: their chain holds, no signature yet.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from infra.audit import ZERO_HASH, StoredCheckpoint, event_hash
+from services.core.audit.keys import NONE, AuditKeys
+
+__all__ = ["Checkpoint", "ChainVerifier", "Problem", "body_digest", "trusted_checkpoints"]
+
+CHECKPOINT_FORMAT = "eduplan-audit-checkpoint/1"
+_LARGEST_GAP = 100
+"""A version further than this beyond its stream's head is reported as inserted, not as a run of removed ones."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    kind: str
+    stream: str | None
+    version: int | None
+    position: int | None
+    detail: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "stream": self.stream, "version": self.version, "position": self.position,
+                "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A checkpoint whose signature and place in the sequence hold."""
+
+    seq: int
+    cursor: tuple[int, int]
+    events: int
+    heads: dict[str, tuple[int, str, int]]
+    """the streams whose head moved since the previous checkpoint: stream -> (version, hash, position)"""
+    scheme: str
+
+    @property
+    def cursor_text(self) -> str:
+        return f"{self.cursor[0]}-{self.cursor[1]}"
+
+
+def body_digest(body: str) -> str:
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def _cursor(text: str) -> tuple[int, int]:
+    xid, position = text.split("-", 1)
+    return int(xid), int(position)
+
+
+def trusted_checkpoints(
+    stored: Sequence[StoredCheckpoint], tenant: str, keys: AuditKeys
+) -> tuple[list[Checkpoint], list[Problem]]:
+    """The checkpoints to trust, in order, and what is wrong with the others.
+
+    Each checkpoint names the digest of its predecessor, so a valid signature on one vouches for all
+    before it. Under a configured key an unsigned checkpoint (written before the key was set) is trusted
+    only through a signed successor; a checkpoint whose signature fails, or that breaks the sequence,
+    is a problem, and nothing from it on is trusted."""
+    parsed: list[Checkpoint] = []
+    problems: list[Problem] = []
+    trusted = 0
+    previous = ZERO_HASH
+    for index, stored_cp in enumerate(stored):
+        seq = index + 1
+        try:
+            body = json.loads(stored_cp.body)
+            cursor = _cursor(body["cursor"])
+            heads = {s: (int(v), str(h), int(p)) for s, v, h, p in body["heads"]}
+        except (ValueError, KeyError, TypeError) as error:
+            problems.append(_checkpoint_problem("changed", stored_cp.seq, None, f"its body cannot be read ({error})"))
+            break
+        if stored_cp.seq != seq:
+            problems.append(_checkpoint_problem("removed", seq, cursor[1],
+                                                f"the checkpoints jump from {seq - 1} to {stored_cp.seq}"))
+            break
+        if body.get("seq") != seq or body.get("tenant") != tenant or body.get("format") != CHECKPOINT_FORMAT:
+            problems.append(_checkpoint_problem("changed", seq, cursor[1], "its body names another place"))
+            break
+        if body.get("previous") != previous:
+            problems.append(_checkpoint_problem("changed", seq, cursor[1],
+                                                f"it does not follow checkpoint {seq - 1} as that one reads now"))
+            break
+        why = keys.check(stored_cp.scheme, stored_cp.key_id, stored_cp.signature, stored_cp.body.encode("utf-8"))
+        unsigned_under_key = stored_cp.scheme == NONE and keys.can_check
+        if why is not None and not unsigned_under_key:
+            problems.append(_checkpoint_problem("changed", seq, cursor[1], why))
+            break
+        parsed.append(Checkpoint(seq, cursor, int(body["events"]), heads, stored_cp.scheme))
+        if why is None:
+            trusted = len(parsed)
+        previous = body_digest(stored_cp.body)
+    return parsed[:trusted], problems
+
+
+def _checkpoint_problem(kind: str, seq: int, position: int | None, why: str) -> Problem:
+    return Problem(kind, None, None, position, f"checkpoint {seq}: {why}")
+
+
+# A stream's head while reading: (version, stored hash, position, whether its own hash holds).
+_Head = tuple[int, str | None, int, bool]
+
+
+class ChainVerifier:
+    """Feed a tenant's events in log order, then :meth:`finish` for the problems found. ``partial``: the
+    events are a part of the log after a cursor; the links into what precedes are left to the caller
+    (:attr:`starts`)."""
+
+    def __init__(self, tenant: str, checkpoints: Sequence[Checkpoint] = (),
+                 *, partial: bool = False) -> None:
+        self.tenant = tenant
+        self.partial = partial
+        self.starts: list[tuple[str, int, str | None, int]] = []
+        """with ``partial``: (stream, version, prev_hash, position) of streams first met past version 1"""
+        self.checkpoints = list(checkpoints)
+        self.events = 0
+        self.problems: list[Problem] = []
+        self._seen_problems: set[tuple[str, str | None, int | None, int | None]] = set()
+        self._heads: dict[str, _Head] = {}
+        self._missing: dict[str, set[int]] = {}
+        self._mismatched: list[dict[str, Any]] = []
+        self._next_checkpoint = 0
+        # the streams moved since the last checkpoint: stream -> their first (version, position) since
+        self._moved: dict[str, tuple[int, int]] = {}
+        self._tail: dict[str, list[int]] = {}  # stream -> [first version, first position, count]
+
+    @property
+    def last_checkpoint(self) -> Checkpoint | None:
+        return self.checkpoints[-1] if self.checkpoints else None
+
+    def _report(self, kind: str, stream: str | None, version: int | None, position: int | None, detail: str) -> None:
+        key = (kind, stream, version, position)
+        if key not in self._seen_problems:
+            self._seen_problems.add(key)
+            self.problems.append(Problem(kind, stream, version, position, detail))
+
+    def feed(self, event: dict[str, Any]) -> None:
+        place = (int(event["transaction_id"]), event["position"])
+        while self._next_checkpoint < len(self.checkpoints) and place > self.checkpoints[self._next_checkpoint].cursor:
+            self._close(self.checkpoints[self._next_checkpoint])
+            self._next_checkpoint += 1
+        self.events += 1
+        stream, version, position, stored = event["stream"], event["version"], event["position"], event["hash"]
+        sound = stored is not None and event_hash(event) == stored
+        if stored is None:
+            self._report("inserted", stream, version, position,
+                         "the event has no hash: it was written past the log's trigger")
+        elif not sound:
+            self._mismatched.append(event)
+        self._follow(event, stream, version, position, sound)
+        if self._next_checkpoint >= len(self.checkpoints):
+            tail = self._tail.get(stream)
+            if tail is None:
+                self._tail[stream] = [version, position, 1]
+            else:
+                tail[2] += 1
+
+    def _follow(self, event: dict[str, Any], stream: str, version: int, position: int, sound: bool) -> None:
+        head = self._heads.get(stream)
+        expected = head[0] + 1 if head is not None else 1
+        if head is None and version > 1 and self.partial:  # a read that starts within the stream
+            self.starts.append((stream, version, event["prev_hash"], position))
+        elif version == expected:
+            self._check_link(event, head, sound)
+        elif version > expected:
+            if version - expected > _LARGEST_GAP:
+                self._report("inserted", stream, version, position,
+                             f"version {version} follows version {expected - 1} of its stream")
+                return
+            self._missing.setdefault(stream, set()).update(range(expected, version))
+        else:
+            missing = self._missing.get(stream)
+            if missing is not None and version in missing:
+                missing.discard(version)
+                self._report("reordered", stream, version, position,
+                             f"version {version} comes after version {expected - 1} of its stream in the log")
+            else:
+                self._report("inserted", stream, version, position,
+                             f"a second event of version {version} of its stream")
+            return
+        self._heads[stream] = (version, event["hash"], position, sound)
+        self._moved.setdefault(stream, (version, position))
+
+    def _check_link(self, event: dict[str, Any], head: _Head | None, sound: bool) -> None:
+        stream, version, position, prev = event["stream"], event["version"], event["position"], event["prev_hash"]
+        if head is None:
+            if prev != ZERO_HASH and sound:
+                self._report("changed", stream, version, position,
+                             "version 1 of its stream chains to an earlier event")
+            return
+        head_version, head_hash, head_position, head_sound = head
+        if prev != head_hash and head_hash is not None and head_sound and sound:
+            self._report("changed", stream, head_version, head_position,
+                         f"version {version} (position {position}) chains to {str(prev)[:12]}…, but this event"
+                         f" hashes to {head_hash[:12]}…: one of the two was rewritten with a new hash")
+
+    def _close(self, checkpoint: Checkpoint) -> None:
+        """The log has been read up to the checkpoint's cursor: its signed heads must be the log's."""
+        reported = len(self.problems)
+        for stream, (version, signed_hash, position) in checkpoint.heads.items():
+            head = self._heads.get(stream)
+            where = f"checkpoint {checkpoint.seq} (cursor {checkpoint.cursor_text}) signed version {version}"
+            if head is None or head[0] < version:
+                self._report("removed", stream, version, position,
+                             f"{where} as the stream's head; the log has "
+                             + (f"only up to version {head[0]}" if head else "no event of the stream"))
+                self._missing.get(stream, set()).discard(version)
+            elif head[0] > version:
+                self._report("inserted", stream, head[0], head[2],
+                             f"{where} as the stream's head; the log has version {head[0]} at or before that cursor")
+            elif head[1] != signed_hash:
+                self._report("changed", stream, version, head[2],
+                             f"{where} with hash {signed_hash[:12]}…; the log's event has {str(head[1])[:12]}…")
+        for stream, (version, position) in self._moved.items():
+            if stream not in checkpoint.heads:
+                self._report("inserted", stream, version, position,
+                             f"the event is at or before checkpoint {checkpoint.seq}'s cursor"
+                             f" ({checkpoint.cursor_text}), which signed no change of its stream")
+        if len(self.problems) == reported and self.events != checkpoint.events:
+            kind = "removed" if self.events < checkpoint.events else "inserted"
+            self._report(kind, None, None, checkpoint.cursor[1],
+                         f"checkpoint {checkpoint.seq} counted {checkpoint.events} events up to its cursor;"
+                         f" the log has {self.events}")
+        self._moved = {}
+
+    def finish(self) -> list[Problem]:
+        while self._next_checkpoint < len(self.checkpoints):
+            self._close(self.checkpoints[self._next_checkpoint])
+            self._next_checkpoint += 1
+        self._classify_mismatched()
+        for stream, versions in self._missing.items():
+            for version in sorted(versions):
+                self._report("removed", stream, version, self._signed_position(stream, version),
+                             f"version {version} of its stream is missing from the log")
+        last = self.last_checkpoint
+        for stream, (version, position, count) in self._tail.items():
+            since = f"the last checkpoint ({last.cursor_text})" if last else "any checkpoint"
+            self._report("unsigned_tail", stream, version, position,
+                         f"{count} event(s) of this stream from version {version} on came after {since}"
+                         " and are not signed yet")
+        return self.problems
+
+    def _signed_position(self, stream: str, version: int) -> int | None:
+        for checkpoint in self.checkpoints:
+            head = checkpoint.heads.get(stream)
+            if head is not None and head[0] == version:
+                return head[2]
+        return None
+
+    def _classify_mismatched(self) -> None:
+        """An event whose hash holds at another mismatched event's place was moved there; the rest changed."""
+        places = [(e["position"], e["transaction_id"]) for e in self._mismatched]
+        for event in self._mismatched:
+            moved_from = next(
+                (p for p, x in places if p != event["position"]
+                 and event_hash({**event, "position": p, "transaction_id": x}) == event["hash"]), None)
+            if moved_from is not None:
+                self._report("reordered", event["stream"], event["version"], event["position"],
+                             f"the event was appended at position {moved_from} and now stands at {event['position']}")
+            else:
+                self._report("changed", event["stream"], event["version"], event["position"],
+                             "the event does not hash to its stored hash: a column was changed")
+
+    def unresolved_removals(self) -> list[tuple[str, int]]:
+        """(stream, version) of removed events whose position is not known here."""
+        return [(p.stream, p.version) for p in self.problems
+                if p.kind == "removed" and p.position is None and p.stream is not None and p.version is not None]

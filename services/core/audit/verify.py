@@ -1,0 +1,115 @@
+"""`audit verify`: a tenant's log against its chain and signed checkpoints, from the database or offline
+from an export file (CONTRACT §6, docs/audit.md)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+from infra import audit as log_audit
+from infra.audit import StoredCheckpoint, loads_exact
+from services.core.audit.chain import ChainVerifier, Checkpoint, Problem, trusted_checkpoints
+from services.core.audit.keys import NONE, AuditKeys
+
+__all__ = ["ExportUnreadable", "Report", "verify_file", "verify_tenant"]
+
+
+class ExportUnreadable(ValueError):
+    """The file is not an eduplan audit export."""
+
+
+@dataclass
+class Report:
+    events: int
+    checkpoint: Checkpoint | None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def intact(self) -> bool:
+        return all(problem.kind == "unsigned_tail" for problem in self.problems)
+
+    def as_json(self) -> dict[str, Any]:
+        problems = [problem.as_json() for problem in self.problems]
+        if not self.intact:
+            return {"status": "broken", "problems": problems}
+        body: dict[str, Any] = {"status": "intact", "events": self.events,
+                                "checkpoint": self.checkpoint.cursor_text if self.checkpoint else None}
+        if self.checkpoint is not None and self.checkpoint.scheme == NONE:
+            body["signature"] = NONE  # the checkpoints pin the heads, but nobody signed them
+        if problems:
+            body["problems"] = problems  # unsigned_tail warnings only
+        return body
+
+
+def _check(tenant: str, stored: list[StoredCheckpoint], events: Iterable[dict[str, Any]], keys: AuditKeys) -> Report:
+    checkpoints, problems = trusted_checkpoints(stored, tenant, keys)
+    verifier = ChainVerifier(tenant, checkpoints)
+    for event in events:
+        verifier.feed(event)
+    return Report(verifier.events, verifier.last_checkpoint, problems + verifier.finish())
+
+
+async def verify_tenant(pool: asyncpg.Pool, tenant: str, keys: AuditKeys) -> Report:
+    """Verify the tenant's log as one snapshot of the database."""
+    async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+        stored = await log_audit.read_checkpoints(conn, tenant)
+        checkpoints, problems = trusted_checkpoints(stored, tenant, keys)
+        verifier = ChainVerifier(tenant, checkpoints)
+        async for event in log_audit.read_tenant_events(conn, tenant, prefetch=5000):
+            verifier.feed(event)
+        problems += verifier.finish()
+        unknown = verifier.unresolved_removals()
+        if unknown:  # where the removed events were appended: the outcomes of their messages say
+            found = await log_audit.positions_on_record(conn, tenant, unknown)
+            problems = [_placed(p, found) for p in problems]
+    return Report(verifier.events, verifier.last_checkpoint, problems)
+
+
+def _placed(problem: Problem, found: dict[tuple[str, int], int]) -> Problem:
+    if problem.kind != "removed" or problem.position is not None or problem.stream is None or problem.version is None:
+        return problem
+    position = found.get((problem.stream, problem.version))
+    if position is None:
+        return problem
+    return Problem(problem.kind, problem.stream, problem.version, position, problem.detail)
+
+
+def verify_file(path: Path, keys: AuditKeys, tenant: str | None = None) -> Report:
+    """Verify an export offline: no database, only the key (the public key for Ed25519)."""
+    try:
+        with path.open("rb") as lines:
+            header = json.loads(lines.readline() or b"null")
+            if not isinstance(header, dict) or header.get("format") != EXPORT_FORMAT:
+                raise ExportUnreadable(f"{path} is not an eduplan audit export (no {EXPORT_FORMAT} on its first line)")
+            exported = header["tenant"]
+            if tenant is not None and tenant != exported:
+                raise ExportUnreadable(f"{path} is the export of tenant {exported!r}, not {tenant!r}")
+            stored: list[StoredCheckpoint] = []
+            events: list[dict[str, Any]] = []
+            for number, line in enumerate(lines, start=2):
+                if not line.strip():
+                    continue
+                try:
+                    item = loads_exact(line)
+                except ValueError:
+                    raise ExportUnreadable(f"{path}:{number} is not JSON") from None
+                if item.get("kind") == "checkpoint":
+                    stored.append(StoredCheckpoint(item["tenant"], item["seq"], item["body"], item["scheme"],
+                                                   item.get("key_id"), item.get("signature")))
+                elif item.get("kind") == "event":
+                    events.append(item)
+                else:
+                    raise ExportUnreadable(f"{path}:{number} is neither an event nor a checkpoint")
+    except OSError as error:
+        raise ExportUnreadable(f"cannot read {path}: {error.strerror}") from None
+    except KeyError as error:
+        raise ExportUnreadable(f"{path}: a line lacks {error}") from None
+    return _check(exported, stored, events, keys)
+
+
+EXPORT_FORMAT = "eduplan-audit-export/1"
