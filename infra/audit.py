@@ -23,6 +23,7 @@ from infra.store import HORIZON_SQL
 
 __all__ = [
     "EVENT_FIELDS", "GUARD_TRIGGERS", "ZERO_HASH", "GuardMissing", "StoredCheckpoint", "audit_time", "canonical_event",
+    "events_no_outcome_lists", "listed_events_missing",
     "canonical_json", "checkpoint_lock", "event_hash", "guard_problems", "loads_exact", "read_checkpoints",
     "read_tenant_events", "require_guard",
 ]
@@ -190,6 +191,42 @@ async def positions_on_record(
         tenant, [s for s, _ in wanted], [v for _, v in wanted],
     )
     return {(r["stream"], r["version"]): r["position"] for r in rows}
+
+
+# The outcomes are a second record of every append: an accepted message's outcome lists the (stream, version,
+# position) of each event it appended, written in the same statement. Past the last checkpoint, they are
+# what shows a row removed from, or forged into, the unsigned tail.
+
+async def events_no_outcome_lists(
+    conn: asyncpg.Connection, tenant: str, after: tuple[int, int]
+) -> list[tuple[str, int, int]]:
+    """(stream, version, position) of the tenant's events after the cursor that no accepted outcome lists."""
+    rows = await conn.fetch(
+        "SELECT e.stream, e.version, e.position FROM events AS e"
+        " WHERE e.tenant = $1 AND (e.transaction_id, e.position) > ($2::text::xid8, $3::bigint)"
+        " AND NOT EXISTS (SELECT 1 FROM outcomes AS o WHERE o.tenant = e.tenant AND o.message_id = e.message_id"
+        "  AND o.status = 'accepted' AND o.events @> jsonb_build_array(jsonb_build_object("
+        "   'stream', e.stream, 'version', e.version, 'position', e.position)))"
+        " ORDER BY e.transaction_id, e.position",
+        tenant, str(after[0]), after[1],
+    )
+    return [(r["stream"], r["version"], r["position"]) for r in rows]
+
+
+async def listed_events_missing(
+    conn: asyncpg.Connection, tenant: str, received_since: datetime | None
+) -> list[tuple[str, int, int]]:
+    """(stream, version, position) that accepted outcomes (received since then) list but the log lacks."""
+    rows = await conn.fetch(
+        "SELECT w.stream, w.version, w.position FROM outcomes AS o"
+        " CROSS JOIN LATERAL jsonb_to_recordset(o.events) AS w(stream text, version int, position bigint)"
+        " WHERE o.tenant = $1 AND o.status = 'accepted' AND ($2::timestamptz IS NULL OR o.received_at >= $2)"
+        " AND NOT EXISTS (SELECT 1 FROM events AS e WHERE e.position = w.position AND e.tenant = $1"
+        "  AND e.stream = w.stream AND e.version = w.version)"
+        " ORDER BY w.position",
+        tenant, received_since,
+    )
+    return [(r["stream"], r["version"], r["position"]) for r in rows]
 
 
 @dataclass(frozen=True)

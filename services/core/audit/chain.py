@@ -19,6 +19,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from infra.audit import ZERO_HASH, StoredCheckpoint, event_hash
@@ -54,6 +55,7 @@ class Checkpoint:
     heads: dict[str, tuple[int, str, int]]
     """the streams whose head moved since the previous checkpoint: stream -> (version, hash, position)"""
     scheme: str
+    created_at: datetime | None = None
 
     @property
     def cursor_text(self) -> str:
@@ -107,11 +109,18 @@ def trusted_checkpoints(
         if why is not None and not unsigned_under_key:
             problems.append(_checkpoint_problem("changed", seq, cursor[1], why))
             break
-        parsed.append(Checkpoint(seq, cursor, int(body["events"]), heads, stored_cp.scheme))
+        parsed.append(Checkpoint(seq, cursor, int(body["events"]), heads, stored_cp.scheme, _moment(body)))
         if why is None:
             trusted = len(parsed)
         previous = body_digest(stored_cp.body)
     return parsed[:trusted], problems
+
+
+def _moment(body: dict[str, Any]) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(body["created_at"]).replace("Z", "+00:00"))
+    except (KeyError, ValueError):
+        return None
 
 
 def _checkpoint_problem(kind: str, seq: int, position: int | None, why: str) -> Problem:
@@ -274,7 +283,8 @@ class ChainVerifier:
         for event in self._mismatched:
             moved_from = next(
                 (p for p, x in places if p != event["position"]
-                 and event_hash({**event, "position": p, "transaction_id": x}) == event["hash"]), None)
+                 and (event_hash({**event, "position": p}) == event["hash"]
+                      or event_hash({**event, "position": p, "transaction_id": x}) == event["hash"])), None)
             if moved_from is not None:
                 self._report("reordered", event["stream"], event["version"], event["position"],
                              f"the event was appended at position {moved_from} and now stands at {event['position']}")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -63,11 +64,36 @@ async def verify_tenant(pool: asyncpg.Pool, tenant: str, keys: AuditKeys) -> Rep
         async for event in log_audit.read_tenant_events(conn, tenant, prefetch=5000):
             verifier.feed(event)
         problems += verifier.finish()
+        problems += await _witnessed(conn, tenant, verifier, problems)
         unknown = verifier.unresolved_removals()
         if unknown:  # where the removed events were appended: the outcomes of their messages say
             found = await log_audit.positions_on_record(conn, tenant, unknown)
             problems = [_placed(p, found) for p in problems]
     return Report(verifier.events, verifier.last_checkpoint, problems)
+
+
+# How much earlier than its checkpoint an append still missing from it may have begun (appends are short).
+_APPENDS_LAST_AT_MOST = timedelta(hours=1)
+
+
+async def _witnessed(conn: asyncpg.Connection, tenant: str, verifier: ChainVerifier,
+                     problems: list[Problem]) -> list[Problem]:
+    """What the outcomes show of the unsigned tail: events no outcome lists (forged), and events an outcome
+    lists that the log lacks (removed)."""
+    last = verifier.last_checkpoint
+    after = last.cursor if last is not None else (0, 0)
+    since = last.created_at - _APPENDS_LAST_AT_MOST if last is not None and last.created_at else None
+    named = {(p.stream, p.version) for p in problems if p.kind != "unsigned_tail"}
+    found: list[Problem] = []
+    for stream, version, position in await log_audit.events_no_outcome_lists(conn, tenant, after):
+        if (stream, version) not in named:
+            found.append(Problem("inserted", stream, version, position,
+                                 "no accepted message lists this event: it was not appended by eduplan"))
+    for stream, version, position in await log_audit.listed_events_missing(conn, tenant, since):
+        if (stream, version) not in named:
+            found.append(Problem("removed", stream, version, position,
+                                 "the outcome of the message that appended this event lists it; the log lacks it"))
+    return found
 
 
 def _placed(problem: Problem, found: dict[tuple[str, int], int]) -> Problem:
