@@ -321,7 +321,7 @@ class GuardMissing(StartupError):
 async def guard_problems(conn: asyncpg.Connection | asyncpg.Pool) -> list[str]:
     """What is wrong with the append-only guard: one sentence per missing or disabled trigger."""
     rows = await conn.fetch(
-        "SELECT c.relname AS table, t.tgname AS name, t.tgenabled AS enabled FROM pg_trigger AS t"
+        "SELECT c.relname AS table, t.tgname AS name, t.tgenabled::text AS enabled FROM pg_trigger AS t"
         " JOIN pg_class AS c ON c.oid = t.tgrelid"
         " WHERE c.relname = ANY ($1::text[]) AND c.relnamespace = to_regnamespace(current_schema())::oid"
         " AND NOT t.tgisinternal",

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -84,3 +88,14 @@ async def swap(url: str, first: int, second: int, *, transaction_ids_stay: bool 
                 first, second, transaction_ids_stay)
     finally:
         await conn.close()
+
+
+def run(database_url: str, tmp_path: Path, *args: str, env: dict[str, str] | None = None,
+        timeout: float = 120) -> subprocess.CompletedProcess[bytes]:
+    """The `eduplan` command in its own process, without any audit key unless ``env`` gives one."""
+    script = Path(sys.executable).with_name("eduplan")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "services.doors.cli"]
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("EDUPLAN_AUDIT_", "EDUPLAN_KAFKA_"))}
+    environment.update({"EDUPLAN_DATABASE_URL": database_url, "EDUPLAN_DATA_DIR": str(tmp_path / "data"),
+                        "COLUMNS": "200", **(env or {})})
+    return subprocess.run([*command, *args], capture_output=True, env=environment, timeout=timeout, check=False)

@@ -22,12 +22,14 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from infra.db import StartupError
+
 __all__ = ["AuditKeyError", "AuditKeys", "generate_key_pair"]
 
 NONE, HMAC, ED25519 = "none", "hmac-sha256", "ed25519"
 
 
-class AuditKeyError(ValueError):
+class AuditKeyError(StartupError):
     """A configured key cannot be read."""
 
 
