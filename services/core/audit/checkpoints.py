@@ -81,7 +81,7 @@ async def write_checkpoint(pool: asyncpg.Pool, tenant: str, keys: AuditKeys) -> 
             last = event
         if last is None:
             return None
-        await _require_sound(conn, tenant, verifier)
+        await _require_sound(conn, tenant, verifier, after)
         cursor = (int(last["transaction_id"]), last["position"])
         seq = previous[0].seq + 1 if previous else 1
         events = (before["events"] if before else 0) + verifier.events
@@ -104,8 +104,11 @@ async def write_checkpoint(pool: asyncpg.Pool, tenant: str, keys: AuditKeys) -> 
     return written
 
 
-async def _require_sound(conn: asyncpg.Connection, tenant: str, verifier: ChainVerifier) -> None:
+async def _require_sound(conn: asyncpg.Connection, tenant: str, verifier: ChainVerifier,
+                         after: tuple[int, int]) -> None:
     problems = [p for p in verifier.finish() if p.kind != "unsigned_tail"]
+    for stream, version, position in await log_audit.events_no_outcome_lists(conn, tenant, after):
+        problems.append(Problem("inserted", stream, version, position, "no accepted message lists this event"))
     found = await log_audit.predecessor_hashes(conn, tenant, [(s, v - 1) for s, v, _, _ in verifier.starts])
     for stream, version, prev_hash, position in verifier.starts:
         predecessor = found.get((stream, version - 1))
