@@ -23,8 +23,8 @@ from infra.store import HORIZON_SQL
 
 __all__ = [
     "EVENT_FIELDS", "GUARD_TRIGGERS", "ZERO_HASH", "GuardMissing", "StoredCheckpoint", "audit_time", "canonical_event",
-    "events_no_outcome_lists", "listed_events_missing",
-    "canonical_json", "checkpoint_lock", "event_hash", "guard_problems", "loads_exact", "read_checkpoints",
+    "events_no_outcome_lists", "jsonb_text", "listed_events_missing",
+    "checkpoint_lock", "event_hash", "guard_problems", "loads_exact", "read_checkpoints",
     "read_tenant_events", "require_guard",
 ]
 
@@ -57,32 +57,17 @@ def loads_exact(text: str | bytes) -> Any:
     return json.loads(text, parse_float=_Number)
 
 
-def canonical_json(value: Any) -> str:
-    """Compact JSON, object keys sorted by code point, numbers as written, DEL written \\u007f."""
-    if _has_exact_numbers(value):
-        text = _encode(value)
-    else:
-        text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return text.replace("\x7f", "\\u007f")
-
-
-def _has_exact_numbers(value: Any) -> bool:
-    if isinstance(value, _Number):
-        return True
+def jsonb_text(value: Any) -> str:
+    """A JSON value as PostgreSQL prints it as jsonb (``data::text``): object keys ordered by their length
+    in bytes, then by their bytes; ", " between items and ": " after a key; strings escaped as JSON
+    requires and nothing else; numbers as written."""
     if isinstance(value, dict):
-        return any(_has_exact_numbers(v) for v in value.values())
+        keys = sorted(value, key=lambda k: (len(k.encode("utf-8")), k.encode("utf-8")))
+        return "{" + ", ".join(f"{_string(k)}: {jsonb_text(value[k])}" for k in keys) + "}"
     if isinstance(value, list):
-        return any(_has_exact_numbers(v) for v in value)
-    return False
-
-
-def _encode(value: Any) -> str:
+        return "[" + ", ".join(jsonb_text(v) for v in value) + "]"
     if isinstance(value, _Number):
         return str.__str__(value)
-    if isinstance(value, dict):
-        return "{" + ",".join(f"{json.dumps(k, ensure_ascii=False)}:{_encode(value[k])}" for k in sorted(value)) + "}"
-    if isinstance(value, list):
-        return "[" + ",".join(_encode(v) for v in value) + "]"
     return json.dumps(value, ensure_ascii=False)
 
 
@@ -96,9 +81,11 @@ def _string(value: str | None) -> str:
 
 
 def canonical_event(event: Mapping[str, Any]) -> str:
-    """The canonical encoding of an event (every field but ``hash``), as the trigger hashes it."""
-    text = (
-        f'{{"actor":{_string(event["actor"])},"data":{canonical_json(event["data"])}'
+    """The canonical encoding of an event (every field but ``hash``), as the trigger hashes it. ``data``
+    is the jsonb text PostgreSQL prints (as read from the log), or the parsed value (from an export)."""
+    data = event["data"]
+    return (
+        f'{{"actor":{_string(event["actor"])},"data":{data if isinstance(data, str) else jsonb_text(data)}'
         f',"message_id":{_string(event["message_id"])},"occurred_at":{_string(event["occurred_at"])}'
         f',"position":{event["position"]},"prev_hash":{_string(event["prev_hash"])}'
         f',"recorded_at":{_string(event["recorded_at"])},"schema_version":{event["schema_version"]}'
@@ -106,7 +93,6 @@ def canonical_event(event: Mapping[str, Any]) -> str:
         f',"transaction_id":{_string(event["transaction_id"])},"type":{_string(event["type"])}'
         f',"version":{event["version"]}}}'
     )
-    return text.replace("\x7f", "\\u007f")
 
 
 def event_hash(event: Mapping[str, Any]) -> str:
@@ -122,10 +108,10 @@ _EVENT_SQL = (
 
 
 def event_of_row(row: Mapping[str, Any]) -> dict[str, Any]:
-    """An event of the log as the encoding sees it (timestamps as encoded, data with exact numbers)."""
+    """An event of the log as the encoding sees it (timestamps as encoded, data as the jsonb text)."""
     return {
         "actor": row["actor"],
-        "data": loads_exact(row["data"]),
+        "data": row["data"],
         "message_id": row["message_id"],
         "occurred_at": audit_time(row["occurred_at"]),
         "position": row["position"],

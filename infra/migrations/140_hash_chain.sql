@@ -3,11 +3,12 @@
 -- version 1). Signed checkpoints per tenant cover every stream's head at a cursor.
 --
 -- The canonical encoding of an event is one line of JSON, the object of these keys in this order (the
--- order `jq -S` sorts them in), without spaces:
+-- order `jq -S` sorts them in), without spaces between them:
 --   actor, data, message_id, occurred_at, position, prev_hash, recorded_at, schema_version, stream,
 --   tenant, transaction_id, type, version
--- * strings as PostgreSQL's to_json writes them, and DEL (U+007F) written \u007f (as jq writes it);
--- * data with the keys of every object sorted by code point, numbers as PostgreSQL prints them;
+-- * strings as PostgreSQL's to_json writes them;
+-- * data exactly as PostgreSQL prints a jsonb value (data::text: keys ordered by byte length, then
+--   bytes; ", " and ": " between items), which costs the append nothing beyond printing it;
 -- * occurred_at / recorded_at in UTC as YYYY-MM-DDTHH:MM:SS.ffffffZ (always six digits);
 -- * transaction_id as a string of digits, position / version / schema_version as numbers.
 -- Personal fields are hashed as stored (encrypted), so erasure (destroying a key) never changes a hash.
@@ -19,29 +20,6 @@
 ALTER TABLE events ADD COLUMN IF NOT EXISTS prev_hash text;
 ALTER TABLE events ADD COLUMN IF NOT EXISTS hash text;
 
-CREATE OR REPLACE FUNCTION eduplan_canonical_json(value jsonb) RETURNS text
-LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
-BEGIN
-    CASE jsonb_typeof(value)
-    WHEN 'object' THEN
-        RETURN '{' || coalesce((
-            SELECT string_agg(
-                to_json(k)::text || ':' ||
-                CASE WHEN jsonb_typeof(v) IN ('object', 'array') THEN eduplan_canonical_json(v) ELSE v::text END,
-                ',' ORDER BY k COLLATE "C")
-            FROM jsonb_each(value) AS e(k, v)), '') || '}';
-    WHEN 'array' THEN
-        RETURN '[' || coalesce((
-            SELECT string_agg(
-                CASE WHEN jsonb_typeof(v) IN ('object', 'array') THEN eduplan_canonical_json(v) ELSE v::text END,
-                ',' ORDER BY n)
-            FROM jsonb_array_elements(value) WITH ORDINALITY AS a(v, n)), '') || ']';
-    ELSE
-        RETURN value::text;
-    END CASE;
-END
-$$;
-
 CREATE OR REPLACE FUNCTION eduplan_audit_time(t timestamptz) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     SELECT to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
@@ -52,9 +30,9 @@ CREATE OR REPLACE FUNCTION eduplan_event_encoding(
     p_occurred_at timestamptz, p_recorded_at timestamptz, p_message_id text, p_actor text, p_data jsonb,
     p_schema_version int, p_prev_hash text
 ) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT replace(
+    SELECT
         '{"actor":' || coalesce(to_json(p_actor)::text, 'null')
-        || ',"data":' || eduplan_canonical_json(p_data)
+        || ',"data":' || p_data::text
         || ',"message_id":' || to_json(p_message_id)::text
         || ',"occurred_at":"' || eduplan_audit_time(p_occurred_at) || '"'
         || ',"position":' || p_position::text
@@ -66,8 +44,7 @@ CREATE OR REPLACE FUNCTION eduplan_event_encoding(
         || ',"transaction_id":"' || p_transaction_id::text || '"'
         || ',"type":' || to_json(p_type)::text
         || ',"version":' || p_version::text
-        || '}',
-        chr(127), '\u007f')
+        || '}'
 $$;
 
 CREATE OR REPLACE FUNCTION eduplan_event_hash(

@@ -29,7 +29,10 @@ def history() -> list[dict[str, Any]]:
         completed("b-1"),
         envelope("ManagerCheckInHeld", {"booking_id": "b-2", "held_on": "2026-04-08"}),
         review("e-2", notes="Forklift"),
-        booking("b-3", "e-3"),
+        envelope("CourseBooked", {"booking_id": "b-3", "employee_id": "e-3", "booked_on": "2026-03-10",
+                                   "course": {"title": "Kølemontør – \"grundlæggende\"\tdel 1 ✓", "kind": "amu",
+                                              "hours": 37.5},
+                                   "starts_on": "2026-04-06", "ends_on": "2026-04-10"}),
         completed("b-2"),
     ]
 
