@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -73,11 +74,22 @@ def jsonb_text(value: Any) -> str:
 
 def audit_time(moment: datetime) -> str:
     """A timestamp as the encoding writes it: UTC, always six fractional digits, Z."""
-    return f"{moment.astimezone(UTC):%Y-%m-%dT%H:%M:%S.%fZ}"
+    if moment.utcoffset() != _NO_OFFSET:
+        moment = moment.astimezone(UTC)
+    return moment.isoformat(timespec="microseconds")[:26] + "Z"  # without its "+00:00"
+
+
+_NO_OFFSET = timedelta(0)
+_ESCAPED = re.compile(r'[\x00-\x1f"\\]')
 
 
 def _string(value: str | None) -> str:
-    return "null" if value is None else json.dumps(value, ensure_ascii=False)
+    """A JSON string as PostgreSQL's to_json writes it (the common case without escapes, quickly)."""
+    if value is None:
+        return "null"
+    if _ESCAPED.search(value) is None:
+        return f'"{value}"'
+    return json.dumps(value, ensure_ascii=False)
 
 
 def canonical_event(event: Mapping[str, Any]) -> str:

@@ -20,41 +20,41 @@
 ALTER TABLE events ADD COLUMN IF NOT EXISTS prev_hash text;
 ALTER TABLE events ADD COLUMN IF NOT EXISTS hash text;
 
-CREATE OR REPLACE FUNCTION eduplan_audit_time(t timestamptz) RETURNS text
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-    SELECT to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
-$$;
-
+-- PL/pgSQL rather than SQL functions: a SQL function called from a trigger is planned again in every
+-- transaction, which would cost each append more than the hash itself.
 CREATE OR REPLACE FUNCTION eduplan_event_encoding(
     p_position bigint, p_transaction_id xid8, p_tenant text, p_stream text, p_version int, p_type text,
     p_occurred_at timestamptz, p_recorded_at timestamptz, p_message_id text, p_actor text, p_data jsonb,
     p_schema_version int, p_prev_hash text
-) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT
-        '{"actor":' || coalesce(to_json(p_actor)::text, 'null')
+) RETURNS text LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+    RETURN '{"actor":' || coalesce(to_json(p_actor)::text, 'null')
         || ',"data":' || p_data::text
         || ',"message_id":' || to_json(p_message_id)::text
-        || ',"occurred_at":"' || eduplan_audit_time(p_occurred_at) || '"'
+        || ',"occurred_at":"' || to_char(p_occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || '"'
         || ',"position":' || p_position::text
         || ',"prev_hash":' || coalesce(to_json(p_prev_hash)::text, 'null')
-        || ',"recorded_at":"' || eduplan_audit_time(p_recorded_at) || '"'
+        || ',"recorded_at":"' || to_char(p_recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || '"'
         || ',"schema_version":' || p_schema_version::text
         || ',"stream":' || to_json(p_stream)::text
         || ',"tenant":' || to_json(p_tenant)::text
         || ',"transaction_id":"' || p_transaction_id::text || '"'
         || ',"type":' || to_json(p_type)::text
         || ',"version":' || p_version::text
-        || '}'
+        || '}';
+END
 $$;
 
 CREATE OR REPLACE FUNCTION eduplan_event_hash(
     p_position bigint, p_transaction_id xid8, p_tenant text, p_stream text, p_version int, p_type text,
     p_occurred_at timestamptz, p_recorded_at timestamptz, p_message_id text, p_actor text, p_data jsonb,
     p_schema_version int, p_prev_hash text
-) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT encode(sha256(convert_to(eduplan_event_encoding(
+) RETURNS text LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+    RETURN encode(sha256(convert_to(eduplan_event_encoding(
         p_position, p_transaction_id, p_tenant, p_stream, p_version, p_type, p_occurred_at, p_recorded_at,
-        p_message_id, p_actor, p_data, p_schema_version, p_prev_hash), 'UTF8')), 'hex')
+        p_message_id, p_actor, p_data, p_schema_version, p_prev_hash), 'UTF8')), 'hex');
+END
 $$;
 
 -- Chains every new event to its stream's head. A version without a predecessor in the log (which the
