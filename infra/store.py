@@ -84,7 +84,7 @@ _OUTCOME_COLUMNS = "tenant, message_id, status, reason, detail, events::text AS 
 
 _EVENT_COLUMNS = (
     "transaction_id::text AS xid, position, tenant, stream, version, type, occurred_at, recorded_at,"
-    " message_id, actor, data::text AS data, schema_version"
+    " message_id, actor, data::text AS data, schema_version, prev_hash, hash"
 )
 
 
@@ -269,5 +269,7 @@ def _event(row: asyncpg.Record) -> dict[str, Any]:
         "actor": row["actor"],
         "data": json.loads(row["data"]),
         "schema_version": row["schema_version"],
+        "prev_hash": row["prev_hash"],
+        "hash": row["hash"],
         "cursor": format_cursor(int(row["xid"]), row["position"]),
     }
