@@ -12,7 +12,7 @@ version order.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import asyncpg
@@ -98,6 +98,8 @@ class EventStore:
         self.keys = keyring or KeyRing()
         self.notifier = LogNotifier(self.write_pool) if notify else None
         self.rejection_retention_days = rejection_retention_days
+        self.on_appended: list[Callable[[Appended], None]] = []
+        """called after every committed append (cheap, synchronous: e.g. counting towards a checkpoint)"""
 
     async def close(self) -> None:
         """Finish what is under way (a NOTIFY still due); the pools are the owner's to close."""
@@ -110,8 +112,11 @@ class EventStore:
         """Append a batch ``decide`` plans, deciding again until the log agrees with what it was decided
         against (infra/append.py); the final plan and what was appended. Wakes the log's followers."""
         plan, appended = await append_decided(self.write_pool, self.keys, locks, decide, door)
-        if appended.events and self.notifier is not None:
-            await self.notifier.appended()
+        if appended.events:
+            for listener in self.on_appended:
+                listener(appended)
+            if self.notifier is not None:
+                await self.notifier.appended()
         return plan, appended
 
     async def raw_keys(self, tenants: set[str | None]) -> dict[str, bytes]:

@@ -101,7 +101,7 @@ async def _serve(settings: Settings, kafka: KafkaSettings) -> None:
 
     # One connection per partition processed side by side, one for the relay's lease, one spare.
     app = await open_app(settings, max_size=min(kafka.partitions, 16) + 2, log_level="INFO")
-    checkpointer = Checkpointer(app.pool, app.audit_keys)
+    checkpointer = Checkpointer(app.pool, app.audit_keys, store=app.store)
     try:
         await require_guard(app.pool)  # an unprotected log: the worker does not start
         checkpointer.start()

@@ -153,3 +153,25 @@ async def test_a_checkpoint_never_signs_a_tampered_segment(database_url: str) ->
         assert await app.pool.fetchval(HORIZON_SQL)
     finally:
         await app.close()
+
+
+async def test_a_thousand_events_of_a_tenant_are_signed_without_waiting_for_the_clock(database_url: str) -> None:
+    from message_samples import employee
+
+    app = await app_for_url(database_url)
+    checkpointer = Checkpointer(app.pool, KEY, every=60.0, poll=60.0, store=app.store)
+    checkpointer.start()
+    try:
+        messages = [employee(f"e-{n}") for n in range(1, 1101)]
+        for start in range(0, len(messages), 250):
+            outcomes = await app.intake.submit_many(messages[start:start + 250], door="test")
+            assert {o["status"] for o in outcomes} == {"accepted"}
+        for _ in range(200):
+            if await read_checkpoints(app.pool, TENANT):
+                break
+            await asyncio.sleep(0.05)
+        [first] = await read_checkpoints(app.pool, TENANT)
+        assert json.loads(first.body)["events"] >= 1000
+    finally:
+        await checkpointer.close()
+        await app.close()

@@ -24,6 +24,7 @@ import contextlib
 import json
 import os
 import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -32,7 +33,9 @@ import asyncpg
 import structlog
 
 from infra import audit as log_audit
+from infra.append_data import Appended
 from infra.audit import StoredCheckpoint
+from infra.store import EventStore
 from services.core.audit.chain import CHECKPOINT_FORMAT, ChainVerifier, Problem, body_digest
 from services.core.audit.keys import AuditKeys
 
@@ -182,22 +185,37 @@ def checkpoint_seconds() -> float:
 
 class Checkpointer:
     """The background task of `serve` and `worker`: every ``poll`` seconds, a checkpoint for each tenant
-    with 1,000 unsigned events or whose oldest unsigned event is ``every`` seconds old. It keeps no state
-    of its own (a restart picks up from the last checkpoint in the database), and it writes over the
-    general pool, never the intake's connections."""
+    with 1,000 unsigned events or whose oldest unsigned event is ``every`` seconds old — and at once when
+    this process's own intake has appended 1,000 events of a tenant (``store``'s appends are counted). It
+    keeps no state worth keeping (a restart picks up from the last checkpoint in the database), and it
+    writes over the general pool, never the intake's connections."""
 
     def __init__(self, pool: asyncpg.Pool, keys: AuditKeys, *, every: float | None = None,
-                 poll: float = 1.0) -> None:
+                 poll: float = 1.0, store: EventStore | None = None) -> None:
         self._pool = pool
         self._keys = keys
         self._every = checkpoint_seconds() if every is None else every
         self._poll = min(poll, self._every)
         self._task: asyncio.Task[None] | None = None
+        self._store = store
+        self._appended: Counter[str] = Counter()
+        self._due = asyncio.Event()
+
+    def appended(self, appended: Appended) -> None:
+        """Count a committed append's events per tenant; wake the task when one reaches 1,000."""
+        for (tenant, _), refs in appended.events.items():
+            self._appended[tenant] += len(refs)
+            if self._appended[tenant] >= CHECKPOINT_EVENTS:
+                self._due.set()
 
     def start(self) -> None:
+        if self._store is not None:
+            self._store.on_appended.append(self.appended)
         self._task = asyncio.create_task(self._run())
 
     async def close(self) -> None:
+        if self._store is not None and self.appended in self._store.on_appended:
+            self._store.on_appended.remove(self.appended)
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -207,8 +225,11 @@ class Checkpointer:
     async def _run(self) -> None:
         while True:
             started = time.monotonic()
+            self._due.clear()
+            self._appended.clear()
             try:
                 await checkpoint_pending(self._pool, self._keys, older_than=self._every, at_least=CHECKPOINT_EVENTS)
             except Exception as error:  # noqa: BLE001 - the next round tries again; the process goes on
                 log.warning("audit_checkpoint_failed", error=str(error) or type(error).__name__)
-            await asyncio.sleep(max(0.0, self._poll - (time.monotonic() - started)))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._due.wait(), max(0.0, self._poll - (time.monotonic() - started)))

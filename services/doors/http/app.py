@@ -60,7 +60,7 @@ def create_app(*, app: App | None = None, run_projections: bool = True, settings
 
             await ensure_schema(core.pool)
             runner = asyncio.create_task(run(core.pool, stop))
-        checkpointer = Checkpointer(core.pool, core.audit_keys) if (owned if run_checkpoints is None
+        checkpointer = Checkpointer(core.pool, core.audit_keys, store=core.store) if (owned if run_checkpoints is None
                                                                      else run_checkpoints) else None
         if checkpointer is not None:
             checkpointer.start()
