@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -74,12 +74,12 @@ def jsonb_text(value: Any) -> str:
 
 def audit_time(moment: datetime) -> str:
     """A timestamp as the encoding writes it: UTC, always six fractional digits, Z."""
-    if moment.utcoffset() != _NO_OFFSET:
+    if moment.tzinfo is not UTC:
         moment = moment.astimezone(UTC)
-    return moment.isoformat(timespec="microseconds")[:26] + "Z"  # without its "+00:00"
+    text = moment.isoformat()  # (a timespec argument would make it three times slower)
+    return text[:26] + "Z" if moment.microsecond else text[:19] + ".000000Z"
 
 
-_NO_OFFSET = timedelta(0)
 _ESCAPED = re.compile(r'[\x00-\x1f"\\]')
 
 
