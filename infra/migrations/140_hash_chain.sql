@@ -20,8 +20,7 @@
 ALTER TABLE events ADD COLUMN IF NOT EXISTS prev_hash text;
 ALTER TABLE events ADD COLUMN IF NOT EXISTS hash text;
 
--- PL/pgSQL rather than SQL functions: a SQL function called from a trigger is planned again in every
--- transaction, which would cost each append more than the hash itself.
+-- The encoding as functions, for the chaining of existing rows below and for anyone checking a row in SQL.
 CREATE OR REPLACE FUNCTION eduplan_event_encoding(
     p_position bigint, p_transaction_id xid8, p_tenant text, p_stream text, p_version int, p_type text,
     p_occurred_at timestamptz, p_recorded_at timestamptz, p_message_id text, p_actor text, p_data jsonb,
@@ -59,6 +58,10 @@ $$;
 
 -- Chains every new event to its stream's head. A version without a predecessor in the log (which the
 -- append protocol never writes) gets no prev_hash: `audit verify` reports it.
+-- The encoding is written out here again rather than calling eduplan_event_hash: a function call in the
+-- trigger costs every INSERT statement about ten times what the hash itself costs (measured: ~250 µs
+-- against ~20 µs per single-row INSERT). The test suite checks that the two agree, and agree with
+-- infra/audit.py.
 CREATE OR REPLACE FUNCTION events_chain_hash() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF NEW.version = 1 THEN
@@ -67,9 +70,21 @@ BEGIN
         NEW.prev_hash := (SELECT e.hash FROM events AS e
                           WHERE e.tenant = NEW.tenant AND e.stream = NEW.stream AND e.version = NEW.version - 1);
     END IF;
-    NEW.hash := eduplan_event_hash(
-        NEW.position, NEW.transaction_id, NEW.tenant, NEW.stream, NEW.version, NEW.type, NEW.occurred_at,
-        NEW.recorded_at, NEW.message_id, NEW.actor, NEW.data, NEW.schema_version, NEW.prev_hash);
+    NEW.hash := encode(sha256(convert_to(
+        '{"actor":' || coalesce(to_json(NEW.actor)::text, 'null')
+        || ',"data":' || NEW.data::text
+        || ',"message_id":' || to_json(NEW.message_id)::text
+        || ',"occurred_at":"' || to_char(NEW.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || '"'
+        || ',"position":' || NEW.position::text
+        || ',"prev_hash":' || coalesce(to_json(NEW.prev_hash)::text, 'null')
+        || ',"recorded_at":"' || to_char(NEW.recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || '"'
+        || ',"schema_version":' || NEW.schema_version::text
+        || ',"stream":' || to_json(NEW.stream)::text
+        || ',"tenant":' || to_json(NEW.tenant)::text
+        || ',"transaction_id":"' || NEW.transaction_id::text || '"'
+        || ',"type":' || to_json(NEW.type)::text
+        || ',"version":' || NEW.version::text
+        || '}', 'UTF8')), 'hex');
     RETURN NEW;
 END
 $$;

@@ -72,9 +72,10 @@ _COLUMNS = ("tenant, stream, version, type, occurred_at, recorded_at, message_id
             " prev_hash, hash")
 
 
-async def swap(url: str, first: int, second: int, *, transaction_ids_stay: bool = False) -> None:
+async def swap(url: str, first: int, second: int, *, transaction_ids_stay: bool = False,
+               hashes_stay: bool = False) -> None:
     """Exchange two rows of the log: each one's content now stands at the other's position (with its own
-    transaction id, or with the one of the place it moved to)."""
+    transaction id, or with the one of the place it moved to; with its own hashes, or the place's)."""
     conn = await asyncpg.connect(url)
     try:
         async with conn.transaction():
@@ -88,7 +89,11 @@ async def swap(url: str, first: int, second: int, *, transaction_ids_stay: bool 
                 f" SELECT CASE was WHEN $1 THEN $2::bigint ELSE $1::bigint END,"
                 f" CASE WHEN $3 THEN (SELECT o.transaction_id FROM moved AS o WHERE o.was <> m.was)"
                 f" ELSE m.transaction_id END, {_COLUMNS} FROM moved AS m",
-                first, second, transaction_ids_stay)
+                first, second, transaction_ids_stay or hashes_stay)
+            if hashes_stay:
+                await conn.execute(
+                    "UPDATE events AS e SET prev_hash = m.prev_hash, hash = m.hash FROM moved AS m"
+                    " WHERE e.position = m.was")
     finally:
         await conn.close()
 

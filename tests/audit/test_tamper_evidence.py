@@ -177,17 +177,33 @@ async def test_a_forged_row_with_a_correct_hash_before_a_checkpoint_is_reported_
         await app.close()
 
 
-@pytest.mark.parametrize("transaction_ids_stay", [False, True])
-async def test_swapping_two_rows_is_reported_as_reordered(database_url: str, transaction_ids_stay: bool) -> None:
+@pytest.mark.parametrize("place", ["rows", "transaction ids stay", "hashes stay"])
+async def test_swapping_two_rows_is_reported_as_reordered(database_url: str, place: str) -> None:
     app = await signed_log(database_url)
     try:
         log = await rows(database_url)
         one, other = log[3], log[8]
-        await swap(database_url, one["position"], other["position"], transaction_ids_stay=transaction_ids_stay)
+        await swap(database_url, one["position"], other["position"], transaction_ids_stay=place != "rows",
+                   hashes_stay=place == "hashes stay")
         report = await _broken(app)
         reordered = {(p["stream"], p["version"], p["position"]) for p in _problems(report, "reordered")}
         assert (one["stream"], one["version"], other["position"]) in reordered, _problems(report)
         assert (other["stream"], other["version"], one["position"]) in reordered, _problems(report)
+    finally:
+        await app.close()
+
+
+async def test_swapping_the_data_of_two_rows_is_reported_as_reordered(database_url: str) -> None:
+    app = await signed_log(database_url)
+    try:
+        log = await rows(database_url)
+        one, other = log[2], log[9]
+        await tamper(database_url, "UPDATE events AS e SET data = o.data FROM events AS o"
+                                   " WHERE (e.position, o.position) IN (($1, $2), ($2, $1))",
+                     args=(one["position"], other["position"]))
+        report = await _broken(app)
+        assert {(p["kind"], p["position"]) for p in _problems(report)} == {
+            ("reordered", one["position"]), ("reordered", other["position"])}, _problems(report)
     finally:
         await app.close()
 

@@ -123,6 +123,32 @@ def _moment(body: dict[str, Any]) -> datetime | None:
         return None
 
 
+_MOST_PAIRS_TRIED = 200
+_CONTENT = ("actor", "data", "message_id", "occurred_at", "recorded_at", "schema_version", "stream", "tenant", "type",
+            "version")
+
+
+def _swap_partner(event: dict[str, Any], mismatched: Sequence[dict[str, Any]]) -> int | None:
+    """The position of the other row this one was swapped with, if one explains its hash: the row's
+    content (with its hash) stands at the other's position; or the other row now holds this place's
+    content (the hashes stayed); or one column was exchanged between the two."""
+    stored = event["hash"]
+    for other in mismatched:
+        position = other["position"]
+        if position == event["position"]:
+            continue
+        moved_here = (
+            {**event, "position": position},
+            {**event, "position": position, "transaction_id": other["transaction_id"]},
+            {**other, "position": event["position"], "transaction_id": event["transaction_id"],
+             "prev_hash": event["prev_hash"]},
+            *({**event, field: other[field]} for field in _CONTENT),
+        )
+        if any(event_hash(candidate) == stored for candidate in moved_here):
+            return int(position)
+    return None
+
+
 def _checkpoint_problem(kind: str, seq: int, position: int | None, why: str) -> Problem:
     return Problem(kind, None, None, position, f"checkpoint {seq}: {why}")
 
@@ -278,18 +304,21 @@ class ChainVerifier:
         return None
 
     def _classify_mismatched(self) -> None:
-        """An event whose hash holds at another mismatched event's place was moved there; the rest changed."""
-        places = [(e["position"], e["transaction_id"]) for e in self._mismatched]
+        """A mismatched event that another mismatched event explains was swapped with it: reordered.
+        The rest were changed."""
+        if len(self._mismatched) > _MOST_PAIRS_TRIED:  # a mass rewrite: each is simply changed
+            swapped: dict[int, int] = {}
+        else:
+            swapped = {e["position"]: other for e in self._mismatched
+                       if (other := _swap_partner(e, self._mismatched)) is not None}
         for event in self._mismatched:
-            moved_from = next(
-                (p for p, x in places if p != event["position"]
-                 and (event_hash({**event, "position": p}) == event["hash"]
-                      or event_hash({**event, "position": p, "transaction_id": x}) == event["hash"])), None)
-            if moved_from is not None:
-                self._report("reordered", event["stream"], event["version"], event["position"],
-                             f"the event was appended at position {moved_from} and now stands at {event['position']}")
+            position = event["position"]
+            if position in swapped:
+                self._report("reordered", event["stream"], event["version"], position,
+                             f"this row and the row at position {swapped[position]} were swapped: each holds what"
+                             " was appended at the other's place")
             else:
-                self._report("changed", event["stream"], event["version"], event["position"],
+                self._report("changed", event["stream"], event["version"], position,
                              "the event does not hash to its stored hash: a column was changed")
 
     def unresolved_removals(self) -> list[tuple[str, int]]:

@@ -4,7 +4,7 @@ from an export file (CONTRACT §6, docs/audit.md)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -106,36 +106,43 @@ def _placed(problem: Problem, found: dict[tuple[str, int], int]) -> Problem:
 
 
 def verify_file(path: Path, keys: AuditKeys, tenant: str | None = None) -> Report:
-    """Verify an export offline: no database, only the key (the public key for Ed25519)."""
+    """Verify an export offline: no database, only the key (the public key for Ed25519). Two passes over
+    the file (its checkpoints, then its events), so an export of any size is checked in little memory."""
     try:
         with path.open("rb") as lines:
-            header = json.loads(lines.readline() or b"null")
-            if not isinstance(header, dict) or header.get("format") != EXPORT_FORMAT:
-                raise ExportUnreadable(f"{path} is not an eduplan audit export (no {EXPORT_FORMAT} on its first line)")
-            exported = header["tenant"]
-            if tenant is not None and tenant != exported:
-                raise ExportUnreadable(f"{path} is the export of tenant {exported!r}, not {tenant!r}")
-            stored: list[StoredCheckpoint] = []
-            events: list[dict[str, Any]] = []
-            for number, line in enumerate(lines, start=2):
-                if not line.strip():
-                    continue
-                try:
-                    item = loads_exact(line)
-                except ValueError:
-                    raise ExportUnreadable(f"{path}:{number} is not JSON") from None
-                if item.get("kind") == "checkpoint":
-                    stored.append(StoredCheckpoint(item["tenant"], item["seq"], item["body"], item["scheme"],
-                                                   item.get("key_id"), item.get("signature")))
-                elif item.get("kind") == "event":
-                    events.append(item)
-                else:
-                    raise ExportUnreadable(f"{path}:{number} is neither an event nor a checkpoint")
+            first = lines.readline()
+        try:
+            header = json.loads(first or b"null")
+        except ValueError:
+            header = None
+        if not isinstance(header, dict) or header.get("format") != EXPORT_FORMAT:
+            raise ExportUnreadable(f"{path} is not an eduplan audit export (no {EXPORT_FORMAT} on its first line)")
+        exported = header["tenant"]
+        if tenant is not None and tenant != exported:
+            raise ExportUnreadable(f"{path} is the export of tenant {exported!r}, not {tenant!r}")
+        stored = [StoredCheckpoint(item["tenant"], item["seq"], item["body"], item["scheme"], item.get("key_id"),
+                                   item.get("signature"))
+                  for item in _items(path) if item.get("kind") == "checkpoint"]
+        return _check(exported, stored, (item for item in _items(path) if item.get("kind") == "event"), keys)
     except OSError as error:
         raise ExportUnreadable(f"cannot read {path}: {error.strerror}") from None
-    except KeyError as error:
+    except (KeyError, TypeError) as error:
         raise ExportUnreadable(f"{path}: a line lacks {error}") from None
-    return _check(exported, stored, events, keys)
+
+
+def _items(path: Path) -> Iterator[dict[str, Any]]:
+    with path.open("rb") as lines:
+        lines.readline()
+        for number, line in enumerate(lines, start=2):
+            if not line.strip():
+                continue
+            try:
+                item = loads_exact(line)
+            except ValueError:
+                raise ExportUnreadable(f"{path}:{number} is not JSON") from None
+            if not isinstance(item, dict) or item.get("kind") not in ("event", "checkpoint"):
+                raise ExportUnreadable(f"{path}:{number} is neither an event nor a checkpoint")
+            yield item
 
 
 EXPORT_FORMAT = "eduplan-audit-export/1"
