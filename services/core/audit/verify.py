@@ -124,10 +124,12 @@ def verify_file(path: Path, keys: AuditKeys, tenant: str | None = None) -> Repor
                                    item.get("signature"))
                   for item in _items(path) if item.get("kind") == "checkpoint"]
         return _check(exported, stored, (item for item in _items(path) if item.get("kind") == "event"), keys)
+    except ExportUnreadable:
+        raise
     except OSError as error:
         raise ExportUnreadable(f"cannot read {path}: {error.strerror}") from None
-    except (KeyError, TypeError) as error:
-        raise ExportUnreadable(f"{path}: a line lacks {error}") from None
+    except (KeyError, TypeError, ValueError) as error:
+        raise ExportUnreadable(f"{path}: a line is not an event or checkpoint of an export ({error!r})") from None
 
 
 def _items(path: Path) -> Iterator[dict[str, Any]]:
