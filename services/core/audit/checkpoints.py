@@ -148,9 +148,9 @@ def _cursor(text: str) -> tuple[int, int]:
 
 
 async def checkpoint_pending(pool: asyncpg.Pool, keys: AuditKeys, *, older_than: float = 0.0,
-                             at_least: int = 1) -> list[WrittenCheckpoint]:
+                             at_least: int = 1, refused: set[str] | None = None) -> list[WrittenCheckpoint]:
     """A checkpoint for every tenant with unsigned events (``at_least`` of them, or the first recorded at
-    least ``older_than`` seconds ago)."""
+    least ``older_than`` seconds ago). A refusal is logged once per reason given in ``refused``."""
     written = []
     now = datetime.now(UTC)
     for tenant in await log_audit.tenants_with_events(pool):
@@ -163,7 +163,10 @@ async def checkpoint_pending(pool: asyncpg.Pool, keys: AuditKeys, *, older_than:
         try:
             checkpoint = await write_checkpoint(pool, tenant, keys)
         except NotSigned as error:
-            log.error("audit_checkpoint_refused", tenant=tenant, error=str(error))
+            if refused is None or str(error) not in refused:
+                log.error("audit_checkpoint_refused", tenant=tenant, error=str(error))
+                if refused is not None:
+                    refused.add(str(error))
             continue
         if checkpoint is not None:
             written.append(checkpoint)
@@ -200,6 +203,7 @@ class Checkpointer:
         self._store = store
         self._appended: Counter[str] = Counter()
         self._due = asyncio.Event()
+        self._refused: set[str] = set()  # said once in the log; the log does not heal by itself
 
     def appended(self, appended: Appended) -> None:
         """Count a committed append's events per tenant; wake the task when one reaches 1,000."""
@@ -228,7 +232,8 @@ class Checkpointer:
             self._due.clear()
             self._appended.clear()
             try:
-                await checkpoint_pending(self._pool, self._keys, older_than=self._every, at_least=CHECKPOINT_EVENTS)
+                await checkpoint_pending(self._pool, self._keys, older_than=self._every, at_least=CHECKPOINT_EVENTS,
+                                         refused=self._refused)
             except Exception as error:  # noqa: BLE001 - the next round tries again; the process goes on
                 log.warning("audit_checkpoint_failed", error=str(error) or type(error).__name__)
             with contextlib.suppress(TimeoutError):
