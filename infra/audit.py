@@ -24,7 +24,7 @@ from infra.store import HORIZON_SQL
 
 __all__ = [
     "EVENT_FIELDS", "GUARD_TRIGGERS", "ZERO_HASH", "GuardMissing", "StoredCheckpoint", "audit_time", "canonical_event",
-    "events_no_outcome_lists", "jsonb_text", "listed_events_missing",
+    "events_no_outcome_lists", "jsonb_text", "listed_events_missing", "positions_listed",
     "checkpoint_lock", "event_hash", "guard_problems", "loads_exact", "read_checkpoints",
     "read_tenant_events", "require_guard",
 ]
@@ -209,6 +209,19 @@ async def events_no_outcome_lists(
         tenant, str(after[0]), after[1],
     )
     return [(r["stream"], r["version"], r["position"]) for r in rows]
+
+
+async def positions_listed(conn: asyncpg.Connection, tenant: str, positions: Sequence[int]) -> set[int]:
+    """Those of the positions that an accepted outcome of the tenant lists as one of its events."""
+    if not positions:
+        return set()
+    rows = await conn.fetch(
+        "SELECT DISTINCT w.position FROM outcomes AS o"
+        " CROSS JOIN LATERAL jsonb_to_recordset(o.events) AS w(position bigint)"
+        " WHERE o.tenant = $1 AND o.status = 'accepted' AND w.position = ANY ($2::bigint[])",
+        tenant, list(positions),
+    )
+    return {r["position"] for r in rows}
 
 
 async def listed_events_missing(

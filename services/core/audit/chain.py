@@ -25,7 +25,7 @@ from typing import Any
 from infra.audit import ZERO_HASH, StoredCheckpoint, event_hash
 from services.core.audit.keys import NONE, AuditKeys
 
-__all__ = ["Checkpoint", "ChainVerifier", "Problem", "body_digest", "trusted_checkpoints"]
+__all__ = ["UNHASHED_DETAIL", "Checkpoint", "ChainVerifier", "Problem", "body_digest", "trusted_checkpoints"]
 
 CHECKPOINT_FORMAT = "eduplan-audit-checkpoint/1"
 _LARGEST_GAP = 100
@@ -123,6 +123,7 @@ def _moment(body: dict[str, Any]) -> datetime | None:
         return None
 
 
+UNHASHED_DETAIL = "the event does not hash to its stored hash: a column was changed"
 _MOST_PAIRS_TRIED = 200
 _CONTENT = ("actor", "data", "message_id", "occurred_at", "recorded_at", "schema_version", "stream", "tenant", "type",
             "version")
@@ -318,8 +319,7 @@ class ChainVerifier:
                              f"this row and the row at position {swapped[position]} were swapped: each holds what"
                              " was appended at the other's place")
             else:
-                self._report("changed", event["stream"], event["version"], position,
-                             "the event does not hash to its stored hash: a column was changed")
+                self._report("changed", event["stream"], event["version"], position, UNHASHED_DETAIL)
 
     def unresolved_removals(self) -> list[tuple[str, int]]:
         """(stream, version) of removed events whose position is not known here."""

@@ -14,8 +14,11 @@ import asyncpg
 
 from infra import audit as log_audit
 from infra.audit import StoredCheckpoint, loads_exact
-from services.core.audit.chain import ChainVerifier, Checkpoint, Problem, trusted_checkpoints
+from services.core.audit.chain import UNHASHED_DETAIL, ChainVerifier, Checkpoint, Problem, trusted_checkpoints
 from services.core.audit.keys import NONE, AuditKeys
+
+FORGED_DETAIL = ("the event does not hash to its stored hash, and no accepted message lists an event at its"
+                 " position: it was not appended by eduplan")
 
 __all__ = ["ExportUnreadable", "Report", "verify_file", "verify_tenant"]
 
@@ -63,7 +66,7 @@ async def verify_tenant(pool: asyncpg.Pool, tenant: str, keys: AuditKeys) -> Rep
         verifier = ChainVerifier(tenant, checkpoints)
         async for event in log_audit.read_tenant_events(conn, tenant, prefetch=5000):
             verifier.feed(event)
-        problems += verifier.finish()
+        problems = await _unlisted_as_inserted(conn, tenant, problems + verifier.finish())
         problems += await _witnessed(conn, tenant, verifier, problems)
         unknown = verifier.unresolved_removals()
         if unknown:  # where the removed events were appended: the outcomes of their messages say
@@ -94,6 +97,17 @@ async def _witnessed(conn: asyncpg.Connection, tenant: str, verifier: ChainVerif
             found.append(Problem("removed", stream, version, position,
                                  "the outcome of the message that appended this event lists it; the log lacks it"))
     return found
+
+
+async def _unlisted_as_inserted(conn: asyncpg.Connection, tenant: str, problems: list[Problem]) -> list[Problem]:
+    """A row that does not hash to its hash, at a position no accepted message lists, was never appended by
+    eduplan: inserted, not changed."""
+    suspects = [p.position for p in problems if p.kind == "changed" and p.stream is not None and p.position is not None
+                and p.detail == UNHASHED_DETAIL]
+    listed = await log_audit.positions_listed(conn, tenant, suspects)
+    return [Problem("inserted", p.stream, p.version, p.position, FORGED_DETAIL)
+            if p.position in suspects and p.position not in listed and p.detail == UNHASHED_DETAIL else p
+            for p in problems]
 
 
 def _placed(problem: Problem, found: dict[tuple[str, int], int]) -> Problem:
