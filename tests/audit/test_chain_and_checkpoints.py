@@ -175,3 +175,27 @@ async def test_a_thousand_events_of_a_tenant_are_signed_without_waiting_for_the_
     finally:
         await checkpointer.close()
         await app.close()
+
+
+async def test_checkpoints_signed_before_a_key_was_replaced_verify_with_both_public_keys(database_url: str) -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from services.core.audit import AuditKeys, write_checkpoint
+
+    old, new = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
+    app = await app_for_url(database_url)
+    try:
+        messages = history()
+        for message in messages[:6]:
+            await app.intake.submit(message, door="test")
+        assert await write_checkpoint(app.pool, TENANT, AuditKeys(signing_key=old)) is not None
+        for message in messages[6:]:
+            await app.intake.submit(message, door="test")
+        assert await write_checkpoint(app.pool, TENANT, AuditKeys(signing_key=new)) is not None
+        both = AuditKeys(public_keys=(old.public_key(), new.public_key()))
+        assert (await verify_tenant(app.pool, TENANT, both)).as_json()["status"] == "intact"
+        only_new = AuditKeys(public_keys=(new.public_key(),))
+        report = (await verify_tenant(app.pool, TENANT, only_new)).as_json()
+        assert report["status"] == "broken" and "checkpoint 1" in report["problems"][0]["detail"]
+    finally:
+        await app.close()

@@ -47,14 +47,17 @@ class AuditKeys:
     public_keys: tuple[Ed25519PublicKey, ...] = field(default=())
 
     @classmethod
-    def from_env(cls, public_key_file: str | None = None) -> AuditKeys:
+    def from_env(cls, public_key_files: list[str] | None = None) -> AuditKeys:
+        """The keys the environment names. Public keys (``public_key_files``, else
+        ``EDUPLAN_AUDIT_PUBLIC_KEY``, several separated by the path separator) also check checkpoints
+        signed before the signing key was replaced."""
         secret = os.environ.get("EDUPLAN_AUDIT_KEY") or None
         signing_file = os.environ.get("EDUPLAN_AUDIT_SIGNING_KEY") or None
-        public_file = public_key_file or os.environ.get("EDUPLAN_AUDIT_PUBLIC_KEY") or None
+        public_files = public_key_files or [
+            name for name in os.environ.get("EDUPLAN_AUDIT_PUBLIC_KEY", "").split(os.pathsep) if name]
         signing = _private_key(signing_file) if signing_file else None
         public = [signing.public_key()] if signing is not None else []
-        if public_file:
-            public.append(_public_key(public_file))
+        public += [_public_key(name) for name in public_files]
         return cls(secret.encode() if secret else None, signing, tuple(public))
 
     @property

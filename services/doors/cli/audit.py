@@ -24,9 +24,9 @@ def register(commands: Commands) -> None:
                                                " exit 0 intact, 1 broken")
     verify.add_argument("--tenant", help="the tenant whose log to verify (with --file: must match the export)")
     verify.add_argument("--file", metavar="EXPORT", help="verify this export offline (no database)")
-    verify.add_argument("--public-key", metavar="FILE",
-                        help="the Ed25519 public key (PEM) that checks the checkpoints"
-                             " (default EDUPLAN_AUDIT_PUBLIC_KEY; HMAC checkpoints take EDUPLAN_AUDIT_KEY)")
+    verify.add_argument("--public-key", metavar="FILE", action="append",
+                        help="an Ed25519 public key (PEM) that checks the checkpoints; repeat it for keys used"
+                             " earlier (default EDUPLAN_AUDIT_PUBLIC_KEY; HMAC checkpoints take EDUPLAN_AUDIT_KEY)")
     verify.set_defaults(run=_cmd_verify)
 
     checkpoint = actions.add_parser("checkpoint", help="sign a checkpoint over a tenant's events now")
@@ -47,7 +47,7 @@ def register(commands: Commands) -> None:
     keygen.set_defaults(run=_cmd_keygen)
 
 
-def _keys(public_key: str | None = None) -> Any:
+def _keys(public_key: list[str] | None = None) -> Any:
     from services.core.audit import AuditKeyError, AuditKeys
 
     try:
