@@ -1,6 +1,6 @@
 """Tamper evidence on PostgreSQL (infra/migrations/140_hash_chain.sql, docs/audit.md): the canonical
-encoding of an event and its hash, as the log's trigger computes them; reading a tenant's chain and
-checkpoints; the append-only guard.
+encoding of an event and its hash, as the log's trigger computes them; reading a tenant's chain,
+checkpoints and the outcomes that witness its appends. The append-only guard: infra/log_guard.py.
 
 The encoding here and the one in SQL are the same function written twice, on purpose: `audit verify`
 re-computes every hash without trusting the database's own functions (and an auditor can do the same
@@ -19,14 +19,13 @@ from typing import Any
 
 import asyncpg
 
-from infra.db import StartupError
 from infra.store import HORIZON_SQL
 
 __all__ = [
-    "EVENT_FIELDS", "GUARD_TRIGGERS", "ZERO_HASH", "GuardMissing", "StoredCheckpoint", "audit_time", "canonical_event",
+    "EVENT_FIELDS", "ZERO_HASH", "StoredCheckpoint", "audit_time", "canonical_event",
     "events_no_outcome_lists", "jsonb_text", "listed_events_missing", "positions_listed",
-    "checkpoint_lock", "event_hash", "guard_problems", "loads_exact", "read_checkpoints",
-    "read_tenant_events", "require_guard",
+    "checkpoint_lock", "event_hash", "loads_exact", "read_checkpoints",
+    "read_tenant_events",
 ]
 
 ZERO_HASH = "0" * 64
@@ -37,13 +36,6 @@ EVENT_FIELDS = (
     "stream", "tenant", "transaction_id", "type", "version",
 )
 """The keys of an event's canonical encoding, in their order (code point order, as ``jq -S`` sorts)."""
-
-GUARD_TRIGGERS = {
-    "events": ("events_no_update_delete", "events_no_truncate", "events_appended_under_stream_locks",
-               "events_chain_hash"),
-    "audit_checkpoints": ("audit_checkpoints_append_only",),
-}
-"""The triggers that keep the log append-only and chained; `serve` and `worker` refuse to start without them."""
 
 # The class of this module's two-int advisory locks (one-int locks are the streams', see 040_log_horizon.sql).
 _CHECKPOINT_LOCK_CLASS = 140_001
@@ -320,42 +312,3 @@ async def unsigned_since(conn: asyncpg.Connection | asyncpg.Pool, tenant: str) -
     )
     assert row is not None
     return row["n"], row["first"]
-
-
-# --- the guard ------------------------------------------------------------------------------------
-
-
-class GuardMissing(StartupError):
-    """A trigger that keeps the log append-only (or chained) is missing or disabled."""
-
-
-async def guard_problems(conn: asyncpg.Connection | asyncpg.Pool) -> list[str]:
-    """What is wrong with the append-only guard: one sentence per missing or disabled trigger."""
-    rows = await conn.fetch(
-        "SELECT c.relname AS table, t.tgname AS name, t.tgenabled::text AS enabled FROM pg_trigger AS t"
-        " JOIN pg_class AS c ON c.oid = t.tgrelid"
-        " WHERE c.relname = ANY ($1::text[]) AND c.relnamespace = to_regnamespace(current_schema())::oid"
-        " AND NOT t.tgisinternal",
-        list(GUARD_TRIGGERS),
-    )
-    found = {(r["table"], r["name"]): r["enabled"] for r in rows}
-    problems = []
-    for table, names in GUARD_TRIGGERS.items():
-        for name in names:
-            state = found.get((table, name))
-            if state is None:
-                problems.append(f"the trigger {name} on {table} is missing")
-            elif state == "D":
-                problems.append(f"the trigger {name} on {table} is disabled")
-    return problems
-
-
-async def require_guard(conn: asyncpg.Connection | asyncpg.Pool) -> None:
-    """Refuse to go on (:class:`GuardMissing`) unless every guard trigger is in place and enabled."""
-    problems = await guard_problems(conn)
-    if problems:
-        raise GuardMissing(
-            "the event log is not protected: " + "; ".join(problems)
-            + " (restore it, e.g. ALTER TABLE … ENABLE TRIGGER …, or re-create it as in infra/migrations/;"
-            " then run `eduplan audit verify` for every tenant)"
-        )

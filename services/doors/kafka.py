@@ -95,7 +95,7 @@ def run_worker() -> int:
 
 
 async def _serve(settings: Settings, kafka: KafkaSettings) -> None:
-    from infra.audit import require_guard
+    from infra.log_guard import require_guard
     from services.core.app import open_app
     from services.core.audit import Checkpointer
 

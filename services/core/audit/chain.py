@@ -1,129 +1,21 @@
 """Checking a tenant's log against its hash chain and its checkpoints — pure: events go in (in log order),
-problems come out. Used by `audit verify` on the database and on an export file, and before a
-checkpoint signs new events.
-
-What each problem means (CONTRACT §6):
-- ``changed``  an event does not hash to its stored hash (a column was updated), or its successor chains
-  to another hash than its own (it was rewritten with a recomputed hash), or a checkpoint does not hold;
-- ``removed``  a version of a stream is missing (a gap), or a signed head is gone;
-- ``inserted`` an event without a hash (the log's trigger never saw it), a second event of a version,
-  an event at or before a checkpoint's cursor that the checkpoint did not sign;
-- ``reordered`` an event stands where another one was appended (its hash holds at that other place,
-  or it comes after a later version of its stream);
-- ``unsigned_tail`` (a warning) events after the last checkpoint: their chain holds, no signature yet.
+problems (services/core/audit/problems.py) come out. Used by `audit verify` on the database and on an
+export file, and before a checkpoint signs new events.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from infra.audit import ZERO_HASH, StoredCheckpoint, event_hash
-from services.core.audit.keys import NONE, AuditKeys
+from infra.audit import ZERO_HASH, event_hash
+from services.core.audit.problems import UNHASHED_DETAIL, Problem
+from services.core.audit.trust import Checkpoint
 
-__all__ = ["UNHASHED_DETAIL", "Checkpoint", "ChainVerifier", "Problem", "body_digest", "trusted_checkpoints"]
+__all__ = ["ChainVerifier"]
 
-CHECKPOINT_FORMAT = "eduplan-audit-checkpoint/1"
 _LARGEST_GAP = 100
 """A version further than this beyond its stream's head is reported as inserted, not as a run of removed ones."""
-
-
-@dataclass(frozen=True)
-class Problem:
-    kind: str
-    stream: str | None
-    version: int | None
-    position: int | None
-    detail: str
-
-    def as_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "stream": self.stream, "version": self.version, "position": self.position,
-                "detail": self.detail}
-
-
-@dataclass(frozen=True)
-class Checkpoint:
-    """A checkpoint whose signature and place in the sequence hold."""
-
-    seq: int
-    cursor: tuple[int, int]
-    events: int
-    heads: dict[str, tuple[int, str, int]]
-    """the streams whose head moved since the previous checkpoint: stream -> (version, hash, position)"""
-    scheme: str
-    created_at: datetime | None = None
-
-    @property
-    def cursor_text(self) -> str:
-        return f"{self.cursor[0]}-{self.cursor[1]}"
-
-
-def body_digest(body: str) -> str:
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()
-
-
-def _cursor(text: str) -> tuple[int, int]:
-    xid, position = text.split("-", 1)
-    return int(xid), int(position)
-
-
-def trusted_checkpoints(
-    stored: Sequence[StoredCheckpoint], tenant: str, keys: AuditKeys
-) -> tuple[list[Checkpoint], list[Problem]]:
-    """The checkpoints to trust, in order, and what is wrong with the others.
-
-    Each checkpoint names the digest of its predecessor, so a valid signature on one vouches for all
-    before it. Under a configured key an unsigned checkpoint (written before the key was set) is trusted
-    only through a signed successor; a checkpoint whose signature fails, or that breaks the sequence,
-    is a problem, and nothing from it on is trusted."""
-    parsed: list[Checkpoint] = []
-    problems: list[Problem] = []
-    trusted = 0
-    previous = ZERO_HASH
-    for index, stored_cp in enumerate(stored):
-        seq = index + 1
-        try:
-            body = json.loads(stored_cp.body)
-            cursor = _cursor(body["cursor"])
-            heads = {s: (int(v), str(h), int(p)) for s, v, h, p in body["heads"]}
-        except (ValueError, KeyError, TypeError) as error:
-            problems.append(_checkpoint_problem("changed", stored_cp.seq, None, f"its body cannot be read ({error})"))
-            break
-        if stored_cp.seq != seq:
-            problems.append(_checkpoint_problem("removed", seq, cursor[1],
-                                                f"the checkpoints jump from {seq - 1} to {stored_cp.seq}"))
-            break
-        if body.get("seq") != seq or body.get("tenant") != tenant or body.get("format") != CHECKPOINT_FORMAT:
-            problems.append(_checkpoint_problem("changed", seq, cursor[1], "its body names another place"))
-            break
-        if body.get("previous") != previous:
-            problems.append(_checkpoint_problem("changed", seq, cursor[1],
-                                                f"it does not follow checkpoint {seq - 1} as that one reads now"))
-            break
-        why = keys.check(stored_cp.scheme, stored_cp.key_id, stored_cp.signature, stored_cp.body.encode("utf-8"))
-        unsigned_under_key = stored_cp.scheme == NONE and keys.can_check
-        if why is not None and not unsigned_under_key:
-            problems.append(_checkpoint_problem("changed", seq, cursor[1], why))
-            break
-        parsed.append(Checkpoint(seq, cursor, int(body["events"]), heads, stored_cp.scheme, _moment(body)))
-        if why is None:
-            trusted = len(parsed)
-        previous = body_digest(stored_cp.body)
-    return parsed[:trusted], problems
-
-
-def _moment(body: dict[str, Any]) -> datetime | None:
-    try:
-        return datetime.fromisoformat(str(body["created_at"]).replace("Z", "+00:00"))
-    except (KeyError, ValueError):
-        return None
-
-
-UNHASHED_DETAIL = "the event does not hash to its stored hash: a column was changed"
 _MOST_PAIRS_TRIED = 200
 _CONTENT = ("actor", "data", "message_id", "occurred_at", "recorded_at", "schema_version", "stream", "tenant", "type",
             "version")
@@ -148,10 +40,6 @@ def _swap_partner(event: dict[str, Any], mismatched: Sequence[dict[str, Any]]) -
         if any(event_hash(candidate) == stored for candidate in moved_here):
             return int(position)
     return None
-
-
-def _checkpoint_problem(kind: str, seq: int, position: int | None, why: str) -> Problem:
-    return Problem(kind, None, None, position, f"checkpoint {seq}: {why}")
 
 
 # A stream's head while reading: (version, stored hash, position, whether its own hash holds).

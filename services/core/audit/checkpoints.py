@@ -36,8 +36,10 @@ from infra import audit as log_audit
 from infra.append_data import Appended
 from infra.audit import StoredCheckpoint
 from infra.store import EventStore
-from services.core.audit.chain import CHECKPOINT_FORMAT, ChainVerifier, Problem, body_digest
+from services.core.audit.chain import ChainVerifier
 from services.core.audit.keys import AuditKeys
+from services.core.audit.problems import Problem
+from services.core.audit.trust import CHECKPOINT_FORMAT, body_digest
 
 __all__ = ["CHECKPOINT_EVENTS", "Checkpointer", "NotSigned", "WrittenCheckpoint", "checkpoint_pending",
            "write_checkpoint"]

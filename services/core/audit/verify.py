@@ -14,8 +14,10 @@ import asyncpg
 
 from infra import audit as log_audit
 from infra.audit import StoredCheckpoint, loads_exact
-from services.core.audit.chain import UNHASHED_DETAIL, ChainVerifier, Checkpoint, Problem, trusted_checkpoints
+from services.core.audit.chain import ChainVerifier
 from services.core.audit.keys import NONE, AuditKeys
+from services.core.audit.problems import UNHASHED_DETAIL, Problem
+from services.core.audit.trust import Checkpoint, trusted_checkpoints
 
 FORGED_DETAIL = ("the event does not hash to its stored hash, and no accepted message lists an event at its"
                  " position: it was not appended by eduplan")

@@ -26,7 +26,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 async def _open_database_once() -> None:
-    from infra.audit import require_guard
+    from infra.log_guard import require_guard
     from services.core.app import open_app
 
     app = await open_app(max_size=1)

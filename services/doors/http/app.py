@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import structlog
 from fastapi import FastAPI
 
-from infra.audit import require_guard
+from infra.log_guard import require_guard
 from infra.settings import Settings
 from infra.tokens import TokenStore
 from services.core.access import require_loopback_in_open_mode

@@ -7,7 +7,7 @@ import contextlib
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
-from infra.audit import guard_problems
+from infra.log_guard import guard_problems
 from services.doors.http.access import public, requires
 from services.doors.http.deps import core, metrics
 
