@@ -32,10 +32,14 @@ Runner = Callable[..., Awaitable[list[Row]]]
 
 def _benchmarks() -> dict[str, tuple[str, Runner]]:
     from bench import (
+        actions_bench,
+        dashboard_bench,
         growth_bench,
+        import_bench,
         ingest_bench,
         intake_bench,
         kafka_hook,
+        known_at_bench,
         leadership_bench,
         plan_bench,
         projection_bench,
@@ -56,6 +60,11 @@ def _benchmarks() -> dict[str, tuple[str, Runner]]:
         "leadership": ("9. leadership reads: document by manager, 36-month series, competence matrix",
                        leadership_bench.run),
         "plan": ("10. planning assistant: a year's plan for 125 and 5,000 employees", plan_bench.run),
+        "actions": ("11. the HR manager's actions and calendar, 5,000 employees", actions_bench.run),
+        "import": ("12. spreadsheet import of a 100,000-row CSV vs `eduplan ingest` of the same messages, peak RSS",
+                   import_bench.run),
+        "dashboard": ("13. dashboard pages: the company page of the 5,000-employee tenant", dashboard_bench.run),
+        "knownat": ("14. KPI reads as known at an instant beside the ordinary reads", known_at_bench.run),
     }
 
 

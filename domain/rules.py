@@ -58,3 +58,34 @@ department (contract §8)."""
 
 MAX_PLAN_YEARS: Final = 3
 """A plan's window [from, to] may span at most this many years (contract §8)."""
+
+# The HR manager's actions (contract §7)
+
+ACTION_KINDS: Final = ("agreement_overdue", "agreement_not_booked", "review_missing", "follow_up_due",
+                       "check_in_missing", "sharing_missing", "substitute_missing", "buddy_missing")
+"""The kinds of action the contract's table defines (the funding read adds ``funding_deadline`` and
+``funding_unclaimed``)."""
+
+UNBOOKED_AGREEMENT_DAYS: Final = 30
+"""An open agreement with no live booking is an action this many days after agreed_on (contract §7)."""
+
+REVIEW_INTERVAL_DAYS: Final = 366
+"""A development review is missing this many days after the latest one (contract §7)."""
+
+FIRST_REVIEW_DAYS: Final = 90
+"""A development review is missing this many days after hired_on when there was none (contract §7)."""
+
+CHECK_IN_MIN_DAYS: Final = 4
+"""A course with ends_on − starts_on of at least this many days wants a manager check-in (contract §7)."""
+
+CHECK_IN_GRACE_DAYS: Final = 14
+"""A missing check-in is an action until this many days after the course ends (contract §7)."""
+
+SHARING_DUE_DAYS: Final = 14
+"""Knowledge sharing is missing from this many days after the completion (contract §7) …"""
+
+SHARING_GIVEN_UP_DAYS: Final = 30
+"""… until this many days after it."""
+
+LOOKAHEAD_DAYS: Final = 60
+"""Substitutes and buddies are asked for bookings that start within this many days (contract §7)."""

@@ -47,3 +47,20 @@ def kpi_rows(document: Mapping[str, Any]) -> list[list[Any]]:
             rows.append([document.get("tenant"), document.get("as_of"), scope_name, key,
                          *(figures.get(k) for k in keys)])
     return rows
+
+
+ACTION_COLUMNS = ("tenant", "as_of", "kind", "employee_id", "manager_id", "department", "ref", "since", "detail")
+"""The actions' CSV columns: the document's tenant and date, then every field of an action (CONTRACT §7)."""
+
+DANISH_ACTION_HEADINGS = {
+    "tenant": "virksomhed", "as_of": "pr_dato", "kind": "handling", "employee_id": "medarbejder",
+    "manager_id": "leder", "department": "afdeling", "ref": "reference", "since": "siden", "detail": "detaljer",
+}
+
+
+def action_rows(document: Mapping[str, Any], lang: str = "en") -> list[list[Any]]:
+    """The actions document as a table: a header (Danish words when ``lang`` is ``da``), then one row per
+    action in the document's order."""
+    header = [DANISH_ACTION_HEADINGS[c] if lang == "da" else c for c in ACTION_COLUMNS]
+    context = {"tenant": document.get("tenant"), "as_of": document.get("as_of")}
+    return [header, *([{**context, **action}.get(c) for c in ACTION_COLUMNS] for action in document["actions"])]

@@ -71,6 +71,9 @@ HTTP_TABLE: list[tuple[str, str, dict[str, str], int]] = [
     *[(f"bad date {d!r}: kpis", f"/v1/tenants/{TENANT}/kpis", {"as_of": d}, 422) for d in BAD_DATES],
     *[(f"bad date {d!r}: dashboard", "/", {"tenant": TENANT, "as_of": d}, 422) for d in ("0", "2026-02-30")],
     ("bad date before unknown tenant", "/v1/tenants/nobody/kpis", {"as_of": "0"}, 422),
+    *[(f"unknown tenant: {p}", f"/v1/tenants/nobody/{p}", {}, 404) for p in ("actions", "actions.csv", "calendar.ics")],
+    *[(f"bad date {d!r}: {p}", f"/v1/tenants/{TENANT}/{p}", {"as_of": d}, 422)
+      for p in ("actions", "actions.csv", "calendar.ics") for d in ("0", "2026-02-30", "today")],
     *[(f"malformed cursor {c!r}", f"/v1/tenants/{TENANT}/events", {"after": c}, 400)
       for c in ("garbage", "1-2-3", "-1-0", "1-x", "0-99999999999999999999999")],
     ("cursor beyond the log", f"/v1/tenants/{TENANT}/events", {"after": "BEYOND"}, 400),
@@ -79,6 +82,8 @@ HTTP_TABLE: list[tuple[str, str, dict[str, str], int]] = [
     # what is fine stays fine
     ("known tenant with only rejections: kpis", f"/v1/tenants/{ONLY_REJECTED}/kpis", {"as_of": "2026-11-20"}, 200),
     ("known tenant with only rejections: events", f"/v1/tenants/{ONLY_REJECTED}/events", {}, 200),
+    *[(f"known tenant with only rejections: {p}", f"/v1/tenants/{ONLY_REJECTED}/{p}", {"as_of": "2026-11-20"}, 200)
+      for p in ("actions", "actions.csv", "calendar.ics")],
     ("known tenant with only rejections: page", "/", {"tenant": ONLY_REJECTED, "as_of": "2026-11-20"}, 200),
     ("a real date", f"/v1/tenants/{TENANT}/kpis", {"as_of": "2024-02-29"}, 200),
     ("the start cursor", f"/v1/tenants/{TENANT}/events", {"after": "0-0"}, 200),
@@ -117,6 +122,10 @@ CLI_TABLE: list[tuple[str, list[str], int]] = [
     ("bad date 0", ["kpi", "--tenant", TENANT, "--as-of", "0"], 2),
     ("impossible date", ["kpi", "--tenant", TENANT, "--as-of", "2026-02-30"], 2),
     ("week date", ["kpi", "--tenant", TENANT, "--as-of", "2026-W10-2"], 2),
+    ("unknown tenant: actions", ["actions", "--tenant", "nobody"], 1),
+    ("bad date: actions", ["actions", "--tenant", TENANT, "--as-of", "2026-02-30"], 2),
+    ("known tenant with only rejections: actions",
+     ["actions", "--tenant", ONLY_REJECTED, "--as-of", "2026-11-20", "--json"], 0),
     ("malformed cursor", ["events", "--tenant", TENANT, "--after", "garbage"], 2),
     ("cursor beyond the log", ["events", "--tenant", TENANT, "--after", "BEYOND"], 2),
     ("another tenant's cursor", ["events", "--tenant", TENANT, "--after", "OTHER"], 2),

@@ -4,9 +4,9 @@ scheme's expected amount (rules files) and where its claim stands."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from datetime import date
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -129,3 +129,28 @@ def gross_cost(course: CourseFacts) -> Decimal:
     """What the course costs the company before funding: the fee and the wage for its hours (when recorded)."""
     wage = Fraction(course.hourly_wage) * course.hours if course.hourly_wage is not None else Fraction(0)
     return (course.fee or ZERO) + kroner(wage)
+
+
+def claimable_courses(book: RuleBook, facts: FundingFacts, as_of: date,
+                      among: Collection[str] | None = None) -> list[CourseFacts]:
+    """The course facts whose claim lines can be at risk on ``as_of`` — of employees active then (and ``among``
+    these, when given) — with every course their amounts depend on; the funding actions need no others.
+
+    A line is at risk only while its deadline (VEU: the course's end + ``deadline_days_after_end``; a fund: its lead
+    time before the start) has not passed and the booking is not cancelled. A VEU amount depends on its own course
+    only; a fund's on the employee's earlier courses (days used, the yearly cap), so an employee with a course that
+    can still be claimed from a fund keeps all their courses.
+    """
+    active = {row["employee_id"] for row in facts.placed
+              if row["active"] and (among is None or row["employee_id"] in among)}
+    rows = [b for b in facts.bookings if b["employee_id"] in active
+            and not (b["cancelled_on"] is not None and b["cancelled_on"] <= as_of)]
+    veu_open = set()
+    if book.veu is not None:
+        lapse = timedelta(days=book.veu.deadline_days_after_end)
+        veu_open = {b["booking_id"] for b in rows if b["ends_on"] + lapse >= as_of}
+    ahead = replace(facts, bookings=[b for b in rows if b["starts_on"] >= as_of])
+    whole = {c.employee_id for c in course_facts(ahead, as_of)
+             if any(scheme in book.funds for scheme in book.agreements.get(c.collective_agreement or "", ()))}
+    chosen = [b for b in facts.bookings if b["employee_id"] in whole or b["booking_id"] in veu_open]
+    return course_facts(replace(facts, bookings=chosen), as_of)

@@ -17,7 +17,14 @@ from domain.funding.claims import ClaimLine, funding_actions
 from domain.funding.money import ZERO, text
 from domain.funding.rules import RuleBook
 from projections.kpi.funding_read import funding_facts
-from services.core.funding.lines import BookingLines, claim_lines, course_facts, gross_cost, placements
+from services.core.funding.lines import (
+    BookingLines,
+    claim_lines,
+    claimable_courses,
+    course_facts,
+    gross_cost,
+    placements,
+)
 from services.core.funding.startup import installed_rules
 
 FIGURES = ("expected", "applied", "granted", "paid", "at_risk", "lost", "gross_cost", "net_cost")
@@ -39,13 +46,20 @@ async def funding_report(pool: asyncpg.Pool, tenant: str, as_of: date, year: int
     }
 
 
-async def funding_action_list(pool: asyncpg.Pool, tenant: str, as_of: date,
-                              book: RuleBook | None = None) -> list[dict[str, Any]]:
-    """The ``funding_deadline`` and ``funding_unclaimed`` actions on ``as_of``, in the workbench's action shape."""
+async def funding_action_list(pool: asyncpg.Pool, tenant: str, as_of: date, book: RuleBook | None = None, *,
+                              manager: str | None = None, department: str | None = None) -> list[dict[str, Any]]:
+    """The ``funding_deadline`` and ``funding_unclaimed`` actions on ``as_of``, in the workbench's action shape;
+    with ``manager`` / ``department``, only those of the employees with that manager / department on ``as_of``."""
     facts = await funding_facts(pool, tenant, as_of)
-    bookings = claim_lines(book or installed_rules(), course_facts(facts, as_of), facts.claims, as_of)
+    rules = book or installed_rules()
+    people = placements(facts)
+    among = None if manager is None and department is None else {
+        employee for employee, placed in people.items()
+        if (manager is None or placed.manager_id == manager) and (department is None or placed.department == department)
+    }
+    bookings = claim_lines(rules, claimable_courses(rules, facts, as_of, among), facts.claims, as_of)
     pairs = [(b.course, line) for b in bookings for line in b.lines]
-    return funding_actions(pairs, placements(facts), as_of)
+    return funding_actions(pairs, people, as_of)
 
 
 def _line(line: ClaimLine) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from services.core.funding.loader import RulesError
 from services.doors.cli.common import EXIT_NOT_FOUND, EXIT_TRY_AGAIN, EXIT_USAGE, UsageError
 
 COMMAND_MODULES = (
+    "services.doors.cli.actions",
     "services.doors.cli.demo",
     "services.doors.cli.funding",
     "services.doors.cli.messages",

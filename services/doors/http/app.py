@@ -26,6 +26,7 @@ ROUTER_MODULES = (
     "services.doors.http.messages",
     "services.doors.http.reads",
     "services.doors.http.leadership",
+    "services.doors.http.actions",
     "services.doors.http.funding",
     "services.doors.http.operator",
     "services.doors.http.plans",

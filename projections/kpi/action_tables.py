@@ -1,0 +1,29 @@
+"""The facts the HR manager's actions (CONTRACT.md §7) need beyond the KPI tables: the follow-up date of each
+development review, and every manager check-in on a booking. Rows as reported, keyed by the event's seq (a
+review's row shares the seq of its row in ``reviews``)."""
+
+ACTION_TABLES = """
+-- DevelopmentReviewHeld with a follow_up_on; the review itself (held_on, education_item) is in reviews.
+CREATE TABLE IF NOT EXISTS {s}.review_follow_ups (
+    tenant          text COLLATE "C"    NOT NULL,
+    seq             bigint  NOT NULL,
+    employee_id     text COLLATE "C"    NOT NULL,
+    follow_up_on    date    NOT NULL,
+    PRIMARY KEY (tenant, seq)
+);
+
+-- Every ManagerCheckInHeld as reported.
+CREATE TABLE IF NOT EXISTS {s}.check_ins (
+    tenant          text COLLATE "C"    NOT NULL,
+    seq             bigint  NOT NULL,
+    booking_id      text COLLATE "C"    NOT NULL,
+    held_on         date    NOT NULL,
+    PRIMARY KEY (tenant, seq)
+);
+CREATE INDEX IF NOT EXISTS check_ins_by_booking ON {s}.check_ins (tenant, booking_id, held_on);
+CREATE INDEX IF NOT EXISTS reviews_by_employee ON {s}.reviews (tenant, employee_id, held_on);
+"""
+
+
+def action_tables(schema: str) -> str:
+    return ACTION_TABLES.replace("{s}", schema)
