@@ -12,7 +12,7 @@ version order.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import asyncpg
@@ -84,7 +84,7 @@ _OUTCOME_COLUMNS = "tenant, message_id, status, reason, detail, events::text AS 
 
 _EVENT_COLUMNS = (
     "transaction_id::text AS xid, position, tenant, stream, version, type, occurred_at, recorded_at,"
-    " message_id, actor, data::text AS data, schema_version"
+    " message_id, actor, data::text AS data, schema_version, prev_hash, hash"
 )
 
 
@@ -98,6 +98,8 @@ class EventStore:
         self.keys = keyring or KeyRing()
         self.notifier = LogNotifier(self.write_pool) if notify else None
         self.rejection_retention_days = rejection_retention_days
+        self.on_appended: list[Callable[[Appended], None]] = []
+        """called after every committed append (cheap, synchronous: e.g. counting towards a checkpoint)"""
 
     async def close(self) -> None:
         """Finish what is under way (a NOTIFY still due); the pools are the owner's to close."""
@@ -110,8 +112,11 @@ class EventStore:
         """Append a batch ``decide`` plans, deciding again until the log agrees with what it was decided
         against (infra/append.py); the final plan and what was appended. Wakes the log's followers."""
         plan, appended = await append_decided(self.write_pool, self.keys, locks, decide, door)
-        if appended.events and self.notifier is not None:
-            await self.notifier.appended()
+        if appended.events:
+            for listener in self.on_appended:
+                listener(appended)
+            if self.notifier is not None:
+                await self.notifier.appended()
         return plan, appended
 
     async def raw_keys(self, tenants: set[str | None]) -> dict[str, bytes]:
@@ -269,5 +274,7 @@ def _event(row: asyncpg.Record) -> dict[str, Any]:
         "actor": row["actor"],
         "data": json.loads(row["data"]),
         "schema_version": row["schema_version"],
+        "prev_hash": row["prev_hash"],
+        "hash": row["hash"],
         "cursor": format_cursor(int(row["xid"]), row["position"]),
     }

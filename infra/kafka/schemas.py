@@ -46,6 +46,10 @@ class PublishedEvent(BaseModel):
                                  "the free-text reason of withdrawals and cancellations) is always null here, "
                                  "and named in the record's header `personal`.")
     schema_version: int
+    prev_hash: str | None = Field(default=None, description="The hash of the previous version of the same stream "
+                                  "(64 zeros for version 1), contract §6.")
+    hash: str | None = Field(default=None, description="SHA-256 (hex) of the event's canonical encoding as stored "
+                             "(personal fields encrypted), contract §6 and docs/audit.md.")
     cursor: str = Field(description="Log cursor after this event (as in GET /v1/tenants/{t}/events).")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import asyncpg
 
@@ -10,6 +10,7 @@ from infra.db import open_database
 from infra.logging import configure_logging
 from infra.settings import Settings
 from infra.store import EventStore
+from services.core.audit import AuditKeys
 from services.core.funding.startup import install_rules
 from services.core.intake import Intake
 from services.core.retention import RetentionSweeper
@@ -22,6 +23,8 @@ class App:
     store: EventStore
     intake: Intake
     sweeper: RetentionSweeper | None = None
+    audit_keys: AuditKeys = field(default_factory=AuditKeys)
+    """the keys that sign and check the audit checkpoints (EDUPLAN_AUDIT_*, services/core/audit/keys.py)"""
 
     async def close(self) -> None:
         if self.sweeper is not None:
@@ -39,12 +42,14 @@ async def open_app(
     settings = settings or Settings.from_env()
     configure_logging(settings.log_level or log_level)
     install_rules(settings)  # before any door takes a message: bad rules files stop start-up here
+    audit_keys = AuditKeys.from_env()  # so does an unreadable audit key file
     pool, write_pool = await open_database(settings, max_size=max_size)
     store = EventStore(pool, write_pool=write_pool, notify=notify,
                        rejection_retention_days=settings.rejection_retention_days)
     sweeper = RetentionSweeper(store)
     sweeper.start()
-    return App(settings=settings, pool=pool, store=store, intake=Intake(store), sweeper=sweeper)
+    return App(settings=settings, pool=pool, store=store, intake=Intake(store), sweeper=sweeper,
+               audit_keys=audit_keys)
 
 
 async def app_for_url(url: str, *, max_size: int = 10) -> App:
@@ -57,4 +62,4 @@ async def app_for_url(url: str, *, max_size: int = 10) -> App:
     await migrate(pool)
     store = EventStore(pool, write_pool=await create_write_pool(url, max_size=max_size),
                        rejection_retention_days=settings.rejection_retention_days)
-    return App(settings=settings, pool=pool, store=store, intake=Intake(store))
+    return App(settings=settings, pool=pool, store=store, intake=Intake(store), audit_keys=AuditKeys.from_env())

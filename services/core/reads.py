@@ -24,13 +24,14 @@ import contextlib
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
+from typing import IO, TYPE_CHECKING, Annotated, Any, TypeVar, cast
 
 import asyncpg
 from pydantic import BeforeValidator, TypeAdapter, ValidationError
 
 from domain.fields import Day, Instant
 from infra.store import EventStore, InvalidCursor, parse_cursor
+from services.core.audit import AuditKeys, Report, export_tenant, verify_tenant
 
 if TYPE_CHECKING:
     from services.core.app import App
@@ -45,6 +46,8 @@ __all__ = [
     "ProjectionsBehind",
     "UnknownTenant",
     "actions",
+    "audit_export",
+    "audit_verify",
     "calendar",
     "kpi_document",
     "kpi_document_and_series",
@@ -368,3 +371,17 @@ async def rejections(core: App, tenant: str, limit: int) -> list[dict[str, Any]]
 async def unattributed_rejections(core: App, limit: int) -> list[dict[str, Any]]:
     """Rejected messages whose tenant could not be read (too large, not JSON, no valid tenant …)."""
     return await core.store.rejections(None, limit=limit)
+
+
+async def audit_verify(core: App, tenant: str, keys: AuditKeys) -> Report:
+    """The tenant's log against its hash chain and signed checkpoints (CONTRACT §6, docs/audit.md)."""
+    await require_tenant(core.store, tenant)
+    return await verify_tenant(core.pool, tenant, keys)
+
+
+async def audit_export(core: App, tenant: str, out: IO[str], until: str | None) -> tuple[int, int]:
+    """The tenant's events with hashes and its checkpoints as JSON Lines, up to ``until`` (a cursor)."""
+    await require_tenant(core.store, tenant)
+    if until is not None:
+        await core.store.check_cursor(until, tenant)
+    return await export_tenant(core.pool, tenant, out, None if until is None else parse_cursor(until))

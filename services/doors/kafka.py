@@ -95,11 +95,16 @@ def run_worker() -> int:
 
 
 async def _serve(settings: Settings, kafka: KafkaSettings) -> None:
+    from infra.log_guard import require_guard
     from services.core.app import open_app
+    from services.core.audit import Checkpointer
 
     # One connection per partition processed side by side, one for the relay's lease, one spare.
     app = await open_app(settings, max_size=min(kafka.partitions, 16) + 2, log_level="INFO")
+    checkpointer = Checkpointer(app.pool, app.audit_keys, store=app.store)
     try:
+        await require_guard(app.pool)  # an unprotected log: the worker does not start
+        checkpointer.start()
         await ensure_topics(kafka)
         worker = KafkaWorker(kafka, app.store, kafka_process(app.intake))
         # FastStream runs the broker and stops it cleanly on SIGINT/SIGTERM; the relay rides along.
@@ -107,6 +112,7 @@ async def _serve(settings: Settings, kafka: KafkaSettings) -> None:
                             on_shutdown=[worker.stop_side_tasks])
         await runner.run()
     finally:
+        await checkpointer.close()
         await app.close()
 
 

@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "services.doors.cli.imports",
     "services.doors.cli.tokens",
     "services.doors.cli.export",
+    "services.doors.cli.audit",
     "services.doors.kafka",
 )
 

@@ -70,6 +70,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 async def _import(args: argparse.Namespace, lang: str) -> Any:
     from services.core.app import open_app
+    from services.core.audit import checkpoint_pending
     from services.core.imports.importer import RowOutcome, import_sheet
     from services.core.imports.sheets import open_sheet
     from services.doors.progress import ByteProgress
@@ -101,8 +102,10 @@ async def _import(args: argparse.Namespace, lang: str) -> Any:
                     progress.advance(max(0, position - last))
                     last = max(last, position)
 
-            return await import_sheet(app.intake, args.tenant, args.kind, args.file, on_outcome=show,
-                                      on_progress=advance)
+            result = await import_sheet(app.intake, args.tenant, args.kind, args.file, on_outcome=show,
+                                        on_progress=advance)
+        await checkpoint_pending(app.pool, app.audit_keys)  # what was imported ends signed
+        return result
     finally:
         await app.close()
 

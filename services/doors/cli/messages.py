@@ -79,6 +79,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
 
 async def _ingest(source: Any, args: argparse.Namespace, total: int | None) -> Any:
     from services.core.app import open_app
+    from services.core.audit import checkpoint_pending
     from services.core.ingest import ingest_stream
     from services.doors.progress import ByteProgress
 
@@ -91,8 +92,10 @@ async def _ingest(source: Any, args: argparse.Namespace, total: int | None) -> A
 
         on_outcome = print_outcome if args.json else None
         with ByteProgress("ingest", total) as progress:
-            return await ingest_stream(app.intake, source, workers=args.workers, batch_size=args.batch_size,
-                                       on_outcome=on_outcome, on_progress=progress.advance)
+            counts = await ingest_stream(app.intake, source, workers=args.workers, batch_size=args.batch_size,
+                                         on_outcome=on_outcome, on_progress=progress.advance)
+        await checkpoint_pending(app.pool, app.audit_keys)  # what was ingested ends signed
+        return counts
     finally:
         await app.close()
 

@@ -26,7 +26,11 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 async def _open_database_once() -> None:
+    from infra.log_guard import require_guard
     from services.core.app import open_app
 
     app = await open_app(max_size=1)
-    await app.close()
+    try:
+        await require_guard(app.pool)  # an unprotected log: the server does not start
+    finally:
+        await app.close()

@@ -10,10 +10,12 @@ from collections.abc import AsyncIterator
 import structlog
 from fastapi import FastAPI
 
+from infra.log_guard import require_guard
 from infra.settings import Settings
 from infra.tokens import TokenStore
 from services.core.access import require_loopback_in_open_mode
 from services.core.app import App, open_app
+from services.core.audit import Checkpointer
 from services.core.funding.startup import install_rules
 from services.doors.http import access, errors
 from services.doors.http.deps import Metrics
@@ -35,16 +37,20 @@ ROUTER_MODULES = (
     "services.doors.http.signin",
     "services.doors.http.docs",
     "services.doors.http.learning_records",
+    "services.doors.http.audit",
 )
 
 
-def create_app(*, app: App | None = None, run_projections: bool = True, settings: Settings | None = None) -> FastAPI:
-    """The ASGI app. Pass ``app`` to reuse an open database (tests); otherwise it opens one on start."""
+def create_app(*, app: App | None = None, run_projections: bool = True, settings: Settings | None = None,
+               run_checkpoints: bool | None = None) -> FastAPI:
+    """The ASGI app. Pass ``app`` to reuse an open database (tests); otherwise it opens one on start.
+    ``run_checkpoints``: write the audit checkpoints here (default: when the app opens its own database)."""
 
     @contextlib.asynccontextmanager
     async def lifespan(api: FastAPI) -> AsyncIterator[None]:
         owned = app is None
         core = app or await open_app(settings, max_size=12, log_level="INFO")
+        await require_guard(core.pool)  # an unprotected log: the server does not start
         api.state.core = core
         api.state.metrics = Metrics()
         stop = asyncio.Event()
@@ -55,9 +61,15 @@ def create_app(*, app: App | None = None, run_projections: bool = True, settings
 
             await ensure_schema(core.pool)
             runner = asyncio.create_task(run(core.pool, stop))
+        checkpointer = Checkpointer(core.pool, core.audit_keys, store=core.store) if (owned if run_checkpoints is None
+                                                                     else run_checkpoints) else None
+        if checkpointer is not None:
+            checkpointer.start()
         try:
             yield
         finally:
+            if checkpointer is not None:
+                await checkpointer.close()
             stop.set()
             if runner is not None:
                 with contextlib.suppress(asyncio.CancelledError, Exception):

@@ -8,18 +8,22 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from infra.log_guard import guard_problems
 from services.doors.http.access import public, requires
 from services.doors.http.deps import core, metrics
 
 router = APIRouter()
 
 
-@router.get("/healthz", summary="Liveness and database reachability", dependencies=[public("liveness probes")])
+@router.get("/healthz", summary="Liveness, database reachability and the log's append-only guard",
+            dependencies=[public("liveness probes")])
 async def healthz(request: Request) -> JSONResponse:
     try:
-        await core(request).pool.fetchval("SELECT 1")
+        guard = await guard_problems(core(request).pool)
     except Exception as error:  # noqa: BLE001 - any failure means unhealthy
         return JSONResponse({"status": "unavailable", "database": str(error)}, status_code=503)
+    if guard:  # the log can be changed unnoticed by the database's own rules: not healthy
+        return JSONResponse({"status": "unavailable", "guard": guard}, status_code=503)
     return JSONResponse({"status": "ok"})
 
 
