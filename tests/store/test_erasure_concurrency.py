@@ -107,3 +107,39 @@ async def test_erasure_drops_a_rejected_message_naming_the_person_filed_under_an
     [filed] = await app.store.rejections("x-co", with_raw=True)
     assert filed["raw"] is None, "a kept raw message still names an erased person"
     assert erasure.rejections_dropped == 1
+
+
+async def test_a_registration_that_commits_while_the_person_is_erased_keeps_no_readable_name(
+    app: App, database_url: str
+) -> None:
+    """The registration was sent first but is still under way (waiting for its stream) when `erase` runs:
+    once both have returned, the name must not be readable."""
+    import asyncpg
+
+    from infra.append_data import stream_lock_key
+
+    holder = await asyncpg.connect(database_url)
+    try:
+        busy = holder.transaction()
+        await busy.start()
+        await holder.execute("SELECT pg_advisory_xact_lock($1)", stream_lock_key(TENANT, "employee-e-1"))
+        registering = asyncio.create_task(app.intake.submit(employee("e-1", name=NAME), door="test"))
+        deadline = time.monotonic() + 10
+        while not await holder.fetchval("SELECT EXISTS (SELECT FROM pg_locks WHERE locktype = 'advisory'"
+                                        " AND NOT granted)"):
+            assert time.monotonic() < deadline, "the registration never reached its stream lock"
+            await asyncio.sleep(0.02)
+
+        erasure = await erase_employee(app.store, TENANT, "e-1")
+
+        await busy.rollback()
+        outcome = await asyncio.wait_for(registering, 30)
+    finally:
+        await holder.close()
+    assert outcome["status"] == "accepted"
+    assert erasure.key_destroyed is False  # no key was held when the erasure ran
+    await settled(app)
+    [registered] = await read_everything(app, tenant=TENANT)
+    assert registered["data"]["name"] is None, "an erased person's name is readable"
+    again = await erase_employee(app.store, TENANT, "e-1")
+    assert again.key_destroyed is False
