@@ -66,8 +66,9 @@ class Erasure:
 
 
 async def erase(pool: asyncpg.Pool, keys: KeyRing, tenant: str, subject: str, names: Sequence[str]) -> Erasure:
-    """Destroy the subject's key and drop the raw body of every kept rejected message naming them (by
-    ``subject`` as a value, or by one of ``names`` as words): of the tenant, without one, or refused
+    """Destroy the subject's key (for good: one created later is born destroyed) and drop the raw body of
+    every kept rejected message naming them (by ``subject`` as a value, or by one of ``names`` as words):
+    of the tenant, without one, or refused
     (``forbidden``) and filed under the tenant of the topic it came on while its envelope names this tenant.
 
     Holds the tenant's raw locks exclusively meanwhile: a rejection being stored either committed
@@ -97,9 +98,14 @@ async def erase(pool: asyncpg.Pool, keys: KeyRing, tenant: str, subject: str, na
                 " raw_dropped_at = clock_timestamp() WHERE id = ANY($1::bigint[])",
                 naming,
             )
+        # The key is destroyed; a person without one yet (a registration still under way, or one sent later)
+        # gets a destroyed key all the same, so no personal field of theirs is ever stored readable: the
+        # append that would create their key finds this one (or fails on it and decides again) and stores
+        # the fields as null. ``destroyed``: a key existed until now (the row was updated, not inserted).
         destroyed = await conn.fetchval(
-            "UPDATE subject_keys SET key = NULL, erased_at = clock_timestamp()"
-            " WHERE tenant = $1 AND subject = $2 AND key IS NOT NULL RETURNING true",
+            "INSERT INTO subject_keys (tenant, subject, key, erased_at) VALUES ($1, $2, NULL, clock_timestamp())"
+            " ON CONFLICT (tenant, subject) DO UPDATE SET key = NULL, erased_at = clock_timestamp()"
+            " WHERE subject_keys.key IS NOT NULL RETURNING xmax::text <> '0'",
             tenant, subject,
         )
     keys.forget(tenant, subject)
