@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import math
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from pydantic import (
@@ -50,9 +50,17 @@ def _date_time(value: Any) -> datetime:
     micro = f".{(fraction or '')[:6].ljust(6, '0')}"
     offset = "+00:00" if offset in ("Z", "z") else offset
     try:
-        return datetime.fromisoformat(f"{day}T{clock}{micro}{offset}")
+        parsed = datetime.fromisoformat(f"{day}T{clock}{micro}{offset}")
     except ValueError:
         raise PydanticCustomError("date_time_impossible", message) from None
+    try:
+        # PostgreSQL stores any such instant, but one outside the years 1-9999 in UTC (9999-12-31T23:59:59-14:00)
+        # can never be read back into Python: an event carrying it would stop every reader of the log for good.
+        parsed.astimezone(UTC)
+    except OverflowError:
+        raise PydanticCustomError(
+            "date_time_range", "must be an instant within the years 0001 to 9999 in UTC") from None
+    return parsed
 
 
 def _number(value: Any) -> int | float:
