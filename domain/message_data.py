@@ -9,11 +9,18 @@ from pydantic_core import PydanticCustomError
 
 from domain.fields import Count, DataModel, Day, IntOrText, Name, Number, cross_field_error
 from domain.funding.messages import FUNDING_DATA_MODELS
-from domain.rules import DEFAULT_AWAY_SHARE, DEFAULT_COMPLETION_TARGET, DEFAULT_CYCLE_START_MONTH, DEFAULT_RUN_KIND
+from domain.rules import (
+    DEFAULT_AWAY_SHARE,
+    DEFAULT_COMPLETION_TARGET,
+    DEFAULT_CYCLE_START_MONTH,
+    DEFAULT_RUN_KIND,
+    MAX_HOURS,
+)
 
 Season = Literal["busy", "normal", "low"]
 CourseKind = Literal["amu", "vocational", "higher", "private", "internal"]
 Share = Annotated[Number, Field(ge=0, le=1)]
+Hours = Annotated[Number, Field(gt=0, le=MAX_HOURS)]
 MONTH_KEYS = tuple(str(month) for month in range(1, 13))
 
 
@@ -187,7 +194,7 @@ class EducationAgreementWithdrawn(DataModel):
 class Course(DataModel):
     title: Name
     kind: CourseKind
-    hours: Annotated[Number, Field(gt=0)]
+    hours: Hours
     code: str | None = None
     provider: str | None = None
     competence: str | None = None
@@ -229,7 +236,7 @@ class ManagerCheckInHeld(DataModel):
 class CourseCompleted(DataModel):
     booking_id: Name
     completed_on: Day
-    hours_attended: Annotated[Number, Field(ge=0)] | None = None
+    hours_attended: Annotated[Number, Field(ge=0, le=MAX_HOURS)] | None = None
     passed: bool = True
 
 
@@ -265,7 +272,7 @@ class CourseRunAnnounced(DataModel):
     provider: str | None = None
     starts_on: Day
     ends_on: Day
-    hours: Annotated[Number, Field(gt=0)]
+    hours: Hours
     seats: Annotated[int, Field(ge=1)]
     fee: Annotated[Number, Field(ge=0)] | None = None
 

@@ -8,6 +8,11 @@ from typing import Final
 MAX_MESSAGE_BYTES: Final = 64 * 1024
 """A message larger than this is rejected with ``too_large`` before it is parsed (contract §1)."""
 
+MAX_HOURS: Final = 1_000_000
+"""The most hours a course, a run or an attendance may have (more is an out-of-range value, ``invalid_data``,
+contract §2). Far beyond any course; what matters is that sums of hours stay finite when the reads turn them
+into JSON numbers (a double), as a value accepted once stays in the log for good."""
+
 DEFAULT_CYCLE_START_MONTH: Final = 3
 """The month a cycle starts in when no strategy is in force (contract §2, §4)."""
 
