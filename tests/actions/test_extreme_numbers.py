@@ -45,3 +45,17 @@ async def test_rejections_name_the_hours_field(core):
     assert prepared.rejection is not None
     assert prepared.rejection.reason.value == "invalid_data"
     assert prepared.rejection.detail.startswith("data.course.hours ")
+
+
+@pytest.mark.parametrize("seats", [2**31, 10**400])
+async def test_seats_beyond_any_run_are_refused_and_every_tenant_s_projections_keep_folding(core, given, seats):
+    """The projections keep a run's seats as an integer: a larger number, once accepted, would stop the fold of
+    the whole log — every tenant's reads would wait for it for good."""
+    run = ("CourseRunAnnounced", {"run_id": "r1", "title": "Welding", "starts_on": D(2025, 9, 1),
+                                  "ends_on": D(2025, 9, 2), "hours": 7, "seats": seats})
+    [outcome] = await given(run, tenant="other-co", accepted=False)
+    assert outcome["status"] == "rejected"
+
+    await given(f.hire("e1", "rd", D(2024, 1, 1)))
+    document = await reads.kpi_document(core, "acme", D(2025, 6, 1), wait=5)
+    assert document["company"]["active_employees"] == 1
