@@ -15,6 +15,7 @@ from domain.rules import (
     DEFAULT_CYCLE_START_MONTH,
     DEFAULT_RUN_KIND,
     MAX_HOURS,
+    MAX_SEATS,
 )
 
 Season = Literal["busy", "normal", "low"]
@@ -273,7 +274,7 @@ class CourseRunAnnounced(DataModel):
     starts_on: Day
     ends_on: Day
     hours: Hours
-    seats: Annotated[int, Field(ge=1)]
+    seats: Annotated[int, Field(ge=1, le=MAX_SEATS)]
     fee: Annotated[Number, Field(ge=0)] | None = None
 
     _ends_after_start = model_validator(mode="after")(_ends_on_or_after_start)

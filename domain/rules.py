@@ -13,6 +13,10 @@ MAX_HOURS: Final = 1_000_000
 contract §2). Far beyond any course; what matters is that sums of hours stay finite when the reads turn them
 into JSON numbers (a double), as a value accepted once stays in the log for good."""
 
+MAX_SEATS: Final = 1_000_000
+"""The most seats a course run may have (more is an out-of-range value, ``invalid_data``, contract §8). The
+projections keep seats as an integer: a value beyond one, accepted once, would stop them folding the log."""
+
 DEFAULT_CYCLE_START_MONTH: Final = 3
 """The month a cycle starts in when no strategy is in force (contract §2, §4)."""
 
