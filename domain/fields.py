@@ -24,6 +24,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from domain.rules import MAX_KEY_CHARS
+
 _DAY = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 _DATE = re.compile(_DAY)
 _CLOCK = r"[0-9]{2}:[0-9]{2}:[0-9]{2}"
@@ -83,6 +85,12 @@ def _not_blank(value: str) -> str:
     return value
 
 
+def _short_key(value: str) -> str:
+    if len(value) > MAX_KEY_CHARS:
+        raise PydanticCustomError("key_too_long", "must be at most {max} characters long", {"max": MAX_KEY_CHARS})
+    return value
+
+
 Day = Annotated[date, BeforeValidator(_date)]
 """A calendar date, sent as the string YYYY-MM-DD."""
 
@@ -91,6 +99,9 @@ Instant = Annotated[datetime, BeforeValidator(_date_time)]
 
 Name = Annotated[str, AfterValidator(_not_blank)]
 """A non-empty string: IDs, names, titles."""
+
+Key = Annotated[str, AfterValidator(_not_blank), AfterValidator(_short_key)]
+"""An identifier, department or competence: a Name of at most MAX_KEY_CHARS characters (a key of indexes)."""
 
 Number = Annotated[int | float, PlainValidator(_number)]
 """A JSON number (integer or decimal), never a boolean; keeps the sender's integer as an integer."""

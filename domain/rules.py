@@ -8,6 +8,11 @@ from typing import Final
 MAX_MESSAGE_BYTES: Final = 64 * 1024
 """A message larger than this is rejected with ``too_large`` before it is parsed (contract §1)."""
 
+MAX_KEY_CHARS: Final = 200
+"""The longest identifier (of an employee, booking, gap, agreement, run), department or competence, in
+characters, as for message_id (contract §1); longer is an out-of-range value (``invalid_data``). These are keys
+of the log's and the projections' indexes, and PostgreSQL cannot index a value of more than about 2,700 bytes."""
+
 MAX_HOURS: Final = 1_000_000
 """The most hours a course, a run or an attendance may have (more is an out-of-range value, ``invalid_data``,
 contract §2). Far beyond any course; what matters is that sums of hours stay finite when the reads turn them
