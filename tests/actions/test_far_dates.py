@@ -42,3 +42,18 @@ async def test_an_open_ended_course_and_a_far_due_date_leave_the_calendar_readab
     start, end = summaries["Course: Open-ended mentoring (e1)"]
     assert start == D(2025, 5, 5) and end >= D(9999, 12, 30)
 
+
+
+async def test_an_agreement_dated_early_in_year_one_leaves_the_actions_and_the_calendar_readable(core, client, given):
+    """0001-01-01 is the other common 'unknown date' value: the cycle that contains it starts in 1 BC."""
+    from services.core import reads
+
+    await given(f.hire("e1", "rd", D(1, 1, 1)), f.agree("a1", "e1", D(1, 1, 1), title="Long ago"))
+
+    found = await reads.actions(core, T, D(2025, 6, 1))
+    assert [(a["kind"], a["ref"], a["since"]) for a in found["actions"] if a["ref"] == "a1"] == [
+        ("agreement_overdue", "a1", "0001-03-01")]  # due by the cycle's last day, 0001-02-28
+    response = await client.get(f"/v1/tenants/{T}/calendar.ics", params={"as_of": "2025-06-01"})
+    assert response.status_code == 200, response.text
+    [due] = [e for e in Calendar.from_ical(response.content).walk("VEVENT") if "Long ago" in str(e["summary"])]
+    assert due.decoded("dtstart") == D(1, 2, 28)
