@@ -55,3 +55,20 @@ async def test_a_batch_of_thousands_of_streams_is_stored_whatever_the_lock_table
     await settled(small_app)
     events = await read_everything(small_app, tenant=TENANT)
     assert [e["data"]["employee_id"] for e in events] == [f"e-{n}" for n in range(count)]
+
+
+async def test_a_booking_naming_thousands_of_buddies_gets_an_outcome(small_app: App) -> None:
+    """One message's decision reads every buddy's stream (a shared lock each): a message of 64 KiB can name
+    thousands. It must get its outcome (a list that long is out of range), not fail its batch."""
+    from message_samples import booking
+
+    buddies = [f"b{n}" for n in range(5000)]
+    message = booking("bk-1", "e-1")
+    message["data"]["buddies"] = buddies
+    assert len(json.dumps(message)) < 64 * 1024
+    batch = [prepare(json.dumps(employee("e-1")).encode()), prepare(json.dumps(message).encode())]
+
+    outcomes = await small_app.intake.process(batch, "test")
+
+    assert [o["status"] for o in outcomes] == ["accepted", "rejected"]
+    assert outcomes[1]["reason"] == "invalid_data" and outcomes[1]["detail"].startswith("data.buddies ")
