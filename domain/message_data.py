@@ -14,6 +14,7 @@ from domain.rules import (
     DEFAULT_COMPLETION_TARGET,
     DEFAULT_CYCLE_START_MONTH,
     DEFAULT_RUN_KIND,
+    MAX_BUDDIES,
     MAX_HOURS,
     MAX_SEATS,
 )
@@ -211,7 +212,7 @@ class CourseBooked(DataModel):
     course: Course
     starts_on: Day
     ends_on: Day
-    buddies: list[Key] = Field(default_factory=list)
+    buddies: list[Key] = Field(default_factory=list, max_length=MAX_BUDDIES)
     collective: bool = False
 
     _ends_after_start = model_validator(mode="after")(_ends_on_or_after_start)

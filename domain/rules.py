@@ -13,6 +13,11 @@ MAX_KEY_CHARS: Final = 200
 characters, as for message_id (contract §1); longer is an out-of-range value (``invalid_data``). These are keys
 of the log's and the projections' indexes, and PostgreSQL cannot index a value of more than about 2,700 bytes."""
 
+MAX_BUDDIES: Final = 200
+"""The most buddies one booking may list (more is an out-of-range value, ``invalid_data``). Deciding a booking
+reads every buddy's stream under a lock of its own, and PostgreSQL's lock table is shared by the whole server:
+the thousands of buddies a 64 KiB message can name would exhaust it."""
+
 MAX_HOURS: Final = 1_000_000
 """The most hours a course, a run or an attendance may have (more is an out-of-range value, ``invalid_data``,
 contract §2). Far beyond any course; what matters is that sums of hours stay finite when the reads turn them
