@@ -50,5 +50,16 @@ def test_every_formula_start_is_neutralised(text: str) -> None:
 
 
 def test_numbers_and_plain_text_are_written_as_they_are() -> None:
-    rows = _cells(excel_csv([[-1.5, 0.25, "rd", "e-1", None, True]], lang="da"))
-    assert rows == [["-1,5", "0,25", "rd", "e-1", "", "ja"]]
+    rows = _cells(excel_csv([[-1.5, 0.25, -3, "rd", "e-1", None, True]], lang="da"))
+    assert rows == [["-1,5", "0,25", "-3", "rd", "e-1", "", "ja"]]
+
+
+def test_the_funding_csv_writes_a_formula_like_department_as_text() -> None:
+    from services.core.funding.report import funding_csv
+
+    report = {"bookings": [{"booking_id": "@b1", "employee_id": "+e1", "department": FORMULA, "starts_on": "2025-05-05",
+                            "schemes": [{"scheme": "veu", "state": "expected", "deadline": "2025-06-16",
+                                         "expected": "-12.50"}]}]}
+    [_, row] = _cells(funding_csv(report))
+    assert row[:3] == ["'@b1", "'+e1", "'" + FORMULA]
+    assert row[7] == "-12.50"  # an amount stays a number
