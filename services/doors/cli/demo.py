@@ -7,18 +7,20 @@ import asyncio
 import json
 import socket
 import sys
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from rich.console import Console
 
 from services.core.app import open_app
-from services.doors.cli.common import Commands, port_number
+from services.doors.cli.common import Commands, date_arg, port_number
 
 
 def register(commands: Commands) -> None:
     demo = commands.add_parser("demo", help="load the sample companies, print their KPIs and serve the dashboard")
     demo.add_argument("--no-serve", action="store_true", help="print the summary and stop")
+    demo.add_argument("--as-of", type=date_arg, default=None, metavar="YYYY-MM-DD",
+                      help="the day the sample history runs up to and the KPIs are read on (default: today)")
     demo.add_argument("--host", default=None, help="address the dashboard listens on (default 127.0.0.1)")
     demo.add_argument("--port", type=port_number, default=None,
                       help="port of the dashboard (default 8000, or a free one when it is taken)")
@@ -26,12 +28,11 @@ def register(commands: Commands) -> None:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    return run_demo(serve_after=not args.no_serve, host=args.host, port=args.port)
+    return run_demo(serve_after=not args.no_serve, host=args.host, port=args.port, as_of=args.as_of)
 
 
 HEADLINE = (
     ("active_employees", "staff"),
-    ("agreement_completion_rate", "on time, this cycle"),
     ("participation_rate_12m", "took part"),
     ("training_hours_per_employee_12m", "hours each"),
     ("mus_coverage", "MUS"),
@@ -50,19 +51,26 @@ def _free_port(host: str, preferred: int) -> int:
     return preferred
 
 
-async def load_demo(console: Console) -> tuple[Any, dict[str, dict[str, int]], list[dict[str, Any]]]:
+async def load_demo(console: Console, as_of: date | None = None,
+                    ) -> tuple[Any, dict[str, dict[str, int]], list[dict[str, Any]]]:
+    """Load the sample companies with a history that runs up to ``as_of`` (today by default), so the
+    running cycle is as far along as the calendar, and read their KPI documents on that day."""
     from projections import catch_up, ensure_schema, tenants
     from services.core.ingest import ingest_lines
     from services.core.reads import kpi_document
     from services.doors.progress import CountProgress
     from services.doors.render import print_outcome_summary
-    from services.simulator.demo_data import generate
+    from services.simulator.demo_data import DEMO_START, generate
 
     app = await open_app(max_size=8)
     settings = app.settings
     where = "EDUPLAN_DATABASE_URL" if settings.database_url else f"embedded PostgreSQL under {settings.data_dir}"
     console.print(f"[bold]eduplan demo[/] — database: {where}")
-    lines = (item if isinstance(item, str) else json.dumps(item, ensure_ascii=False) for item in generate())
+    as_of = as_of or date.today()
+    # A fixed first day: a run on a later day extends the history already loaded rather than contradicting it.
+    start = DEMO_START if as_of >= DEMO_START + timedelta(days=365) else None
+    lines = (item if isinstance(item, str) else json.dumps(item, ensure_ascii=False)
+             for item in generate(start=start, end=as_of))
     done = 0
     with CountProgress("loading sample companies") as progress:
         def advance(_: int) -> None:
@@ -75,7 +83,6 @@ async def load_demo(console: Console) -> tuple[Any, dict[str, dict[str, int]], l
     print_outcome_summary(counts.by_tenant, console)
     await ensure_schema(app.pool)
     await catch_up(app.pool)
-    as_of = date.today()
     docs = []
     for tenant in await tenants(app.pool):
         # Its last_cycle tells whether the completion target was met; the current cycle is still running.
@@ -93,24 +100,31 @@ def print_headlines(docs: list[dict[str, Any]], console: Console) -> None:
         return
     table = Table(title=f"Headline KPIs as of {docs[0]['as_of']}")
     table.add_column("tenant")
+    table.add_column("this cycle", justify="right")
     for _, label in HEADLINE:
         table.add_column(label, justify="right")
     table.add_column("last cycle vs target", justify="right")
     for doc in docs:
         company = doc["company"]
+        # The running cycle is judged by the agreements due so far (§7), not by all it has made.
+        due = company.get("agreements_due_to_date") or 0
+        this_cycle = fmt("cycle_status", company.get("cycle_status"))
+        if due:
+            this_cycle += f" ({company.get('agreements_due_completed_on_time')} of {due} due)"
         last = doc["last_cycle"]["company"]
         sign = {True: "≥", False: "<", None: "vs"}[last.get("target_met")]
         last_rate = fmt("agreement_completion_rate", last.get("agreement_completion_rate"))
         target = fmt("completion_target", last.get("completion_target"))
-        table.add_row(doc["tenant"], *(fmt(key, company.get(key)) for key, _ in HEADLINE),
+        table.add_row(doc["tenant"], this_cycle, *(fmt(key, company.get(key)) for key, _ in HEADLINE),
                       f"{last_rate} {sign} {target}")
     console.print(table)
 
 
-def run_demo(*, serve_after: bool = True, host: str | None = None, port: int | None = None) -> int:
+def run_demo(*, serve_after: bool = True, host: str | None = None, port: int | None = None,
+             as_of: date | None = None) -> int:
     # Piped output is not cut to 80 columns: the tables are meant to be read whole.
     console = Console() if sys.stdout.isatty() else Console(width=140)
-    app, _, docs = asyncio.run(load_demo(console))
+    app, _, docs = asyncio.run(load_demo(console, as_of))
     print_headlines(docs, console)
     if not serve_after:
         return 0
@@ -118,6 +132,7 @@ def run_demo(*, serve_after: bool = True, host: str | None = None, port: int | N
 
     host = host or app.settings.http_host
     port = _free_port(host, port or app.settings.http_port)
-    console.print(f"Dashboard: [bold]http://{host}:{port}/[/]  (Ctrl-C to stop)")
+    query = "" if as_of is None or as_of == date.today() else f"?as_of={as_of.isoformat()}"
+    console.print(f"Dashboard: [bold]http://{host}:{port}/{query}[/]  (Ctrl-C to stop)")
     serve(host=host, port=port)
     return 0

@@ -8,11 +8,12 @@ import asyncio
 import json
 import signal
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from services.core.app import App, open_app
-from services.doors.cli.common import Commands, UsageError, date_arg
+from services.core.reads import KNOWN_AT_HELP
+from services.doors.cli.common import Commands, UsageError, date_arg, instant_arg
 
 RUNNER_WAIT_SECONDS = 2.0
 """How long `kpi` waits for a running projection runner before it folds the projections itself."""
@@ -22,7 +23,8 @@ def register(commands: Commands) -> None:
     kpi = commands.add_parser("kpi", help="the KPI document of a tenant as of a date, or a series of KPIs")
     kpi.add_argument("--tenant", required=True, help="the tenant (company) to report on")
     kpi.add_argument("--as-of", type=date_arg, default=None, metavar="YYYY-MM-DD",
-                     help="the business date the figures are as of (default: today)")
+                     help="the business date the figures are as of (default: today, or the day of --known-at)")
+    kpi.add_argument("--known-at", type=instant_arg, default=None, metavar="INSTANT", help=KNOWN_AT_HELP)
     kpi.add_argument("--department", default=None, help="only this department under `departments`")
     kpi.add_argument("--by", choices=("department", "manager"), default="department",
                      help="manager: also every key per manager")
@@ -36,7 +38,9 @@ def register(commands: Commands) -> None:
 
     competences = commands.add_parser("competences", help="each active employee's competence levels and targets")
     competences.add_argument("--tenant", required=True, help="the tenant (company)")
-    competences.add_argument("--as-of", type=date_arg, default=None, help="YYYY-MM-DD (default: today)")
+    competences.add_argument("--as-of", type=date_arg, default=None,
+                             help="YYYY-MM-DD (default: today, or the day of --known-at)")
+    competences.add_argument("--known-at", type=instant_arg, default=None, metavar="INSTANT", help=KNOWN_AT_HELP)
     competences.add_argument("--department", default=None, help="only employees of this department")
     competences.add_argument("--json", action="store_true", help="print the contract's JSON")
     competences.set_defaults(run=show_competences)
@@ -85,18 +89,19 @@ def run_kpi(args: argparse.Namespace) -> int:
         return show_series(args)
     if args.start or args.end or args.keys:
         raise UsageError("--from, --to and --keys go with --series")
-    return show_kpis(args.tenant, args.as_of, args.department, as_json=args.json, by_manager=args.by == "manager")
+    return show_kpis(args.tenant, args.as_of, args.department, as_json=args.json, by_manager=args.by == "manager",
+                     known_at=args.known_at)
 
 
 def show_kpis(tenant: str, as_of: date | None, department: str | None, *, as_json: bool,
-              by_manager: bool = False) -> int:
+              by_manager: bool = False, known_at: datetime | None = None) -> int:
     from services.core import reads
     from services.doors.render import print_kpis
 
     def read(app: App) -> Awaitable[Any]:
         # With no runner up (a plain `eduplan ingest` before), the projections are folded here.
-        return reads.kpi_document(app, tenant, as_of or date.today(), department, by_manager=by_manager,
-                                  wait=RUNNER_WAIT_SECONDS, catch_up_here=True)
+        return reads.kpi_document(app, tenant, as_of or reads.day_of(known_at), department, by_manager=by_manager,
+                                  wait=RUNNER_WAIT_SECONDS, catch_up_here=True, known_at=known_at)
 
     return _shown(read, as_json, print_kpis)
 
@@ -118,7 +123,7 @@ def show_series(args: argparse.Namespace) -> int:
 
     def read(app: App) -> Awaitable[Any]:
         return reads.kpi_series(app, args.tenant, request, args.department, by_manager=args.by == "manager",
-                                wait=RUNNER_WAIT_SECONDS, catch_up_here=True)
+                                wait=RUNNER_WAIT_SECONDS, catch_up_here=True, known_at=args.known_at)
 
     return _shown(read, args.json, print_series)
 
@@ -128,8 +133,8 @@ def show_competences(args: argparse.Namespace) -> int:
     from services.doors.render import print_competences
 
     def read(app: App) -> Awaitable[Any]:
-        return reads.competence_matrix(app, args.tenant, args.as_of or date.today(), args.department,
-                                       wait=RUNNER_WAIT_SECONDS, catch_up_here=True)
+        return reads.competence_matrix(app, args.tenant, args.as_of or reads.day_of(args.known_at), args.department,
+                                       wait=RUNNER_WAIT_SECONDS, catch_up_here=True, known_at=args.known_at)
 
     return _shown(read, args.json, print_competences)
 
