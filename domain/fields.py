@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import math
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from pydantic import (
@@ -23,6 +23,8 @@ from pydantic import (
     model_validator,
 )
 from pydantic_core import PydanticCustomError
+
+from domain.rules import MAX_KEY_CHARS
 
 _DAY = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 _DATE = re.compile(_DAY)
@@ -50,9 +52,17 @@ def _date_time(value: Any) -> datetime:
     micro = f".{(fraction or '')[:6].ljust(6, '0')}"
     offset = "+00:00" if offset in ("Z", "z") else offset
     try:
-        return datetime.fromisoformat(f"{day}T{clock}{micro}{offset}")
+        parsed = datetime.fromisoformat(f"{day}T{clock}{micro}{offset}")
     except ValueError:
         raise PydanticCustomError("date_time_impossible", message) from None
+    try:
+        # PostgreSQL stores any such instant, but one outside the years 1-9999 in UTC (9999-12-31T23:59:59-14:00)
+        # can never be read back into Python: an event carrying it would stop every reader of the log for good.
+        parsed.astimezone(UTC)
+    except OverflowError:
+        raise PydanticCustomError(
+            "date_time_range", "must be an instant within the years 0001 to 9999 in UTC") from None
+    return parsed
 
 
 def _number(value: Any) -> int | float:
@@ -75,6 +85,12 @@ def _not_blank(value: str) -> str:
     return value
 
 
+def _short_key(value: str) -> str:
+    if len(value) > MAX_KEY_CHARS:
+        raise PydanticCustomError("key_too_long", "must be at most {max} characters long", {"max": MAX_KEY_CHARS})
+    return value
+
+
 Day = Annotated[date, BeforeValidator(_date)]
 """A calendar date, sent as the string YYYY-MM-DD."""
 
@@ -83,6 +99,9 @@ Instant = Annotated[datetime, BeforeValidator(_date_time)]
 
 Name = Annotated[str, AfterValidator(_not_blank)]
 """A non-empty string: IDs, names, titles."""
+
+Key = Annotated[str, AfterValidator(_not_blank), AfterValidator(_short_key)]
+"""An identifier, department or competence: a Name of at most MAX_KEY_CHARS characters (a key of indexes)."""
 
 Number = Annotated[int | float, PlainValidator(_number)]
 """A JSON number (integer or decimal), never a boolean; keeps the sender's integer as an integer."""

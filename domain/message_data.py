@@ -7,13 +7,22 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import AfterValidator, BaseModel, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from domain.fields import Count, DataModel, Day, IntOrText, Name, Number, cross_field_error
+from domain.fields import Count, DataModel, Day, IntOrText, Key, Name, Number, cross_field_error
 from domain.funding.messages import FUNDING_DATA_MODELS
-from domain.rules import DEFAULT_AWAY_SHARE, DEFAULT_COMPLETION_TARGET, DEFAULT_CYCLE_START_MONTH, DEFAULT_RUN_KIND
+from domain.rules import (
+    DEFAULT_AWAY_SHARE,
+    DEFAULT_COMPLETION_TARGET,
+    DEFAULT_CYCLE_START_MONTH,
+    DEFAULT_RUN_KIND,
+    MAX_BUDDIES,
+    MAX_HOURS,
+    MAX_SEATS,
+)
 
 Season = Literal["busy", "normal", "low"]
 CourseKind = Literal["amu", "vocational", "higher", "private", "internal"]
 Share = Annotated[Number, Field(ge=0, le=1)]
+Hours = Annotated[Number, Field(gt=0, le=MAX_HOURS)]
 MONTH_KEYS = tuple(str(month) for month in range(1, 13))
 
 
@@ -71,37 +80,37 @@ class EducationStrategyAdopted(DataModel):
 
 
 class DepartmentRegistered(DataModel):
-    department: Name
+    department: Key
     name: Name
 
 
 class EmployeeRegistered(DataModel):
-    employee_id: Name
+    employee_id: Key
     name: Name
-    department: Name
+    department: Key
     job_family: Literal["unskilled", "skilled", "professional", "manager"]
     hired_on: Day
 
 
 class EmployeeMoved(DataModel):
-    employee_id: Name
-    department: Name
+    employee_id: Key
+    department: Key
     moved_on: Day
 
 
 class EmployeeLeft(DataModel):
-    employee_id: Name
+    employee_id: Key
     left_on: Day
 
 
 class ManagerAssigned(DataModel):
-    employee_id: Name
-    manager_id: Name
+    employee_id: Key
+    manager_id: Key
     assigned_on: Day | None = None
 
 
 class AmbassadorAppointed(DataModel):
-    employee_id: Name
+    employee_id: Key
     role: Literal["shop_steward", "education_ambassador"]
     appointed_on: Day | None = None
 
@@ -113,7 +122,7 @@ class FocusArea(DataModel):
 
 class AnnualWheelDefined(DataModel):
     effective_from: Day
-    department: Name | None = None
+    department: Key | None = None
     kind: Literal["seasonal", "departmental", "fixed", "flexible"]
     months: Months
     focus_areas: list[FocusArea] = Field(default_factory=list)
@@ -129,7 +138,7 @@ class CommitteeMeetingHeld(DataModel):
 # Phase 1 - needs
 
 class DevelopmentReviewHeld(DataModel):
-    employee_id: Name
+    employee_id: Key
     held_on: Day
     education_item: bool
     follow_up_on: Day | None = None
@@ -137,16 +146,16 @@ class DevelopmentReviewHeld(DataModel):
 
 
 class CompetenceAssessed(DataModel):
-    employee_id: Name
-    competence: Name
+    employee_id: Key
+    competence: Key
     level: Annotated[int, Field(ge=1, le=5)]
     assessed_on: Day
 
 
 class CompetenceGapIdentified(DataModel):
-    gap_id: Name
-    employee_id: Name
-    competence: Name
+    gap_id: Key
+    employee_id: Key
+    competence: Key
     identified_on: Day
     current_level: Annotated[int, Field(ge=0, le=4)]
     target_level: Annotated[int, Field(ge=1, le=5)]
@@ -160,24 +169,24 @@ class CompetenceGapIdentified(DataModel):
 
 
 class CompetenceGapClosed(DataModel):
-    gap_id: Name
+    gap_id: Key
     closed_on: Day
 
 
 # Phase 2 - plan
 
 class EducationAgreed(DataModel):
-    agreement_id: Name
-    employee_id: Name
+    agreement_id: Key
+    employee_id: Key
     title: Name
     agreed_on: Day
     due_by: Day | None = None
-    gap_id: Name | None = None
+    gap_id: Key | None = None
     course_code: str | None = None
 
 
 class EducationAgreementWithdrawn(DataModel):
-    agreement_id: Name
+    agreement_id: Key
     withdrawn_on: Day
     reason: str
 
@@ -187,7 +196,7 @@ class EducationAgreementWithdrawn(DataModel):
 class Course(DataModel):
     title: Name
     kind: CourseKind
-    hours: Annotated[Number, Field(gt=0)]
+    hours: Hours
     code: str | None = None
     provider: str | None = None
     competence: str | None = None
@@ -195,46 +204,46 @@ class Course(DataModel):
 
 
 class CourseBooked(DataModel):
-    booking_id: Name
-    employee_id: Name
+    booking_id: Key
+    employee_id: Key
     booked_on: Day
-    agreement_id: Name | None = None
-    run_id: Name | None = None
+    agreement_id: Key | None = None
+    run_id: Key | None = None
     course: Course
     starts_on: Day
     ends_on: Day
-    buddies: list[Name] = Field(default_factory=list)
+    buddies: list[Key] = Field(default_factory=list, max_length=MAX_BUDDIES)
     collective: bool = False
 
     _ends_after_start = model_validator(mode="after")(_ends_on_or_after_start)
 
 
 class BuddyPaired(DataModel):
-    booking_id: Name
-    buddy_id: Name
+    booking_id: Key
+    buddy_id: Key
     paired_on: Day
 
 
 class SubstituteArranged(DataModel):
-    booking_id: Name
+    booking_id: Key
     substitute: Name
     arranged_on: Day
 
 
 class ManagerCheckInHeld(DataModel):
-    booking_id: Name
+    booking_id: Key
     held_on: Day
 
 
 class CourseCompleted(DataModel):
-    booking_id: Name
+    booking_id: Key
     completed_on: Day
-    hours_attended: Annotated[Number, Field(ge=0)] | None = None
+    hours_attended: Annotated[Number, Field(ge=0, le=MAX_HOURS)] | None = None
     passed: bool = True
 
 
 class CourseCancelled(DataModel):
-    booking_id: Name
+    booking_id: Key
     cancelled_on: Day
     reason: str
 
@@ -242,14 +251,14 @@ class CourseCancelled(DataModel):
 # Phase 4 - follow-up
 
 class KnowledgeShared(DataModel):
-    booking_id: Name
+    booking_id: Key
     shared_on: Day
     format: Literal["board_meeting", "peer", "department_meeting"]
     audience: Count | None = None
 
 
 class PracticeFollowUpHeld(DataModel):
-    booking_id: Name
+    booking_id: Key
     held_on: Day
     applied: bool
 
@@ -257,7 +266,7 @@ class PracticeFollowUpHeld(DataModel):
 # Planning
 
 class CourseRunAnnounced(DataModel):
-    run_id: Name
+    run_id: Key
     title: Name
     kind: CourseKind = DEFAULT_RUN_KIND
     code: str | None = None
@@ -265,15 +274,15 @@ class CourseRunAnnounced(DataModel):
     provider: str | None = None
     starts_on: Day
     ends_on: Day
-    hours: Annotated[Number, Field(gt=0)]
-    seats: Annotated[int, Field(ge=1)]
+    hours: Hours
+    seats: Annotated[int, Field(ge=1, le=MAX_SEATS)]
     fee: Annotated[Number, Field(ge=0)] | None = None
 
     _ends_after_start = model_validator(mode="after")(_ends_on_or_after_start)
 
 
 class CourseRunWithdrawn(DataModel):
-    run_id: Name
+    run_id: Key
     withdrawn_on: Day
 
 

@@ -124,6 +124,7 @@ _PHRASES = {
     "model_type": "must be an object",
     "model_attributes_type": "must be an object",
     "list_type": "must be a list",
+    "too_long": "must have at most {max_length} items",
     "finite_number": "must be a finite number",
     "greater_than": "must be greater than {gt}",
     "greater_than_equal": "must be at least {ge}",

@@ -8,6 +8,25 @@ from typing import Final
 MAX_MESSAGE_BYTES: Final = 64 * 1024
 """A message larger than this is rejected with ``too_large`` before it is parsed (contract §1)."""
 
+MAX_KEY_CHARS: Final = 200
+"""The longest identifier (of an employee, booking, gap, agreement, run), department or competence, in
+characters, as for message_id (contract §1); longer is an out-of-range value (``invalid_data``). These are keys
+of the log's and the projections' indexes, and PostgreSQL cannot index a value of more than about 2,700 bytes."""
+
+MAX_BUDDIES: Final = 200
+"""The most buddies one booking may list (more is an out-of-range value, ``invalid_data``). Deciding a booking
+reads every buddy's stream under a lock of its own, and PostgreSQL's lock table is shared by the whole server:
+the thousands of buddies a 64 KiB message can name would exhaust it."""
+
+MAX_HOURS: Final = 1_000_000
+"""The most hours a course, a run or an attendance may have (more is an out-of-range value, ``invalid_data``,
+contract §2). Far beyond any course; what matters is that sums of hours stay finite when the reads turn them
+into JSON numbers (a double), as a value accepted once stays in the log for good."""
+
+MAX_SEATS: Final = 1_000_000
+"""The most seats a course run may have (more is an out-of-range value, ``invalid_data``, contract §8). The
+projections keep seats as an integer: a value beyond one, accepted once, would stop them folding the log."""
+
 DEFAULT_CYCLE_START_MONTH: Final = 3
 """The month a cycle starts in when no strategy is in force (contract §2, §4)."""
 

@@ -66,50 +66,85 @@ class Erasure:
 
 
 async def erase(pool: asyncpg.Pool, keys: KeyRing, tenant: str, subject: str, names: Sequence[str]) -> Erasure:
-    """Destroy the subject's key and drop the raw body of every kept rejected message naming them (by
-    ``subject`` as a value, or by one of ``names`` as words), of the tenant or without one.
+    """Destroy the subject's key (for good: one created later is born destroyed) and drop the raw body of
+    every kept rejected message naming them (by ``subject`` as a value, or by one of ``names`` as words):
+    of the tenant, without one, or refused
+    (``forbidden``) and filed under the tenant of the topic it came on while its envelope names this tenant.
 
     Holds the tenant's raw locks exclusively meanwhile: a rejection being stored either committed
     before the look through the kept messages (so it is looked at), or is stored after the erasure
     committed, when the destroyed key makes the append drop it if it names the subject's id.
+
+    The look (every kept message opened and searched, which takes a while for a tenant with many) runs
+    before the transaction writes anything, so before it has a transaction id: the raw locks are
+    advisory locks of the kind the log's readers take for appends (infra/migrations/040_log_horizon.sql),
+    and a transaction that holds one with an id holds back every reader of the log until it ends.
     """
     labels = sorted({tenant, UNATTRIBUTED}, key=lambda label: raw_lock_key(label or None))
     async with pool.acquire() as conn, conn.transaction():
         for label in labels:
             await conn.execute("SELECT pg_advisory_xact_lock($1)", raw_lock_key(label or None))
-        destroyed = await conn.fetchval(
-            "UPDATE subject_keys SET key = NULL, erased_at = clock_timestamp()"
-            " WHERE tenant = $1 AND subject = $2 AND key IS NOT NULL RETURNING true",
-            tenant, subject,
-        )
         rows = await conn.fetch(
-            "SELECT id, tenant, raw, raw_sealed FROM outcomes WHERE status = 'rejected'"
-            " AND (tenant = $1 OR tenant IS NULL) AND (raw_sealed IS NOT NULL OR raw IS NOT NULL)",
+            "SELECT id, tenant, reason, raw, raw_sealed FROM outcomes WHERE status = 'rejected'"
+            " AND (tenant = $1 OR tenant IS NULL OR reason = 'forbidden')"
+            " AND (raw_sealed IS NOT NULL OR raw IS NOT NULL)",
             tenant,
         )
-        opened = await tenant_keys(conn, keys, labels)
-        naming = [row["id"] for row in rows if _names(row, opened, subject, names)]
+        opened = await _kept_keys(conn, keys, {key_label(row["tenant"]) for row in rows})
+        naming = [row["id"] for row in rows if _names(row, opened, tenant, subject, names)]
         if naming:
             await conn.execute(
                 "UPDATE outcomes SET raw = NULL, raw_sealed = NULL, raw_dropped = 'erased',"
                 " raw_dropped_at = clock_timestamp() WHERE id = ANY($1::bigint[])",
                 naming,
             )
+        # The key is destroyed; a person without one yet (a registration still under way, or one sent later)
+        # gets a destroyed key all the same, so no personal field of theirs is ever stored readable: the
+        # append that would create their key finds this one (or fails on it and decides again) and stores
+        # the fields as null. ``destroyed``: a key existed until now (the row was updated, not inserted).
+        destroyed = await conn.fetchval(
+            "INSERT INTO subject_keys (tenant, subject, key, erased_at) VALUES ($1, $2, NULL, clock_timestamp())"
+            " ON CONFLICT (tenant, subject) DO UPDATE SET key = NULL, erased_at = clock_timestamp()"
+            " WHERE subject_keys.key IS NOT NULL RETURNING xmax::text <> '0'",
+            tenant, subject,
+        )
     keys.forget(tenant, subject)
     log.info("subject_erased", tenant=tenant, subject=subject, key_destroyed=bool(destroyed),
              rejections_dropped=len(naming))
     return Erasure(key_destroyed=bool(destroyed), rejections_dropped=len(naming))
 
 
-def _names(row: asyncpg.Record, keys: dict[str, bytes], subject: str, names: Sequence[str]) -> bool:
+async def _kept_keys(conn: asyncpg.Connection, keys: KeyRing, labels: Iterable[str]) -> dict[str, bytes]:
+    """The keys of these tenants' kept raw messages, read only (a tenant with kept messages has its key)."""
+    missing = sorted(set(labels) - keys.tenants.keys())
+    if missing:
+        rows = await conn.fetch("SELECT tenant, key FROM tenant_keys WHERE tenant = ANY($1::text[])", missing)
+        keys.tenants.update({row["tenant"]: row["key"] for row in rows})
+    return {label: keys.tenants[label] for label in labels if label in keys.tenants}
+
+
+def _names(row: asyncpg.Record, keys: dict[str, bytes], tenant: str, subject: str, names: Sequence[str]) -> bool:
     if row["raw_sealed"] is None:
-        return names_any(bytes(row["raw"]), [subject], names)
-    label = key_label(row["tenant"])
-    try:
-        plain = open_raw(keys[label], label, row["raw_sealed"])
-    except InvalidTag:  # cannot be read, so cannot be cleared of the person either: dropped
-        return True
+        plain = bytes(row["raw"])
+    else:
+        label = key_label(row["tenant"])
+        if label not in keys:  # cannot be read, so cannot be cleared of the person either: dropped
+            return True
+        try:
+            plain = open_raw(keys[label], label, row["raw_sealed"])
+        except InvalidTag:
+            return True
+    if row["tenant"] not in (tenant, None) and _envelope_tenant(plain) != tenant:
+        return False  # refused on another tenant's topic, and not about this tenant
     return names_any(plain, [subject], names)
+
+
+def _envelope_tenant(raw: bytes) -> object:
+    try:
+        decoded = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+    return decoded.get("tenant") if isinstance(decoded, dict) else None
 
 
 def names_any(raw: bytes, identifiers: Sequence[str], names: Sequence[str]) -> bool:

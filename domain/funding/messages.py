@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, Field, PlainValidator
 from pydantic_core import PydanticCustomError
 
-from domain.fields import DataModel, Day, Name, Number
+from domain.fields import DataModel, Day, Key, Name, Number
 from domain.funding.catalog import known_schemes
 
 MAX_AMOUNT = 10**10
@@ -53,14 +53,14 @@ Scheme = Annotated[str, AfterValidator(_scheme)]
 
 
 class EducationLevelRecorded(DataModel):
-    employee_id: Name
+    employee_id: Key
     level: EducationLevel
     recorded_on: Day
     higher_education_last_used_on: Day | None = None
 
 
 class EmploymentTermsSet(DataModel):
-    employee_id: Name
+    employee_id: Key
     effective_from: Day
     collective_agreement: Name | None = None
     weekly_hours: Annotated[Number, Field(gt=0, le=80)] = 37
@@ -69,7 +69,7 @@ class EmploymentTermsSet(DataModel):
 
 
 class CourseCostsRecorded(DataModel):
-    booking_id: Name
+    booking_id: Key
     recorded_on: Day
     fee: Money | None = None
     travel_km: Annotated[Number, Field(ge=0, le=2000)] | None = None
@@ -77,34 +77,34 @@ class CourseCostsRecorded(DataModel):
 
 
 class CourseWagePaid(DataModel):
-    booking_id: Name
+    booking_id: Key
     paid_on: Day
     hourly_wage: Money
 
 
 class FundingApplied(DataModel):
-    booking_id: Name
+    booking_id: Key
     scheme: Scheme
     applied_on: Day
     amount: Money
 
 
 class FundingGranted(DataModel):
-    booking_id: Name
+    booking_id: Key
     scheme: Scheme
     granted_on: Day
     amount: Money
 
 
 class FundingPaid(DataModel):
-    booking_id: Name
+    booking_id: Key
     scheme: Scheme
     paid_on: Day
     amount: Money
 
 
 class FundingRejected(DataModel):
-    booking_id: Name
+    booking_id: Key
     scheme: Scheme
     rejected_on: Day
 

@@ -6,7 +6,8 @@ crash replays them, and the intake's per-tenant message_id idempotency turns eve
 into a harmless duplicate.
 
 Order: the key is the tenant, so a tenant's messages share a partition. A batch is split by
-partition; each partition's records go to the intake in order, one transaction per partition, and
+partition; each partition's records go to the intake in order, one transaction per partition (or per
+part of it, when it takes more stream locks than services.core.intake.MAX_LOCKS_PER_APPEND), and
 the partitions of a batch are processed side by side (different tenants never wait on each other).
 A partition whose records could not be stored is sought back to its first record of the batch and
 read again after a pause; the others are committed.

@@ -53,6 +53,18 @@ WHERE m.tenant = $1
 """
 
 
+# A feed writes all-day entries with an exclusive end (the day after the last) in four-digit years: an entry
+# that starts after 9999-12-30 cannot be written, and one that lasts into 9999-12-31 (an open-ended course sent
+# as ending then) is shown until 9999-12-30. Rows are capped in SQL, as a date past year 9999 (a due date at the
+# end of a cycle that ends in year 10000) cannot be read into Python at all.
+LAST_DAY_SHOWN = "DATE '9999-12-30'"
+CALENDAR_SHOWN = f"""
+SELECT what, key, employee_id, starts, LEAST(ends, {LAST_DAY_SHOWN}) AS ends, title, cancelled, ordinal
+FROM ({CALENDAR}) AS entries
+WHERE starts IS NULL OR starts <= {LAST_DAY_SHOWN}
+"""
+
+
 async def calendar_rows(pool: asyncpg.Pool, tenant: str, on: date, manager: str | None = None) -> list[dict[str, Any]]:
     """The calendar's facts (see the module's doc), of the employees under ``manager`` on ``on``."""
-    return [dict(row) for row in await fetch_active(pool, CALENDAR, tenant, on, manager)]
+    return [dict(row) for row in await fetch_active(pool, CALENDAR_SHOWN, tenant, on, manager)]

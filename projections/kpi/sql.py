@@ -50,10 +50,12 @@ def covers(spell: str, day: str) -> str:
 
 
 def cycle_start(day: str, month: str) -> str:
-    """SQL: the start of the cycle that contains ``day`` when cycles start on the 1st of ``month``."""
+    """SQL: the start of the cycle that contains ``day`` when cycles start on the 1st of ``month``.
+
+    A day early in year 1 lies in a cycle that starts in 1 BC, which make_date numbers -1 (there is no year 0)."""
     return (
-        f"make_date(date_part('year', {day})::int"
-        f" - CASE WHEN date_part('month', {day})::int < {month} THEN 1 ELSE 0 END, {month}, 1)"
+        f"make_date(coalesce(nullif(date_part('year', {day})::int"
+        f" - CASE WHEN date_part('month', {day})::int < {month} THEN 1 ELSE 0 END, 0), -1), {month}, 1)"
     )
 
 

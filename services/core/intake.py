@@ -45,7 +45,15 @@ class Intake:
         return await self.process([prepare(raw, may_write) for raw in raws], door)
 
     async def process(self, batch: Sequence[Prepared], door: str) -> list[dict[str, Any]]:
-        """Decide and store a batch in one transaction; outcomes come back in the batch's order."""
+        """Decide and store a batch; outcomes come back in the batch's order. A batch is one transaction, unless
+        it needs more stream locks than MAX_LOCKS_PER_APPEND: then it is stored in consecutive parts, each one
+        transaction (every message is still decided after the ones before it)."""
+        outcomes: list[dict[str, Any]] = []
+        for part in _parts(batch):
+            outcomes += await self._process(part, door)
+        return outcomes
+
+    async def _process(self, batch: Sequence[Prepared], door: str) -> list[dict[str, Any]]:
         if not batch:
             return []
         beliefs = self._states.beliefs(batch_streams(batch))
@@ -68,6 +76,30 @@ class Intake:
 
     async def close(self) -> None:
         await self._group.close()
+
+
+MAX_LOCKS_PER_APPEND = 1000
+"""Stream locks one append may take. Advisory locks live in PostgreSQL's shared lock table, about
+max_locks_per_transaction (64) x the server's connections in all, for every session of the server: a batch
+that takes more than the table holds fails ("out of shared memory"), and so does any other session that needs
+a lock meanwhile. A larger batch (an HTTP array of thousands of messages) is stored in parts."""
+
+
+def _parts(batch: Sequence[Prepared]) -> list[Sequence[Prepared]]:
+    """Consecutive parts of the batch, each taking at most MAX_LOCKS_PER_APPEND stream locks (a single message
+    that needs more is a part of its own)."""
+    parts: list[Sequence[Prepared]] = []
+    start = 0
+    streams: set[tuple[str, str]] = set()
+    for index, prepared in enumerate(batch):
+        needed = {(prepared.tenant, stream) for stream in prepared.streams} \
+            if prepared.message is not None and prepared.tenant is not None else set()
+        if index > start and len(streams | needed) > MAX_LOCKS_PER_APPEND:
+            parts.append(batch[start:index])
+            start, streams = index, set()
+        streams |= needed
+    parts.append(batch[start:])
+    return parts
 
 
 def _locks(batch: Sequence[Prepared]) -> StreamLocks:

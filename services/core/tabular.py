@@ -22,7 +22,18 @@ def excel_value(value: Any, lang: str) -> str:
         if text.endswith(".0"):
             text = text[:-2]
         return text.replace(".", ",") if lang == "da" else text
-    return str(value)
+    if isinstance(value, int):
+        return str(value)
+    return excel_text(str(value))
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def excel_text(text: str) -> str:
+    """A text cell as Excel shows it as text: one that starts like a formula (text from the HR system's messages:
+    a department, an id, a title) would be run by Excel, so it gets a leading apostrophe."""
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
 def excel_csv(rows: Iterable[Iterable[Any]], *, lang: str = "en") -> bytes:

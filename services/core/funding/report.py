@@ -26,6 +26,7 @@ from services.core.funding.lines import (
     placements,
 )
 from services.core.funding.startup import installed_rules
+from services.core.tabular import excel_text
 
 FIGURES = ("expected", "applied", "granted", "paid", "at_risk", "lost", "gross_cost", "net_cost")
 
@@ -170,4 +171,6 @@ def _cell(value: Any, lang: str, amount: bool) -> str:
     if value is None:
         return ""
     shown = str(value)
-    return shown.replace(".", ",") if amount and lang == "da" else shown
+    if not amount:
+        return excel_text(shown)
+    return shown.replace(".", ",") if lang == "da" else shown
