@@ -1,6 +1,6 @@
 """Read models folded from the event log, and the runner that keeps them up to date."""
 
-from projections.kpi.companies import companies
+from projections.kpi.companies import companies, department_names
 from projections.kpi.competences import competence_matrix
 from projections.kpi.document import COMPANY_KEYS, SCOPE_KEYS, kpi_document
 from projections.kpi.reading import InvalidRead
@@ -18,6 +18,7 @@ __all__ = [
     "catch_up",
     "companies",
     "competence_matrix",
+    "department_names",
     "ensure_schema",
     "kpi_document",
     "kpi_series",

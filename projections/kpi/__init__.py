@@ -18,6 +18,7 @@ _STEPS = (
     f.COMPANY_REGISTRATIONS,
     f.STRATEGIES,
     f.DEPARTMENTS,
+    f.DEPARTMENT_REGISTRATIONS,
     f.EMPLOYEES,
     f.DEPARTMENT_CHANGES,
     d.SPELLS_CLEARED,
@@ -56,7 +57,8 @@ _KEYS = {
 
 PROJECTION = Projection(
     name="kpi",
-    layout=5,  # 2: funding tables; 3: manager assignments, company registrations; 4: planning facts; 5: actions
+    layout=6,  # 2: funding tables; 3: manager assignments, company registrations; 4: planning facts; 5: actions;
+    # 6: department names
     tables=lambda schema: tables(schema) + funding_tables(schema) + planning_tables(schema) + action_tables(schema),
     steps=_STEPS,
     keys=_KEYS,

@@ -209,6 +209,15 @@ WHERE NOT EXISTS (SELECT FROM {{s}}.departments x WHERE x.tenant = r.tenant AND 
     on("DepartmentRegistered"),
 )
 
+DEPARTMENT_REGISTRATIONS = Step(
+    """
+INSERT INTO {s}.department_registrations (tenant, seq, department, name)
+SELECT tenant, seq, data->>'department', data->>'name'
+FROM {batch} WHERE type = 'DepartmentRegistered' AND data->>'name' IS NOT NULL""",
+    on("DepartmentRegistered"),
+    early=True,
+)
+
 _REGISTERED = Kind(
     "EmployeeRegistered",
     (

@@ -77,3 +77,11 @@ LEFT JOIN LATERAL (
 WHERE $1::text IS NULL OR t.tenant = $1
 ORDER BY t.tenant
 """
+
+# Each department's display name: that of its latest registration (accepted last).
+DEPARTMENT_NAMES = """
+SELECT DISTINCT ON (department) department, name
+FROM {s}.department_registrations
+WHERE tenant = $1
+ORDER BY department, seq DESC
+"""

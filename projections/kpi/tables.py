@@ -187,6 +187,15 @@ CREATE TABLE IF NOT EXISTS {s}.committee_meetings (
     PRIMARY KEY (tenant, seq)
 );
 CREATE INDEX IF NOT EXISTS committee_meetings_by_date ON {s}.committee_meetings (tenant, held_on);
+
+-- Every DepartmentRegistered as received; a department's display name is that of its latest registration.
+CREATE TABLE IF NOT EXISTS {s}.department_registrations (
+    tenant      text COLLATE "C"    NOT NULL,
+    seq         bigint  NOT NULL,
+    department  text COLLATE "C"    NOT NULL,
+    name        text    NOT NULL,
+    PRIMARY KEY (tenant, seq)
+);
 """
 
 

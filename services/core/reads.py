@@ -157,6 +157,15 @@ async def companies(core: App, tenant: str | None = None, *, catch_up_here: bool
     return await listed(core.pool, tenant)
 
 
+async def department_names(core: App, tenant: str, *, catch_up_here: bool = False,
+                           wait: float | None = None) -> dict[str, str]:
+    """The display names of a known tenant's registered departments, by department key."""
+    from projections import department_names as named
+
+    await require_fresh_tenant(core, tenant, wait=wait, catch_up_here=catch_up_here)
+    return await named(core.pool, tenant)
+
+
 async def require_fresh_tenant(core: App, tenant: str, *, wait: float | None = None,
                                catch_up_here: bool = False) -> None:
     """The gate of every projection read of one tenant: on record, and the projections up to date."""

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from services.doors.cli.common import Commands, date_arg
+from services.doors.cli.words import TEXT, words_of
 
 RUNNER_WAIT_SECONDS = 2.0
 """How long the command waits for a running projection runner before it folds the projections itself."""
@@ -34,47 +35,42 @@ def register(commands: Commands) -> None:
 
 
 def run_actions(args: argparse.Namespace) -> int:
-    document = asyncio.run(_read(args.tenant, args.as_of or date.today(), args.manager, args.department))
+    words = words_of(args)
+    named = asyncio.run(_read(args.tenant, args.as_of or date.today(), args.manager, args.department))
+    document = named.found
     if args.json:
         print(json.dumps(document, ensure_ascii=False, indent=2))
-    elif sys.stdout.isatty():
-        _table(document)
-    else:
-        _tsv(document)
+        return 0
+    from services.doors.render import Grid, say, show
+    from services.doors.render import named as display_name
+
+    title = words("actions_title", company=named.company or document["tenant"], as_of=document["as_of"])
+    grid = Grid(title, [words(f"col_{column}") for column in COLUMNS])
+    for action in document["actions"]:
+        row = {**action, "kind": words(f"action_{action['kind']}") if f"action_{action['kind']}" in TEXT
+               else action["kind"], "department": display_name(action["department"] or "", named.departments)}
+        grid.rows.append([_cell(row[column]) for column in COLUMNS])
+    show([grid])
+    if sys.stdout.isatty():
+        say(words("actions_count", n=len(document["actions"])))
     return 0
 
 
-async def _read(tenant: str, as_of: date, manager: str | None, department: str | None) -> dict[str, Any]:
+async def _read(tenant: str, as_of: date, manager: str | None, department: str | None) -> Any:
     from services.core import reads
-    from services.core.app import open_app
+    from services.core.app import App, open_app
+    from services.doors.cli.projections import with_names
+
+    async def read(app: App) -> dict[str, Any]:
+        return await reads.actions(app, tenant, as_of, manager, department, catch_up_here=True,
+                                   wait=RUNNER_WAIT_SECONDS)
 
     app = await open_app(max_size=4)
     try:
-        return await reads.actions(app, tenant, as_of, manager, department, catch_up_here=True,
-                                   wait=RUNNER_WAIT_SECONDS)
+        return await with_names(tenant, read)(app)
     finally:
         await app.close()
 
 
 def _cell(value: Any) -> str:
     return "" if value is None else str(value).replace("\t", " ").replace("\n", " ")
-
-
-def _tsv(document: dict[str, Any]) -> None:
-    print("\t".join(COLUMNS))
-    for action in document["actions"]:
-        print("\t".join(_cell(action[column]) for column in COLUMNS))
-
-
-def _table(document: dict[str, Any]) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=f"Actions — {document['tenant']} as of {document['as_of']}")
-    for column in COLUMNS:
-        table.add_column(column, overflow="fold")
-    for action in document["actions"]:
-        table.add_row(*(_cell(action[column]) for column in COLUMNS))
-    console = Console()
-    console.print(table)
-    console.print(f"{len(document['actions'])} action(s)")

@@ -14,6 +14,7 @@ from rich.console import Console
 
 from services.core.app import open_app
 from services.doors.cli.common import Commands, port_number
+from services.doors.cli.words import Words, words_of
 
 
 def register(commands: Commands) -> None:
@@ -26,16 +27,16 @@ def register(commands: Commands) -> None:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    return run_demo(serve_after=not args.no_serve, host=args.host, port=args.port)
+    return run_demo(serve_after=not args.no_serve, host=args.host, port=args.port, words=words_of(args))
 
 
 HEADLINE = (
-    ("active_employees", "staff"),
-    ("agreement_completion_rate", "on time, this cycle"),
-    ("participation_rate_12m", "took part"),
-    ("training_hours_per_employee_12m", "hours each"),
-    ("mus_coverage", "MUS"),
-    ("knowledge_sharing_rate", "shared"),
+    ("active_employees", "headline_staff"),
+    ("agreement_completion_rate", "headline_on_time"),
+    ("participation_rate_12m", "headline_took_part"),
+    ("training_hours_per_employee_12m", "headline_hours"),
+    ("mus_coverage", "headline_mus"),
+    ("knowledge_sharing_rate", "headline_shared"),
 )
 
 
@@ -50,7 +51,8 @@ def _free_port(host: str, preferred: int) -> int:
     return preferred
 
 
-async def load_demo(console: Console) -> tuple[Any, dict[str, dict[str, int]], list[dict[str, Any]]]:
+async def load_demo(console: Console, words: Words | None = None
+                    ) -> tuple[Any, dict[str, dict[str, int]], list[dict[str, Any]]]:
     from projections import catch_up, ensure_schema, tenants
     from services.core.ingest import ingest_lines
     from services.core.reads import kpi_document
@@ -64,7 +66,8 @@ async def load_demo(console: Console) -> tuple[Any, dict[str, dict[str, int]], l
     console.print(f"[bold]eduplan demo[/] — database: {where}")
     lines = (item if isinstance(item, str) else json.dumps(item, ensure_ascii=False) for item in generate())
     done = 0
-    with CountProgress("loading sample companies") as progress:
+    words = words or Words()
+    with CountProgress(words("loading")) as progress:
         def advance(_: int) -> None:
             nonlocal done
             done += 1
@@ -72,7 +75,7 @@ async def load_demo(console: Console) -> tuple[Any, dict[str, dict[str, int]], l
                 progress.update(done, done)
 
         counts = await ingest_lines(app.intake, lines, door="demo", on_progress=advance)
-    print_outcome_summary(counts.by_tenant, console)
+    print_outcome_summary(counts.by_tenant, console, words=words)
     await ensure_schema(app.pool)
     await catch_up(app.pool)
     as_of = date.today()
@@ -84,40 +87,38 @@ async def load_demo(console: Console) -> tuple[Any, dict[str, dict[str, int]], l
     return app, counts.by_tenant, docs
 
 
-def print_headlines(docs: list[dict[str, Any]], console: Console) -> None:
-    from rich.table import Table
-
-    from services.doors.render import fmt
+def print_headlines(docs: list[dict[str, Any]], console: Console, words: Words | None = None) -> None:
+    from services.doors.render import Grid, fmt, show
 
     if not docs:
         return
-    table = Table(title=f"Headline KPIs as of {docs[0]['as_of']}")
-    table.add_column("tenant")
-    for _, label in HEADLINE:
-        table.add_column(label, justify="right")
-    table.add_column("last cycle vs target", justify="right")
+    words = words or Words()
+    headings = [words("col_tenant"), *(words(label) for _, label in HEADLINE), words("headline_last_cycle")]
+    grid = Grid(words("headline_title", as_of=docs[0]["as_of"]), headings,
+                right=frozenset(range(1, len(headings))))
     for doc in docs:
         company = doc["company"]
         last = doc["last_cycle"]["company"]
         sign = {True: "≥", False: "<", None: "vs"}[last.get("target_met")]
-        last_rate = fmt("agreement_completion_rate", last.get("agreement_completion_rate"))
-        target = fmt("completion_target", last.get("completion_target"))
-        table.add_row(doc["tenant"], *(fmt(key, company.get(key)) for key, _ in HEADLINE),
-                      f"{last_rate} {sign} {target}")
-    console.print(table)
+        last_rate = fmt("agreement_completion_rate", last.get("agreement_completion_rate"), words)
+        target = fmt("completion_target", last.get("completion_target"), words)
+        grid.rows.append([doc["tenant"], *(fmt(key, company.get(key), words) for key, _ in HEADLINE),
+                          f"{last_rate} {sign} {target}"])
+    show([grid], console=console)
 
 
-def run_demo(*, serve_after: bool = True, host: str | None = None, port: int | None = None) -> int:
+def run_demo(*, serve_after: bool = True, host: str | None = None, port: int | None = None,
+             words: Words | None = None) -> int:
     # Piped output is not cut to 80 columns: the tables are meant to be read whole.
     console = Console() if sys.stdout.isatty() else Console(width=140)
-    app, _, docs = asyncio.run(load_demo(console))
-    print_headlines(docs, console)
+    app, _, docs = asyncio.run(load_demo(console, words))
+    print_headlines(docs, console, words)
     if not serve_after:
         return 0
     from services.doors.http import serve
 
     host = host or app.settings.http_host
     port = _free_port(host, port or app.settings.http_port)
-    console.print(f"Dashboard: [bold]http://{host}:{port}/[/]  (Ctrl-C to stop)")
+    console.print((words or Words())("dashboard_at", url=f"[bold]http://{host}:{port}/[/]"))
     serve(host=host, port=port)
     return 0

@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any, TypeVar
 
 from services.doors.cli.common import Commands, UsageError, date_arg
+from services.doors.cli.words import Words, words_of
 
 T = TypeVar("T")
 EXIT_REFUSED = 1
@@ -75,7 +76,7 @@ def _cmd_propose(args: argparse.Namespace) -> int:
     missing = [flag for flag, value in (("--tenant", args.tenant), ("--from", args.window_from),
                                         ("--to", args.window_to)) if value is None]
     if missing:
-        raise UsageError(f"plan needs {', '.join(missing)} (or an action: accept, show)")
+        raise UsageError(words_of(args)("plan_needs", missing=", ".join(missing)))
     try:
         check_window(args.window_from, args.window_to)
     except BadWindow as error:
@@ -90,7 +91,7 @@ def _cmd_propose(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(document, ensure_ascii=False, indent=2))
     else:
-        print_plan(document)
+        print_plan(document, words_of(args))
     return 0
 
 
@@ -105,7 +106,7 @@ def _cmd_accept(args: argparse.Namespace) -> int:
         print(f"eduplan: {error}", file=sys.stderr)
         return 1
     except StalePlan as error:
-        print(f"eduplan: plan {error.plan_id} is refused; make a new plan. What changed since:", file=sys.stderr)
+        print(f"eduplan: {words_of(args)('plan_refused', plan_id=error.plan_id)}", file=sys.stderr)
         for change in error.changes:
             print(f"  - {change.detail}", file=sys.stderr)
         return EXIT_REFUSED
@@ -113,11 +114,12 @@ def _cmd_accept(args: argparse.Namespace) -> int:
     if args.accept_json:
         for outcome in acceptance.outcomes:
             print(json.dumps(outcome, ensure_ascii=False))
-    print(f"accepted={counts['accepted']} duplicate={counts['duplicate']} rejected={counts['rejected']}",
-          file=sys.stderr if args.accept_json else sys.stdout)
+    words = words_of(args)
+    print(words("summary", **counts), file=sys.stderr if args.accept_json else sys.stdout)
     for outcome in acceptance.outcomes:
         if outcome["status"] == "rejected":
-            print(f"rejected {outcome.get('message_id')}: {outcome['reason']}: {outcome['detail']}", file=sys.stderr)
+            print(words("plan_rejected", message_id=outcome.get("message_id"), reason=outcome["reason"],
+                        detail=outcome["detail"]), file=sys.stderr)
     return 1 if counts["rejected"] else 0
 
 
@@ -132,21 +134,26 @@ def _cmd_show(args: argparse.Namespace) -> int:
     if args.show_json:
         print(json.dumps(plan.document, ensure_ascii=False, indent=2))
     else:
-        print_plan(plan.document)
+        print_plan(plan.document, words_of(args))
     return 0
 
 
-def print_plan(doc: dict[str, Any]) -> None:
+def print_plan(doc: dict[str, Any], words: Words | None = None) -> None:
+    words = words or Words()
     solver = doc["solver"]
-    print(f"Plan {doc['plan_id']} for {doc['tenant']}, {doc['from']} to {doc['to']}")
-    print(f"  {doc['status']}: objective {doc['objective']}, bound {doc['bound']} (gap {doc['gap']:.2%}),"
-          f" {solver['name']} {solver['version']} in {solver['wall_time_s']} s")
-    print(f"\nPlanned ({len(doc['assignments'])}):")
+    gap = f"{doc['gap']:.2%}"
+    print(words("plan_head", plan_id=doc["plan_id"], company=doc["tenant"], start=doc["from"], end=doc["to"]))
+    print(words("plan_status", status=doc["status"], objective=doc["objective"], bound=doc["bound"],
+                gap=gap.replace(".", ",") if words.lang == "da" else gap,
+                solver=f"{solver['name']} {solver['version']}", seconds=solver["wall_time_s"]))
+    print("\n" + words("plan_planned", n=len(doc["assignments"])))
+    run = words("plan_run")
     for a in doc["assignments"]:
-        print(f"  {a['agreement_id']:<16} {a['employee_id']:<12} {a['department']:<12} run {a['run_id']:<14}"
+        print(f"  {a['agreement_id']:<16} {a['employee_id']:<12} {a['department']:<12} {run} {a['run_id']:<14}"
               f" {a['starts_on']} – {a['ends_on']}  {a['value']:>5}")
-    print(f"\nUnplanned ({len(doc['unplanned'])}):")
+    print("\n" + words("plan_unplanned", n=len(doc["unplanned"])))
     for u in doc["unplanned"]:
-        print(f"  {u['agreement_id']:<16} {u['employee_id']:<12} {u['why']:<16} {u['detail'].get('en', '')}")
+        detail = u["detail"].get(words.lang) or u["detail"].get("en", "")
+        print(f"  {u['agreement_id']:<16} {u['employee_id']:<12} {u['why']:<16} {detail}")
     if doc["assignments"]:
-        print(f"\nTo book it: eduplan plan accept {doc['plan_id']} [--on YYYY-MM-DD]")
+        print("\n" + words("plan_book", plan_id=doc["plan_id"]))

@@ -8,11 +8,13 @@ import asyncio
 import json
 import signal
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from services.core.app import App, open_app
 from services.doors.cli.common import Commands, UsageError, date_arg
+from services.doors.cli.words import Words, words_of
 
 RUNNER_WAIT_SECONDS = 2.0
 """How long `kpi` waits for a running projection runner before it folds the projections itself."""
@@ -52,13 +54,35 @@ def register(commands: Commands) -> None:
     proj_sub = proj.add_subparsers(dest="action", required=True)
     rebuild = proj_sub.add_parser("rebuild", help="build a new version beside the live one, then switch")
     rebuild.add_argument("name", nargs="?", default=None, help="the projection to rebuild (default: all)")
-    rebuild.set_defaults(run=lambda args: projections_rebuild(args.name))
+    rebuild.set_defaults(run=lambda args: projections_rebuild(args.name, words_of(args)))
     status = proj_sub.add_parser("status", help="each projection's position and lag")
-    status.set_defaults(run=lambda args: projections_status())
+    status.set_defaults(run=lambda args: projections_status(words_of(args)))
 
 
 
 Read = Callable[[App], Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class Named:
+    """What a read found, with the display names of its company and departments (where registered)."""
+
+    found: Any
+    company: str | None
+    departments: dict[str, str]
+
+
+def with_names(tenant: str, read: Read) -> Read:
+    """``read``, then the company's and its departments' display names from the projections."""
+    from services.core import reads
+
+    async def named(app: App) -> Named:
+        found = await read(app)
+        company = await reads.companies(app, tenant)
+        departments = await reads.department_names(app, tenant)
+        return Named(found, company[0]["name"] if company else None, departments)
+
+    return named
 
 
 def _shown(read: Read, as_json: bool, show: Callable[[Any], None]) -> int:
@@ -74,7 +98,7 @@ def _shown(read: Read, as_json: bool, show: Callable[[Any], None]) -> int:
 
     found = asyncio.run(run())
     if as_json:
-        print(json.dumps(found, ensure_ascii=False, indent=2))
+        print(json.dumps(found.found if isinstance(found, Named) else found, ensure_ascii=False, indent=2))
     else:
         show(found)
     return 0
@@ -85,11 +109,12 @@ def run_kpi(args: argparse.Namespace) -> int:
         return show_series(args)
     if args.start or args.end or args.keys:
         raise UsageError("--from, --to and --keys go with --series")
-    return show_kpis(args.tenant, args.as_of, args.department, as_json=args.json, by_manager=args.by == "manager")
+    return show_kpis(args.tenant, args.as_of, args.department, as_json=args.json, by_manager=args.by == "manager",
+                     words=words_of(args))
 
 
 def show_kpis(tenant: str, as_of: date | None, department: str | None, *, as_json: bool,
-              by_manager: bool = False) -> int:
+              by_manager: bool = False, words: Words | None = None) -> int:
     from services.core import reads
     from services.doors.render import print_kpis
 
@@ -98,7 +123,10 @@ def show_kpis(tenant: str, as_of: date | None, department: str | None, *, as_jso
         return reads.kpi_document(app, tenant, as_of or date.today(), department, by_manager=by_manager,
                                   wait=RUNNER_WAIT_SECONDS, catch_up_here=True)
 
-    return _shown(read, as_json, print_kpis)
+    def print_named(named: Named) -> None:
+        print_kpis(named.found, words=words or Words(), company=named.company, departments=named.departments)
+
+    return _shown(with_names(tenant, read), as_json, print_named)
 
 
 def show_series(args: argparse.Namespace) -> int:
@@ -120,7 +148,10 @@ def show_series(args: argparse.Namespace) -> int:
         return reads.kpi_series(app, args.tenant, request, args.department, by_manager=args.by == "manager",
                                 wait=RUNNER_WAIT_SECONDS, catch_up_here=True)
 
-    return _shown(read, args.json, print_series)
+    def print_named(named: Named) -> None:
+        print_series(named.found, words=words_of(args), company=named.company)
+
+    return _shown(with_names(args.tenant, read), args.json, print_named)
 
 
 def show_competences(args: argparse.Namespace) -> int:
@@ -131,7 +162,11 @@ def show_competences(args: argparse.Namespace) -> int:
         return reads.competence_matrix(app, args.tenant, args.as_of or date.today(), args.department,
                                        wait=RUNNER_WAIT_SECONDS, catch_up_here=True)
 
-    return _shown(read, args.json, print_competences)
+    def print_named(named: Named) -> None:
+        print_competences(named.found, words=words_of(args), company=named.company,
+                          departments=named.departments)
+
+    return _shown(with_names(args.tenant, read), args.json, print_named)
 
 
 def show_companies(args: argparse.Namespace) -> int:
@@ -141,7 +176,7 @@ def show_companies(args: argparse.Namespace) -> int:
     def read(app: App) -> Awaitable[Any]:
         return reads.companies(app, wait=RUNNER_WAIT_SECONDS, catch_up_here=True)
 
-    return _shown(read, args.json, print_companies)
+    return _shown(read, args.json, lambda found: print_companies(found, words=words_of(args)))
 
 
 def run_projection_process() -> int:
@@ -163,7 +198,7 @@ def run_projection_process() -> int:
     return 0
 
 
-def projections_rebuild(name: str | None) -> int:
+def projections_rebuild(name: str | None, words: Words) -> int:
     async def run() -> None:
         from projections import ensure_schema, rebuild
         from services.doors.progress import CountProgress
@@ -177,11 +212,11 @@ def projections_rebuild(name: str | None) -> int:
             await app.close()
 
     asyncio.run(run())
-    print("rebuilt and switched: " + (name or "all projections"))
+    print(words("rebuilt", name=name or words("all_projections")))
     return 0
 
 
-def projections_status() -> int:
+def projections_status(words: Words) -> int:
     async def run() -> list[dict[str, Any]]:
         from projections import ensure_schema, status
 
@@ -193,14 +228,8 @@ def projections_status() -> int:
             await app.close()
 
     rows = asyncio.run(run())
-    from rich.console import Console
-    from rich.table import Table
+    from services.doors.render import Grid, show
 
-    table = Table(title="Projections")
     columns = sorted({key for row in rows for key in row}, key=lambda k: (k != "name", k))
-    for column in columns:
-        table.add_column(column)
-    for row in rows:
-        table.add_row(*(str(row.get(c, "")) for c in columns))
-    Console().print(table)
+    show([Grid(words("projections"), columns, [[str(row.get(c, "")) for c in columns] for row in rows])])
     return 0
