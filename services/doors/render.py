@@ -70,7 +70,7 @@ def show(grids: Sequence[Grid], *, out: IO[str] | None = None, terminal: bool | 
         for row in grid.rows:
             table.add_row(*row)
         base = console or Console(file=out)
-        needed = Measurement.get(base, base.options, table).maximum
+        needed = Measurement.get(base, base.options.update_width(1_000_000), table).maximum
         wide = Console(file=base.file, width=max(base.width, needed), force_terminal=base.is_terminal,
                        color_system="auto" if base.color_system else None, no_color=base.no_color,
                        highlight=False)

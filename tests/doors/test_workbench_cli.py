@@ -1,0 +1,236 @@
+"""The command for a Danish HR manager: Danish or English words, help for every option, names instead of
+keys, tables that stay readable when piped; and a first day with spreadsheets only (README)."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cli_support import eduplan_command
+from rich.console import Console
+
+from services.doors.cli import build_parser, subparsers_of
+from services.doors.cli.words import TEXT, Words, chosen_language
+from services.doors.render import Grid, show
+
+TENANT = "smedjen"
+AS_OF = "2026-06-30"
+
+
+def run(database_url: str, tmp_path: Path, *args: str, lang_env: str = "C.UTF-8",
+        timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "EDUPLAN_DATABASE_URL": database_url, "EDUPLAN_DATA_DIR": str(tmp_path / "data"),
+           "LANG": lang_env}
+    for name in ("LC_ALL", "LANGUAGE", "EDUPLAN_KAFKA_BOOTSTRAP"):
+        env.pop(name, None)
+    done = subprocess.run([*eduplan_command(), *args], capture_output=True, env=env, timeout=timeout, check=False)
+    return subprocess.CompletedProcess(done.args, done.returncode, done.stdout.decode("utf-8"),
+                                       done.stderr.decode("utf-8"))
+
+
+def ok(done: subprocess.CompletedProcess[str]) -> str:
+    assert done.returncode == 0, (done.args, done.stdout, done.stderr)
+    return done.stdout
+
+
+# --- help, words and tables (no database) ----------------------------------------------------------
+
+def test_every_option_of_every_command_has_help_text() -> None:
+    parser = build_parser()
+    missing = []
+    for sub in [parser, *subparsers_of(parser)]:
+        for action in sub._actions:
+            if isinstance(action, argparse._SubParsersAction | argparse._HelpAction):
+                continue
+            if not (action.help or "").strip() or action.help == argparse.SUPPRESS:
+                missing.append(f"{sub.prog} {'/'.join(action.option_strings) or action.dest}")
+    assert missing == []
+    assert len(subparsers_of(parser)) > 20  # the walk reaches the actions of tokens, plan, projections, …
+
+
+def test_lang_is_taken_before_or_after_the_command_and_from_LANG(monkeypatch: pytest.MonkeyPatch) -> None:
+    parser = build_parser()
+    assert parser.parse_args(["--lang", "da", "companies"]).lang == "da"
+    assert parser.parse_args(["companies", "--lang", "da"]).lang == "da"
+    assert parser.parse_args(["tokens", "list", "--lang", "en"]).lang == "en"
+    assert parser.parse_args(["companies"]).lang is None
+    monkeypatch.setenv("LANG", "da_DK.UTF-8")
+    assert chosen_language(None) == "da" and chosen_language("en") == "en"
+    monkeypatch.setenv("LANG", "en_GB.UTF-8")
+    assert chosen_language(None) == "en" and chosen_language("da") == "da"
+
+
+def test_every_text_has_both_languages_and_the_same_fields() -> None:
+    import string
+
+    for key, (english, danish) in TEXT.items():
+        assert english.strip() and danish.strip(), key
+        fields = [{name for _, name, _, _ in string.Formatter().parse(text) if name} for text in (english, danish)]
+        assert fields[0] == fields[1], key
+    da = Words("da")
+    assert da("agreements_made") == "Aftaler indgået (cyklus)"
+    assert da("agreements_completed_on_time").strip() == "gennemført til tiden"
+    assert da.number(3.75) == "3,8" and Words("en").number(3.75) == "3.8"
+
+
+def test_a_table_is_tab_separated_when_piped_and_whole_on_a_narrow_terminal() -> None:
+    long = "Kvalitetssikring og dokumentation i fødevareproduktionen"
+    grids = [Grid("Titel", ["afdeling", "tal"], [[long, "12"], ["kontor", "3"]], right=frozenset({1})),
+             Grid("sidste cyklus", ["nøgletal", "værdi"], [["x", "1"]])]
+    piped = io.StringIO()
+    show(grids, out=piped, terminal=False)
+    assert piped.getvalue() == f"afdeling\ttal\n{long}\t12\nkontor\t3\n\nsidste cyklus\tværdi\nx\t1\n"
+    narrow = Console(file=io.StringIO(), width=30, force_terminal=True, color_system=None)
+    show(grids[:1], console=narrow)
+    shown = narrow.file.getvalue()  # type: ignore[attr-defined]
+    assert long in shown  # not folded onto several lines, not cut with an ellipsis
+    assert max(len(line) for line in shown.splitlines()) > 30
+
+
+# --- the first day with spreadsheets only (README) -------------------------------------------------
+
+FILLED: dict[str, list[dict[str, str]]] = {
+    "departments": [{"afdeling": "produktion", "navn": "Produktion"},
+                    {"afdeling": "kontor", "navn": "Kontor og salg"}],
+    "employees": [
+        {"medarbejder_id": "m1", "navn": "Anna Jensen", "afdeling": "produktion", "jobgruppe": "faglært",
+         "ansat_dato": "01-08-2021"},
+        {"medarbejder_id": "m2", "navn": "Bo Nielsen", "afdeling": "produktion", "jobgruppe": "ufaglært",
+         "ansat_dato": "01-02-2022"},
+        {"medarbejder_id": "m3", "navn": "Carl Holm", "afdeling": "kontor", "jobgruppe": "funktionær",
+         "ansat_dato": "01-01-2022"},
+    ],
+    "reviews": [{"medarbejder_id": "m1", "afholdt_dato": "10-03-2026", "uddannelsespunkt": "ja"},
+                {"medarbejder_id": "m2", "afholdt_dato": "11-03-2026", "uddannelsespunkt": "ja"}],
+    "agreements": [
+        {"aftale_id": "a1", "medarbejder_id": "m1", "titel": "Truckcertifikat", "aftalt_dato": "10-03-2026"},
+        {"aftale_id": "a2", "medarbejder_id": "m2", "titel": "Svejsning", "aftalt_dato": "11-03-2026",
+         "frist": "31-05-2026"},
+    ],
+    "bookings": [{"tilmelding_id": "b1", "medarbejder_id": "m1", "tilmeldt_dato": "12-03-2026",
+                  "aftale_id": "a1", "kursus": "Truckcertifikat", "kursustype": "amu", "timer": "7,4",
+                  "startdato": "20-04-2026", "slutdato": "21-04-2026"}],
+    "completions": [{"tilmelding_id": "b1", "gennemført_dato": "21-04-2026", "bestået": "ja"}],
+}
+"""What an HR manager writes into the Danish templates on the first day."""
+
+
+def fill_template(template: Path, rows: list[dict[str, str]], filled: Path) -> Path:
+    """The template's header row kept, its two examples replaced by the company's own rows."""
+    header = next(csv.reader(io.StringIO(template.read_text(encoding="utf-8-sig")), delimiter=";"))
+    assert all(set(row) <= set(header) for row in rows), (header, rows)
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows([[row.get(column, "") for column in header] for row in rows])
+    filled.write_text(out.getvalue(), encoding="utf-8-sig")
+    return filled
+
+
+@pytest.fixture(scope="module")
+def first_day(module_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """Templates → filled in → `eduplan import` of each, in the README's order; nothing else."""
+    tmp_path = tmp_path_factory.mktemp("first-day")
+    for kind, rows in FILLED.items():
+        template = tmp_path / f"{kind}-skabelon.csv"
+        ok(run(module_database_url, tmp_path, "import", "--template", kind, "--out", str(template),
+               lang_env="da_DK.UTF-8"))
+        filled = fill_template(template, rows, tmp_path / f"{kind}.csv")
+        said = ok(run(module_database_url, tmp_path, "import", "--tenant", TENANT, "--kind", kind, str(filled),
+                      lang_env="da_DK.UTF-8"))
+        assert said.splitlines()[-1] == f"modtaget={len(rows)} dubletter=0 afvist=0", said
+        assert said.splitlines()[0] == "række 2\tmodtaget"
+    yield module_database_url, tmp_path
+
+
+def test_the_first_day_gives_kpis_and_actions(first_day: tuple[str, Path]) -> None:
+    url, tmp_path = first_day
+    document = json.loads(ok(run(url, tmp_path, "kpi", "--tenant", TENANT, "--as-of", AS_OF, "--json")))
+    company = document["company"]
+    assert company["active_employees"] == 3 and company["agreements_made"] == 2
+    assert company["mus_coverage"] == pytest.approx(2 / 3)
+    assert set(document["departments"]) == {"produktion", "kontor"}
+    actions = json.loads(ok(run(url, tmp_path, "actions", "--tenant", TENANT, "--as-of", AS_OF, "--json")))
+    assert {(a["kind"], a["ref"]) for a in actions["actions"]} >= {("agreement_overdue", "a2"),
+                                                                   ("review_missing", "m3")}
+
+
+def test_kpi_in_danish_with_department_names(first_day: tuple[str, Path]) -> None:
+    url, tmp_path = first_day
+    for piped in (run(url, tmp_path, "kpi", "--tenant", TENANT, "--as-of", AS_OF, lang_env="da_DK.UTF-8"),
+                  run(url, tmp_path, "--lang", "da", "kpi", "--tenant", TENANT, "--as-of", AS_OF),
+                  run(url, tmp_path, "kpi", "--tenant", TENANT, "--as-of", AS_OF, "--lang", "da",
+                      lang_env="en_US.UTF-8")):
+        blocks = ok(piped).split("\n\n")  # this cycle, then the last cycle's verdict
+        lines = blocks[0].splitlines()
+        assert lines[0].split("\t") == ["Nøgletal", "hele virksomheden", "Kontor og salg", "Produktion"]
+        assert blocks[1].startswith("sidste cyklus 2025-03-01 – 2026-02-28\thele virksomheden")
+        rows = {line.split("\t")[0]: line.split("\t")[1:] for line in lines[1:]}
+        assert rows["Aktive medarbejdere"] == ["3", "1", "2"]
+        assert rows["Aftaler indgået (cyklus)"] == ["2", "0", "2"]
+        assert rows["MUS-dækning"] == ["67 %", "0 %", "100 %"]
+        assert rows["  status for cyklussen"][0] in ("bagud", "på sporet", "intet med frist endnu")
+
+
+def test_kpi_in_english_by_default(first_day: tuple[str, Path]) -> None:
+    url, tmp_path = first_day
+    lines = ok(run(url, tmp_path, "kpi", "--tenant", TENANT, "--as-of", AS_OF)).splitlines()
+    assert lines[0].split("\t") == ["KPI", "company", "Kontor og salg", "Produktion"]
+    assert lines[1].split("\t") == ["Active employees", "3", "1", "2"]
+    assert all("│" not in line and "━" not in line for line in lines)  # tab-separated, not a drawn table
+
+
+def test_actions_in_danish_and_english(first_day: tuple[str, Path]) -> None:
+    url, tmp_path = first_day
+    danish = ok(run(url, tmp_path, "actions", "--tenant", TENANT, "--as-of", AS_OF, lang_env="da_DK.UTF-8"))
+    rows = [line.split("\t") for line in danish.splitlines()]
+    assert rows[0] == ["siden", "opgave", "medarbejder", "leder", "afdeling", "reference", "detaljer"]
+    assert ["2026-06-01", "aftale over frist", "m2", "", "Produktion", "a2"] in [row[:6] for row in rows]
+    assert any(row[1] == "MUS mangler" and row[4] == "Kontor og salg" for row in rows[1:])
+    english = ok(run(url, tmp_path, "actions", "--tenant", TENANT, "--as-of", AS_OF))
+    rows = [line.split("\t") for line in english.splitlines()]
+    assert rows[0] == ["since", "kind", "employee_id", "manager_id", "department", "ref", "detail"]
+    assert ["2026-06-01", "agreement_overdue", "m2", "", "Produktion", "a2"] in [row[:6] for row in rows]
+
+
+def test_companies_and_errors_in_danish(first_day: tuple[str, Path]) -> None:
+    url, tmp_path = first_day
+    danish = ok(run(url, tmp_path, "companies", lang_env="da_DK.UTF-8")).splitlines()
+    assert danish[0].split("\t") == ["nøgle", "navn", "CVR-nr.", "registreret"]
+    assert danish[1].split("\t")[0] == TENANT
+    assert ok(run(url, tmp_path, "companies", "--lang", "en")).splitlines()[0] == "tenant\tname\tcvr\tregistered_on"
+    unknown = run(url, tmp_path, "kpi", "--tenant", "ingen-saadan", "--lang", "da")
+    assert unknown.returncode == 1 and "der er ingen beskeder for virksomheden 'ingen-saadan'" in unknown.stderr
+    usage = run(url, tmp_path, "import", "--tenant", TENANT, lang_env="da_DK.UTF-8")
+    assert usage.returncode == 2 and "import kræver --tenant, --kind og en FIL" in usage.stderr
+
+
+def test_a_second_import_is_all_duplicates_said_in_english(first_day: tuple[str, Path]) -> None:
+    url, tmp_path = first_day
+    said = ok(run(url, tmp_path, "import", "--tenant", TENANT, "--kind", "employees",
+                  str(tmp_path / "employees.csv")))
+    assert said.splitlines() == ["row 2\tduplicate", "row 3\tduplicate", "row 4\tduplicate",
+                                 "accepted=0 duplicate=3 rejected=0"]
+
+
+def test_course_runs_import_from_a_danish_template(first_day: tuple[str, Path]) -> None:
+    url, tmp_path = first_day
+    template = tmp_path / "hold.xlsx"
+    ok(run(url, tmp_path, "import", "--template", "runs", "--lang", "da", "--out", str(template)))
+    said = ok(run(url, tmp_path, "import", "--tenant", TENANT, "--kind", "runs", str(template), "--json"))
+    assert [json.loads(line)["status"] for line in said.splitlines()] == ["accepted", "accepted"]
+    events = [json.loads(line) for line in ok(run(url, tmp_path, "events", "--tenant", TENANT)).splitlines()]
+    runs = {e["data"]["run_id"]: e["data"] for e in events if e["type"] == "CourseRunAnnounced"}
+    assert runs["r-2026-09"] == {"run_id": "r-2026-09", "title": "Truckcertifikat", "kind": "amu", "code": "47592",
+                                 "competence": "truck", "provider": "AMU Syd", "starts_on": "2026-09-07",
+                                 "ends_on": "2026-09-11", "hours": 37, "seats": 8, "fee": 1250.5}
+    assert runs["r-2026-06"]["starts_on"] == "2026-06-08" and runs["r-2026-06"]["fee"] == 1250.5
+    english = ok(run(url, tmp_path, "import", "--template", "runs"))
+    assert english.lstrip("\ufeff").splitlines()[0].split(";")[:4] == ["run_id", "title", "kind", "code"]
