@@ -4,7 +4,6 @@ keys, tables that stay readable when piped; and a first day with spreadsheets on
 from __future__ import annotations
 
 import argparse
-import csv
 import io
 import json
 import os
@@ -122,16 +121,20 @@ FILLED: dict[str, list[dict[str, str]]] = {
 """What an HR manager writes into the Danish templates on the first day."""
 
 
-def fill_template(template: Path, rows: list[dict[str, str]], filled: Path) -> Path:
-    """The template's header row kept, its two examples replaced by the company's own rows."""
-    header = next(csv.reader(io.StringIO(template.read_text(encoding="utf-8-sig")), delimiter=";"))
+def fill_template(workbook: Path, rows: list[dict[str, str]]) -> Path:
+    """As in Excel: the template's header row kept, its two examples replaced by the company's own rows."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(workbook)
+    sheet = book.active
+    assert sheet is not None and sheet.max_row == 3  # the header and the two examples
+    header = [str(cell.value) for cell in sheet[1]]
     assert all(set(row) <= set(header) for row in rows), (header, rows)
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows([[row.get(column, "") for column in header] for row in rows])
-    filled.write_text(out.getvalue(), encoding="utf-8-sig")
-    return filled
+    sheet.delete_rows(2, 2)
+    for row in rows:
+        sheet.append([row.get(column) for column in header])
+    book.save(workbook)
+    return workbook
 
 
 @pytest.fixture(scope="module")
@@ -139,10 +142,9 @@ def first_day(module_database_url: str, tmp_path_factory: pytest.TempPathFactory
     """Templates → filled in → `eduplan import` of each, in the README's order; nothing else."""
     tmp_path = tmp_path_factory.mktemp("first-day")
     for kind, rows in FILLED.items():
-        template = tmp_path / f"{kind}-skabelon.csv"
-        ok(run(module_database_url, tmp_path, "import", "--template", kind, "--out", str(template),
-               lang_env="da_DK.UTF-8"))
-        filled = fill_template(template, rows, tmp_path / f"{kind}.csv")
+        template = tmp_path / f"{kind}.xlsx"
+        ok(run(module_database_url, tmp_path, "import", "--template", kind, "--lang", "da", "--out", str(template)))
+        filled = fill_template(template, rows)
         said = ok(run(module_database_url, tmp_path, "import", "--tenant", TENANT, "--kind", kind, str(filled),
                       lang_env="da_DK.UTF-8"))
         assert said.splitlines()[-1] == f"modtaget={len(rows)} dubletter=0 afvist=0", said
@@ -210,12 +212,16 @@ def test_companies_and_errors_in_danish(first_day: tuple[str, Path]) -> None:
     assert unknown.returncode == 1 and "der er ingen beskeder for virksomheden 'ingen-saadan'" in unknown.stderr
     usage = run(url, tmp_path, "import", "--tenant", TENANT, lang_env="da_DK.UTF-8")
     assert usage.returncode == 2 and "import kræver --tenant, --kind og en FIL" in usage.stderr
+    missing = run(url, tmp_path, "actions", "--lang", "da")
+    assert missing.returncode == 2 and "eduplan actions: fejl: disse argumenter mangler: --tenant" in missing.stderr
+    missing = run(url, tmp_path, "actions")
+    assert missing.returncode == 2 and "error: the following arguments are required: --tenant" in missing.stderr
 
 
 def test_a_second_import_is_all_duplicates_said_in_english(first_day: tuple[str, Path]) -> None:
     url, tmp_path = first_day
     said = ok(run(url, tmp_path, "import", "--tenant", TENANT, "--kind", "employees",
-                  str(tmp_path / "employees.csv")))
+                  str(tmp_path / "employees.xlsx")))
     assert said.splitlines() == ["row 2\tduplicate", "row 3\tduplicate", "row 4\tduplicate",
                                  "accepted=0 duplicate=3 rejected=0"]
 
@@ -234,3 +240,13 @@ def test_course_runs_import_from_a_danish_template(first_day: tuple[str, Path]) 
     assert runs["r-2026-06"]["starts_on"] == "2026-06-08" and runs["r-2026-06"]["fee"] == 1250.5
     english = ok(run(url, tmp_path, "import", "--template", "runs"))
     assert english.lstrip("\ufeff").splitlines()[0].split(";")[:4] == ["run_id", "title", "kind", "code"]
+
+
+def test_a_department_renamed_is_shown_by_its_new_name(first_day: tuple[str, Path]) -> None:
+    """(Last in this module: the tests above read the first names.)"""
+    url, tmp_path = first_day
+    renamed = tmp_path / "omdoebt.csv"
+    renamed.write_text("afdeling;navn\r\nkontor;Administration\r\n", encoding="utf-8-sig")
+    ok(run(url, tmp_path, "import", "--tenant", TENANT, "--kind", "departments", str(renamed)))
+    heading = ok(run(url, tmp_path, "kpi", "--tenant", TENANT, "--as-of", AS_OF)).splitlines()[0]
+    assert heading.split("\t") == ["KPI", "company", "Administration", "Produktion"]

@@ -16,7 +16,7 @@ from typing import Any
 
 from services.core.funding.loader import RulesError
 from services.doors.cli.common import EXIT_NOT_FOUND, EXIT_TRY_AGAIN, EXIT_USAGE, UsageError
-from services.doors.cli.words import Words, add_lang_option, words_of
+from services.doors.cli.words import Words, add_lang_option, language_of_argv, speak_argparse, words_of
 
 COMMAND_MODULES = (
     "services.doors.cli.actions",
@@ -73,6 +73,7 @@ def _exit_on_sigterm(signum: int, frame: Any) -> None:
 def main(argv: list[str] | None = None) -> int:
     # A plain exit on SIGTERM runs the exit handlers (the embedded PostgreSQL counts its users).
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    speak_argparse(language_of_argv(sys.argv[1:] if argv is None else argv))
     args = build_parser().parse_args(argv)
     from infra.db import StartupError
     from services.core.access import OpenModeOffLoopback

@@ -24,6 +24,47 @@ def chosen_language(option: str | None = None) -> str:
     return "da" if os.environ.get("LANG", "").lower().startswith("da") else "en"
 
 
+def language_of_argv(argv: list[str]) -> str:
+    """The language a command line asks for, before it is parsed (so argparse's own words follow it)."""
+    option = None
+    for number, arg in enumerate(argv):
+        if arg == "--":
+            break
+        if arg == "--lang" and number + 1 < len(argv):
+            option = argv[number + 1]
+        elif arg.startswith("--lang="):
+            option = arg.split("=", 1)[1]
+    return chosen_language(option)
+
+
+ARGPARSE_DA = {
+    "usage: ": "brug: ",
+    "positional arguments": "argumenter",
+    "options": "tilvalg",
+    "show this help message and exit": "vis denne hjælp og afslut",
+    "%(prog)s: error: %(message)s\n": "%(prog)s: fejl: %(message)s\n",
+    "argument %(argument_name)s: %(message)s": "argumentet %(argument_name)s: %(message)s",
+    "the following arguments are required: %s": "disse argumenter mangler: %s",
+    "one of the arguments %s is required": "et af argumenterne %s skal angives",
+    "not allowed with argument %s": "kan ikke bruges sammen med %s",
+    "unrecognized arguments: %s": "ukendte argumenter: %s",
+    "expected one argument": "mangler en værdi",
+    "expected at most one argument": "tager højst én værdi",
+    "expected at least one argument": "mangler mindst én værdi",
+    "ambiguous option: %(option)s could match %(matches)s": "tvetydigt tilvalg: %(option)s kan være %(matches)s",
+    "invalid %(type)s value: %(value)r": "ugyldig værdi af typen %(type)s: %(value)r",
+    "invalid choice: %(value)r (choose from %(choices)s)": "ugyldigt valg: %(value)r (vælg mellem %(choices)s)",
+}
+"""argparse's own words (usage, its errors) in Danish."""
+
+
+def speak_argparse(lang: str) -> None:
+    """Make argparse say its usage lines and errors in ``lang`` (it looks its words up when it says them)."""
+    import gettext
+
+    argparse._ = (lambda text: ARGPARSE_DA.get(text, text)) if lang == "da" else gettext.gettext  # type: ignore[attr-defined]
+
+
 def add_lang_option(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
     """``--lang`` on the command itself (``top``) and on each of its subcommands, so it may stand before or
     after the subcommand; a subcommand's leaves it unset unless given there."""
