@@ -196,10 +196,12 @@ def test_actions_in_danish_and_english(first_day: tuple[str, Path]) -> None:
     assert rows[0] == ["siden", "opgave", "medarbejder", "leder", "afdeling", "reference", "detaljer"]
     assert ["2026-06-01", "aftale over frist", "m2", "", "Produktion", "a2"] in [row[:6] for row in rows]
     assert any(row[1] == "MUS mangler" and row[4] == "Kontor og salg" for row in rows[1:])
+    assert ["a2", "aftalen 'Svejsning' havde frist 2026-05-31 og er ikke gennemført"] in [row[5:] for row in rows]
     english = ok(run(url, tmp_path, "actions", "--tenant", TENANT, "--as-of", AS_OF))
     rows = [line.split("\t") for line in english.splitlines()]
     assert rows[0] == ["since", "kind", "employee_id", "manager_id", "department", "ref", "detail"]
-    assert ["2026-06-01", "agreement_overdue", "m2", "", "Produktion", "a2"] in [row[:6] for row in rows]
+    assert ["2026-06-01", "agreement_overdue", "m2", "", "Produktion", "a2",
+            "agreement 'Svejsning' was due by 2026-05-31 and is not completed"] in rows
 
 
 def test_companies_and_errors_in_danish(first_day: tuple[str, Path]) -> None:

@@ -36,7 +36,9 @@ def register(commands: Commands) -> None:
 
 def run_actions(args: argparse.Namespace) -> int:
     words = words_of(args)
-    named = asyncio.run(_read(args.tenant, args.as_of or date.today(), args.manager, args.department))
+    # The JSON is the contract's, in English; the table's details are in the chosen language.
+    lang = "en" if args.json else words.lang
+    named = asyncio.run(_read(args.tenant, args.as_of or date.today(), args.manager, args.department, lang))
     document = named.found
     if args.json:
         print(json.dumps(document, ensure_ascii=False, indent=2))
@@ -56,14 +58,14 @@ def run_actions(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _read(tenant: str, as_of: date, manager: str | None, department: str | None) -> Any:
+async def _read(tenant: str, as_of: date, manager: str | None, department: str | None, lang: str) -> Any:
     from services.core import reads
     from services.core.app import App, open_app
     from services.doors.cli.projections import with_names
 
     async def read(app: App) -> dict[str, Any]:
         return await reads.actions(app, tenant, as_of, manager, department, catch_up_here=True,
-                                   wait=RUNNER_WAIT_SECONDS)
+                                   wait=RUNNER_WAIT_SECONDS, lang=lang)
 
     app = await open_app(max_size=4)
     try:

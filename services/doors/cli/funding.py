@@ -57,8 +57,8 @@ def _print(report: dict[str, Any], words: Words, company_name: str | None = None
     for booking in report["bookings"]:
         for line in booking["schemes"]:
             grid.rows.append([booking["booking_id"], booking["employee_id"], booking["starts_on"], line["scheme"],
-                              line["state"], line["deadline"] or "", line["expected"] or "?", line["paid"],
-                              line["at_risk"] or "?", line["lost"] or "?"])
+                              line["state"], line["deadline"] or "", words.amount(line["expected"]),
+                              words.amount(line["paid"]), words.amount(line["at_risk"]), words.amount(line["lost"])])
     show([grid])
     company = report["totals"]["company"]
-    say(f"{words('company_totals')}: " + ", ".join(f"{words(k)} {company[k]}" for k in _TOTALS))
+    say(f"{words('company_totals')}: " + ", ".join(f"{words(k)} {words.amount(company[k])}" for k in _TOTALS))

@@ -167,6 +167,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "action_sharing_missing": ("sharing_missing", "videndeling mangler"),
     "action_substitute_missing": ("substitute_missing", "afløser mangler"),
     "action_buddy_missing": ("buddy_missing", "makker mangler"),
+    "action_funding_deadline": ("funding_deadline", "frist for ansøgning om tilskud"),
+    "action_funding_unclaimed": ("funding_unclaimed", "VEU-godtgørelse ikke søgt"),
     # Funding
     "funding_title": ("Funding — {company} as of {as_of}", "Tilskud — {company} pr. {as_of}"),
     "col_booking": ("booking", "tilmelding"),
@@ -253,6 +255,12 @@ class Words:
     def number(self, value: float, decimals: int = 1) -> str:
         """A number the reader's way: a decimal comma in Danish."""
         text = f"{value:.{decimals}f}"
+        return text.replace(".", ",") if self.lang == "da" else text
+
+    def amount(self, text: str | None) -> str:
+        """An amount in kroner as the read writes it (``1250.50``), with a decimal comma in Danish."""
+        if text is None:
+            return "?"
         return text.replace(".", ",") if self.lang == "da" else text
 
 
