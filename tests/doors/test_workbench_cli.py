@@ -220,6 +220,22 @@ def test_companies_and_errors_in_danish(first_day: tuple[str, Path]) -> None:
     assert missing.returncode == 2 and "error: the following arguments are required: --tenant" in missing.stderr
 
 
+def test_ingest_and_rejections_in_danish(first_day: tuple[str, Path]) -> None:
+    url, tmp_path = first_day
+    feed = tmp_path / "feed.jsonl"
+    left = {"message_id": "left-m9", "tenant": TENANT, "type": "EmployeeLeft", "occurred_at": "2026-06-01T00:00:00Z",
+            "data": {"employee_id": "m9", "left_on": "2026-06-01"}}
+    feed.write_text(json.dumps(left) + "\n", encoding="utf-8")
+    said = ok(run(url, tmp_path, "ingest", str(feed), lang_env="da_DK.UTF-8"))
+    assert said.splitlines()[-1] == "modtaget=0 dubletter=0 afvist=1"
+    rows = [line.split("\t") for line in ok(run(url, tmp_path, "rejections", "--tenant", TENANT, "--lang", "da"))
+            .splitlines()]
+    assert rows[0] == ["modtaget", "besked-id", "type", "årsag", "detaljer"]
+    assert rows[1][1:4] == ["left-m9", "EmployeeLeft", "unknown_employee"]
+    none = ok(run(url, tmp_path, "rejections", "--unattributed", "--lang", "da"))
+    assert none.strip() == "Ingen afviste beskeder uden en læsbar virksomhed."
+
+
 def test_a_second_import_is_all_duplicates_said_in_english(first_day: tuple[str, Path]) -> None:
     url, tmp_path = first_day
     said = ok(run(url, tmp_path, "import", "--tenant", TENANT, "--kind", "employees",

@@ -28,7 +28,8 @@ def register(commands: Commands) -> None:
     imp.add_argument("--tenant", help="the company (tenant) the rows belong to")
     imp.add_argument("--kind", choices=sorted(KINDS), metavar="KIND", help=f"what each row is: {_KINDS_HELP}")
     imp.add_argument("--template", choices=sorted(KINDS), metavar="KIND",
-                     help="write the template of KIND (header row and a Danish and an English example) instead")
+                     help="write the template of KIND (header row and a Danish and an English example) instead;"
+                          " its headers are Danish with --lang da (or a Danish LANG)")
     imp.add_argument("--out", help="where --template writes (.xlsx or .csv; default: CSV on standard output)")
     imp.add_argument("--json", action="store_true", help="print one outcome per row as JSON (with its row number)")
     imp.set_defaults(run=_cmd_import)

@@ -121,6 +121,9 @@ def _cmd_rejections(args: argparse.Namespace) -> int:
     from services.doors.render import print_rejections
 
     words = words_of(args)
+    if not rejections and args.unattributed:
+        print(words("no_unattributed"))
+        return 0
     print_rejections(args.tenant or words("without_tenant"), rejections, words=words)
     return 0
 

@@ -127,6 +127,8 @@ TEXT: dict[str, tuple[str, str]] = {
     # Rejections
     "no_rejections": ("No rejected messages for {tenant}.", "Ingen afviste beskeder for {tenant}."),
     "rejections_title": ("Rejected messages — {tenant} ({n})", "Afviste beskeder — {tenant} ({n})"),
+    "no_unattributed": ("No rejected messages without a readable tenant.",
+                        "Ingen afviste beskeder uden en læsbar virksomhed."),
     "without_tenant": ("messages without a readable tenant", "beskeder uden en læsbar virksomhed"),
     "col_received": ("received", "modtaget"),
     "col_message_id": ("message_id", "besked-id"),
