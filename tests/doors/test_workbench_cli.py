@@ -204,6 +204,17 @@ def test_actions_in_danish_and_english(first_day: tuple[str, Path]) -> None:
             "agreement 'Svejsning' was due by 2026-05-31 and is not completed"] in rows
 
 
+def test_a_department_is_chosen_by_its_key_or_its_name(first_day: tuple[str, Path]) -> None:
+    url, tmp_path = first_day
+    for given in ("produktion", "Produktion"):
+        document = json.loads(ok(run(url, tmp_path, "kpi", "--tenant", TENANT, "--as-of", AS_OF, "--department",
+                                     given, "--json")))
+        assert list(document["departments"]) == ["produktion"]
+    actions = json.loads(ok(run(url, tmp_path, "actions", "--tenant", TENANT, "--as-of", AS_OF, "--department",
+                                "kontor og salg", "--json")))
+    assert [(a["kind"], a["ref"]) for a in actions["actions"]] == [("review_missing", "m3")]
+
+
 def test_companies_and_errors_in_danish(first_day: tuple[str, Path]) -> None:
     url, tmp_path = first_day
     danish = ok(run(url, tmp_path, "companies", lang_env="da_DK.UTF-8")).splitlines()

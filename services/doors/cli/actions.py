@@ -29,7 +29,8 @@ def register(commands: Commands) -> None:
                          help="the business date the actions are as of (default: today)")
     actions.add_argument("--manager", default=None, metavar="EMPLOYEE_ID",
                          help="only employees whose manager on that date is this employee")
-    actions.add_argument("--department", default=None, help="only employees in this department on that date")
+    actions.add_argument("--department", default=None,
+                         help="only employees in this department on that date (its key, or its registered name)")
     actions.add_argument("--json", action="store_true", help="print the contract's JSON document instead of a table")
     actions.set_defaults(run=run_actions)
 
@@ -61,10 +62,11 @@ def run_actions(args: argparse.Namespace) -> int:
 async def _read(tenant: str, as_of: date, manager: str | None, department: str | None, lang: str) -> Any:
     from services.core import reads
     from services.core.app import App, open_app
-    from services.doors.cli.projections import with_names
+    from services.doors.cli.projections import department_key, with_names
 
     async def read(app: App) -> dict[str, Any]:
-        return await reads.actions(app, tenant, as_of, manager, department, catch_up_here=True,
+        key = await department_key(app, tenant, department)
+        return await reads.actions(app, tenant, as_of, manager, key, catch_up_here=True,
                                    wait=RUNNER_WAIT_SECONDS, lang=lang)
 
     app = await open_app(max_size=4)

@@ -83,7 +83,7 @@ async def _import(args: argparse.Namespace, words: Words) -> Any:
 
     app = await open_app(max_size=3)
     try:
-        with ByteProgress("import", size) as progress:
+        with ByteProgress(words("progress_import"), size) as progress:
             last = 0
 
             def advance(position: int, total: int | None) -> None:

@@ -94,7 +94,7 @@ async def _ingest(source: Any, args: argparse.Namespace, total: int | None) -> A
             out.write(json.dumps(outcome, ensure_ascii=False) + "\n")
 
         on_outcome = print_outcome if args.json else None
-        with ByteProgress("ingest", total) as progress:
+        with ByteProgress(words_of(args)("progress_ingest"), total) as progress:
             return await ingest_stream(app.intake, source, workers=args.workers, batch_size=args.batch_size,
                                        on_outcome=on_outcome, on_progress=progress.advance)
     finally:

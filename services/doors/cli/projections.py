@@ -25,7 +25,8 @@ def register(commands: Commands) -> None:
     kpi.add_argument("--tenant", required=True, help="the tenant (company) to report on")
     kpi.add_argument("--as-of", type=date_arg, default=None, metavar="YYYY-MM-DD",
                      help="the business date the figures are as of (default: today)")
-    kpi.add_argument("--department", default=None, help="only this department under `departments`")
+    kpi.add_argument("--department", default=None,
+                     help="only this department under `departments` (its key, or its registered name)")
     kpi.add_argument("--by", choices=("department", "manager"), default="department",
                      help="manager: also every key per manager")
     kpi.add_argument("--series", action="store_true", help="KPIs at each month's (quarter's) last day in --from/--to")
@@ -39,7 +40,8 @@ def register(commands: Commands) -> None:
     competences = commands.add_parser("competences", help="each active employee's competence levels and targets")
     competences.add_argument("--tenant", required=True, help="the tenant (company)")
     competences.add_argument("--as-of", type=date_arg, default=None, help="YYYY-MM-DD (default: today)")
-    competences.add_argument("--department", default=None, help="only employees of this department")
+    competences.add_argument("--department", default=None,
+                             help="only employees of this department (its key, or its registered name)")
     competences.add_argument("--json", action="store_true", help="print the contract's JSON")
     competences.set_defaults(run=show_competences)
 
@@ -70,6 +72,20 @@ class Named:
     found: Any
     company: str | None
     departments: dict[str, str]
+
+
+async def department_key(app: App, tenant: str, department: str | None) -> str | None:
+    """``--department`` as given: a department's key, or the registered name of exactly one department (any
+    case), which stands for its key."""
+    if department is None:
+        return None
+    from services.core import reads
+
+    names = await reads.department_names(app, tenant, wait=RUNNER_WAIT_SECONDS, catch_up_here=True)
+    if department in names:
+        return department
+    named = [key for key, name in names.items() if name.casefold() == department.strip().casefold()]
+    return named[0] if len(named) == 1 else department
 
 
 def with_names(tenant: str, read: Read) -> Read:
@@ -108,7 +124,7 @@ def run_kpi(args: argparse.Namespace) -> int:
     if args.series:
         return show_series(args)
     if args.start or args.end or args.keys:
-        raise UsageError("--from, --to and --keys go with --series")
+        raise UsageError(words_of(args)("series_only"))
     return show_kpis(args.tenant, args.as_of, args.department, as_json=args.json, by_manager=args.by == "manager",
                      words=words_of(args))
 
@@ -118,10 +134,11 @@ def show_kpis(tenant: str, as_of: date | None, department: str | None, *, as_jso
     from services.core import reads
     from services.doors.render import print_kpis
 
-    def read(app: App) -> Awaitable[Any]:
+    async def read(app: App) -> Any:
         # With no runner up (a plain `eduplan ingest` before), the projections are folded here.
-        return reads.kpi_document(app, tenant, as_of or date.today(), department, by_manager=by_manager,
-                                  wait=RUNNER_WAIT_SECONDS, catch_up_here=True)
+        key = await department_key(app, tenant, department)
+        return await reads.kpi_document(app, tenant, as_of or date.today(), key, by_manager=by_manager,
+                                        wait=RUNNER_WAIT_SECONDS, catch_up_here=True)
 
     def print_named(named: Named) -> None:
         print_kpis(named.found, words=words or Words(), company=named.company, departments=named.departments)
@@ -135,18 +152,19 @@ def show_series(args: argparse.Namespace) -> int:
     from services.doors.render import print_series
 
     if args.start is None or args.end is None:
-        raise UsageError("--series needs --from and --to")
+        raise UsageError(words_of(args)("series_needs"))
     if args.as_of is not None:
-        raise UsageError("--as-of does not go with --series: its dates are the month (quarter) ends")
+        raise UsageError(words_of(args)("series_no_as_of"))
     try:
         request = SeriesRequest.checked(args.start, args.end, args.step,
                                         args.keys.split(",") if args.keys is not None else None)
     except InvalidRead as error:
         raise UsageError(str(error)) from None
 
-    def read(app: App) -> Awaitable[Any]:
-        return reads.kpi_series(app, args.tenant, request, args.department, by_manager=args.by == "manager",
-                                wait=RUNNER_WAIT_SECONDS, catch_up_here=True)
+    async def read(app: App) -> Any:
+        key = await department_key(app, args.tenant, args.department)
+        return await reads.kpi_series(app, args.tenant, request, key, by_manager=args.by == "manager",
+                                      wait=RUNNER_WAIT_SECONDS, catch_up_here=True)
 
     def print_named(named: Named) -> None:
         print_series(named.found, words=words_of(args), company=named.company)
@@ -158,9 +176,10 @@ def show_competences(args: argparse.Namespace) -> int:
     from services.core import reads
     from services.doors.render import print_competences
 
-    def read(app: App) -> Awaitable[Any]:
-        return reads.competence_matrix(app, args.tenant, args.as_of or date.today(), args.department,
-                                       wait=RUNNER_WAIT_SECONDS, catch_up_here=True)
+    async def read(app: App) -> Any:
+        key = await department_key(app, args.tenant, args.department)
+        return await reads.competence_matrix(app, args.tenant, args.as_of or date.today(), key,
+                                             wait=RUNNER_WAIT_SECONDS, catch_up_here=True)
 
     def print_named(named: Named) -> None:
         print_competences(named.found, words=words_of(args), company=named.company,
@@ -206,7 +225,7 @@ def projections_rebuild(name: str | None, words: Words) -> int:
         app = await open_app(max_size=4)
         try:
             await ensure_schema(app.pool)
-            with CountProgress(f"rebuild {name or 'all'}") as progress:
+            with CountProgress(words("progress_rebuild", name=name or words("all_projections"))) as progress:
                 await rebuild(app.pool, name, progress=progress.update)
         finally:
             await app.close()

@@ -116,6 +116,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "series_title_quarter": ("{company} — quarter ends {start} – {end}",
                              "{company} — ultimo hvert kvartal {start} – {end}"),
     "as_of": ("as of", "opgjort pr."),
+    "series_only": ("--from, --to and --keys go with --series", "--from, --to og --keys hører sammen med --series"),
+    "series_needs": ("--series needs --from and --to", "--series kræver --from og --to"),
+    "series_no_as_of": ("--as-of does not go with --series: its dates are the month (quarter) ends",
+                        "--as-of kan ikke bruges med --series: datoerne er månedernes (kvartalernes) sidste dage"),
     # Competences
     "competences_title": ("{company} — competences as of {as_of}", "{company} — kompetencer pr. {as_of}"),
     # Companies
@@ -145,6 +149,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "summary": ("accepted={accepted} duplicate={duplicate} rejected={rejected}",
                 "modtaget={accepted} dubletter={duplicate} afvist={rejected}"),
     "row": ("row", "række"),
+    "progress_import": ("import", "indlæser"),
+    "progress_ingest": ("ingest", "indlæser"),
+    "progress_rebuild": ("rebuild {name}", "genopbygger {name}"),
     "import_needs": ("import needs --tenant, --kind and FILE (or --template KIND)",
                      "import kræver --tenant, --kind og en FIL (eller --template TYPE)"),
     "not_a_tenant": ("--tenant {tenant!r} is not a tenant name (lowercase letters, digits and hyphens)",
