@@ -16,7 +16,7 @@ from cli_support import eduplan_command
 from rich.console import Console
 
 from services.doors.cli import build_parser, subparsers_of
-from services.doors.cli.words import TEXT, Words, chosen_language
+from services.doors.cli.words import HELP_DA, TEXT, Words, chosen_language
 from services.doors.render import Grid, show
 
 TENANT = "smedjen"
@@ -52,6 +52,24 @@ def test_every_option_of_every_command_has_help_text() -> None:
                 missing.append(f"{sub.prog} {'/'.join(action.option_strings) or action.dest}")
     assert missing == []
     assert len(subparsers_of(parser)) > 20  # the walk reaches the actions of tokens, plan, projections, …
+
+
+def test_every_help_text_has_its_danish() -> None:
+    parser = build_parser()
+    texts = {parser.description}
+    for sub in [parser, *subparsers_of(parser)]:
+        texts.add(sub.description)
+        for action in sub._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                texts.update(choice.help for choice in action._choices_actions)
+            elif not isinstance(action, argparse._HelpAction):
+                texts.add(action.help)
+    texts.discard(None)
+    assert sorted(text for text in texts if text not in HELP_DA) == []
+    danish = build_parser("da")
+    assert danish.description == "Planlæg og følg op på medarbejdernes efter- og videreuddannelse."
+    kpi = next(sub for sub in subparsers_of(danish) if sub.prog == "eduplan kpi")
+    assert "datoen, tallene opgøres pr. (standard: i dag)" in kpi.format_help()
 
 
 def test_lang_is_taken_before_or_after_the_command_and_from_LANG(monkeypatch: pytest.MonkeyPatch) -> None:

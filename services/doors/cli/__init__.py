@@ -16,7 +16,14 @@ from typing import Any
 
 from services.core.funding.loader import RulesError
 from services.doors.cli.common import EXIT_NOT_FOUND, EXIT_TRY_AGAIN, EXIT_USAGE, UsageError
-from services.doors.cli.words import Words, add_lang_option, language_of_argv, speak_argparse, words_of
+from services.doors.cli.words import (
+    Words,
+    add_lang_option,
+    language_of_argv,
+    speak_argparse,
+    translate_help,
+    words_of,
+)
 
 COMMAND_MODULES = (
     "services.doors.cli.actions",
@@ -33,7 +40,7 @@ COMMAND_MODULES = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(lang: str = "en") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="eduplan", description="Plan and follow up employees' further education.")
     add_lang_option(parser, top=True)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -42,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     for sub in subparsers_of(parser):
         if not any("--lang" in action.option_strings for action in sub._actions):
             add_lang_option(sub)
+    translate_help([parser, *subparsers_of(parser)], lang)
     return parser
 
 
@@ -73,8 +81,9 @@ def _exit_on_sigterm(signum: int, frame: Any) -> None:
 def main(argv: list[str] | None = None) -> int:
     # A plain exit on SIGTERM runs the exit handlers (the embedded PostgreSQL counts its users).
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    speak_argparse(language_of_argv(sys.argv[1:] if argv is None else argv))
-    args = build_parser().parse_args(argv)
+    lang = language_of_argv(sys.argv[1:] if argv is None else argv)
+    speak_argparse(lang)
+    args = build_parser(lang).parse_args(argv)
     from infra.db import StartupError
     from services.core.access import OpenModeOffLoopback
     from services.core.reads import InvalidCursor, ProjectionsBehind, UnknownTenant

@@ -276,3 +276,184 @@ class Words:
 def words_of(args: argparse.Namespace | None) -> Words:
     """The words of the language chosen for a parsed command line."""
     return Words(chosen_language(getattr(args, "lang", None)))
+
+
+HELP_DA: dict[str, str] = {
+    "Plan and follow up employees' further education.":
+        "Planlæg og følg op på medarbejdernes efter- og videreuddannelse.",
+    LANG_HELP: "sprog i beskeder og tabeloverskrifter: da eller en (standard: da, når LANG begynder med da, ellers en)",
+    "the HR manager's actions: overdue agreements, missing reviews, check-ins, buddies …":
+        "HR-chefens opgaver: aftaler over frist, manglende MUS, lederopfølgning, makkere …",
+    "load the sample companies, print their KPIs and serve the dashboard":
+        "indlæs eksempelvirksomhederne, vis deres nøgletal og start overblikket",
+    "expected, applied, granted, paid, at-risk and lost funding":
+        "forventet, ansøgt, bevilget, udbetalt, truet og tabt tilskud",
+    "ingest JSON Lines of messages from FILE (- = stdin)": "indlæs beskeder som JSON Lines fra FIL (- = standardinput)",
+    "list rejected messages: a tenant's, or those without a tenant":
+        "vis afviste beskeder: en virksomheds, eller dem uden en virksomhed",
+    "replay a tenant's event log (JSON Lines)": "afspil en virksomheds hændelseslog (JSON Lines)",
+    "write a generated feed (JSON Lines) for trials and benchmarks":
+        "skriv et genereret datasæt (JSON Lines) til afprøvning og målinger",
+    "erase an employee's personal data (destroys their key)":
+        "slet en medarbejders personoplysninger (destruerer vedkommendes nøgle)",
+    "propose a course plan for a tenant and window (or: plan accept PLAN_ID, plan show PLAN_ID)":
+        "foreslå en kursusplan for en virksomhed og en periode (eller: plan accept PLAN_ID, plan show PLAN_ID)",
+    "the KPI document of a tenant as of a date, or a series of KPIs":
+        "en virksomheds nøgletal pr. en dato, eller en række af nøgletal over tid",
+    "each active employee's competence levels and targets": "hver aktiv medarbejders kompetenceniveauer og mål",
+    "every company (tenant) with its display name": "alle virksomheder med deres navne",
+    "run the projection runner until stopped": "kør opdateringen af nøgletallene, indtil den stoppes",
+    "projection maintenance": "vedligehold af nøgletallenes tabeller",
+    "the HTTP API, the dashboard and the projection runner": "HTTP-API'et, overblikket og opdateringen af nøgletallene",
+    "import a spreadsheet (CSV or XLSX): each row becomes one message of its kind":
+        "indlæs et regneark (CSV eller XLSX): hver række bliver én besked af sin type",
+    "create, list and revoke access tokens (HTTP and dashboard)":
+        "opret, vis og tilbagekald adgangstokens (HTTP og overblik)",
+    "export a tenant's records in a standard format": "eksportér en virksomheds data i et standardformat",
+    "the Kafka door: consume eduplan.messages, publish eduplan.events":
+        "Kafka-indgangen: læs eduplan.messages, udgiv eduplan.events",
+    "write the AsyncAPI document of the Kafka doors": "skriv AsyncAPI-dokumentet for Kafka-indgangene",
+    "The HR manager's actions on a date (contract §7), sorted by since, kind and ref. A table on a terminal, "
+    "tab-separated values with a header row when piped.":
+        "HR-chefens opgaver på en dato (kontraktens §7), sorteret efter siden, opgave og reference. En tabel i "
+        "terminalen, tabulatorseparerede værdier med en overskriftsrække, når uddata sendes videre.",
+    "the tenant (company)": "virksomheden",
+    "the business date the actions are as of (default: today)": "datoen, opgaverne opgøres pr. (standard: i dag)",
+    "only employees whose manager on that date is this employee":
+        "kun medarbejdere, hvis leder på datoen er denne medarbejder",
+    "only employees in this department on that date (its key, or its registered name)":
+        "kun medarbejdere i denne afdeling på datoen (dens nøgle eller registrerede navn)",
+    "print the contract's JSON document instead of a table": "udskriv kontraktens JSON-dokument i stedet for en tabel",
+    "print the summary and stop": "udskriv oversigten og stop",
+    "address the dashboard listens on (default 127.0.0.1)": "adressen, overblikket lytter på (standard 127.0.0.1)",
+    "port of the dashboard (default 8000, or a free one when it is taken)":
+        "overblikkets port (standard 8000, eller en ledig, hvis den er optaget)",
+    "the company (tenant)": "virksomheden",
+    "only courses starting in this year": "kun kurser, der starter i dette år",
+    "YYYY-MM-DD (default: today)": "ÅÅÅÅ-MM-DD (standard: i dag)",
+    "print the JSON document (amounts explained)": "udskriv JSON-dokumentet (med beløbenes forklaring)",
+    "JSON Lines, one message a line; - reads standard input": "JSON Lines, én besked pr. linje; - læser standardinput",
+    "print one outcome per line, with its input line number (the summary goes to stderr)":
+        "udskriv ét udfald pr. linje med dens linjenummer (oversigten går til stderr)",
+    "tenants processed in parallel (default 4)": "virksomheder, der behandles samtidig (standard 4)",
+    "messages decided and appended together (default 250)": "beskeder, der afgøres og gemmes samlet (standard 250)",
+    "the tenant whose rejected messages to list": "virksomheden, hvis afviste beskeder skal vises",
+    "the rejected messages whose tenant could not be read (operators)":
+        "de afviste beskeder, hvis virksomhed ikke kunne læses (til driften)",
+    'print {"rejections": [...]} instead of a table': 'udskriv {"rejections": [...]} i stedet for en tabel',
+    "at most this many, oldest first (default 1000)": "højst så mange, ældste først (standard 1000)",
+    "the tenant whose events to print": "virksomheden, hvis hændelser skal udskrives",
+    "continue after this cursor (an event's `cursor`, or the `next` printed at the end)":
+        "fortsæt efter denne markør (en hændelses `cursor`, eller den `next`, der udskrives til sidst)",
+    "stop after N events (default 0 = all)": "stop efter N hændelser (standard 0 = alle)",
+    "file to write (default - = standard output)": "filen, der skrives (standard - = standardoutput)",
+    "number of companies, cycling through the report's cases (default: the nine cases)":
+        "antal virksomheder, på skift blandt rapportens cases (standard: de ni cases)",
+    "employees per company at the start (default: each case's own size)":
+        "medarbejdere pr. virksomhed ved start (standard: hver cases egen størrelse)",
+    "years of history, ending 2026-11-20 (default 3)": "års historik frem til 2026-11-20 (standard 3)",
+    "the same seed gives the same feed; the seed is part of every tenant name and message id, so feeds of "
+    "different seeds never share one (default 2026)":
+        "samme frø giver samme datasæt; frøet indgår i hvert virksomhedsnavn og besked-id, så datasæt med "
+        "forskellige frø deler aldrig ét (standard 2026)",
+    "leave out the deliberately bad messages (about 1.5 %% of the feed)":
+        "udelad de bevidst forkerte beskeder (ca. 1,5 %% af datasættet)",
+    "the employee's tenant": "medarbejderens virksomhed",
+    "the employee_id whose personal data to erase": "employee_id på den, hvis personoplysninger skal slettes",
+    "Propose which course run each plannable agreement should take between --from and --to, within seats, "
+    "the annual wheel's capacity and without overlaps; say why for the others.":
+        "Foreslå hvilket kursushold hver planlægbar aftale skal bruge mellem --from og --to, inden for "
+        "pladserne og årshjulets kapacitet og uden overlap; sig hvorfor for de øvrige.",
+    "the company (tenant) to plan for": "virksomheden, der planlægges for",
+    "first day (YYYY-MM-DD)": "første dag (ÅÅÅÅ-MM-DD)",
+    "last day (YYYY-MM-DD)": "sidste dag (ÅÅÅÅ-MM-DD)",
+    "print the plan document": "udskriv plandokumentet",
+    "seconds the solver may search (default 20)": "sekunder, løseren må søge (standard 20)",
+    "book a plan's assignments through the intake": "book planens tildelinger gennem modtagelsen",
+    "print a stored plan": "udskriv en gemt plan",
+    "the plan_id of a proposed plan": "plan_id på en foreslået plan",
+    "booked_on (default: today)": "booked_on (standard: i dag)",
+    "refuse a plan of another tenant": "afvis en plan for en anden virksomhed",
+    "print every outcome": "udskriv hvert udfald",
+    "the tenant (company) to report on": "virksomheden, der skal opgøres",
+    "the business date the figures are as of (default: today)": "datoen, tallene opgøres pr. (standard: i dag)",
+    "only this department under `departments` (its key, or its registered name)":
+        "kun denne afdeling under `departments` (dens nøgle eller registrerede navn)",
+    "manager: also every key per manager": "manager: også alle nøgletal pr. leder",
+    "KPIs at each month's (quarter's) last day in --from/--to":
+        "nøgletal på hver måneds (hvert kvartals) sidste dag i --from/--to",
+    "series: first day (YYYY-MM-DD)": "række: første dag (ÅÅÅÅ-MM-DD)",
+    "series: last day (YYYY-MM-DD)": "række: sidste dag (ÅÅÅÅ-MM-DD)",
+    "series: month or quarter ends": "række: måneds- eller kvartalsskift",
+    "series: comma-separated KPI keys (default: every key)":
+        "række: kommaseparerede nøgletal (standard: alle nøgletal)",
+    "only employees of this department (its key, or its registered name)":
+        "kun medarbejdere i denne afdeling (dens nøgle eller registrerede navn)",
+    "print the contract's JSON": "udskriv kontraktens JSON",
+    "print JSON": "udskriv JSON",
+    "build a new version beside the live one, then switch": "byg en ny version ved siden af den aktive, og skift så",
+    "each projection's position and lag": "hver tabels position og forsinkelse",
+    "the projection to rebuild (default: all)": "tabellen, der skal genopbygges (standard: alle)",
+    "address to listen on (default EDUPLAN_HTTP_HOST or 127.0.0.1)":
+        "adressen, der lyttes på (standard EDUPLAN_HTTP_HOST eller 127.0.0.1)",
+    "port to listen on (default EDUPLAN_HTTP_PORT or 8000)":
+        "porten, der lyttes på (standard EDUPLAN_HTTP_PORT eller 8000)",
+    "do not run the projection runner here": "kør ikke opdateringen af nøgletallene her",
+    "Each row of FILE becomes the message of --kind and goes through the same checks as every other message; "
+    "outcomes are printed per row number (the header is row 1). Importing the same file again only gives "
+    "duplicates. Column headers may be English or Danish; `eduplan import --template KIND` shows them.":
+        "Hver række i FIL bliver en besked af typen --kind og kontrolleres som alle andre beskeder; udfaldet "
+        "udskrives pr. rækkenummer (overskriften er række 1). Indlæses samme fil igen, giver det kun dubletter. "
+        "Kolonneoverskrifter kan være på dansk eller engelsk; `eduplan import --template TYPE` viser dem.",
+    "the spreadsheet (.csv or .xlsx; - is not accepted)": "regnearket (.csv eller .xlsx; - kan ikke bruges)",
+    "the company (tenant) the rows belong to": "virksomheden, rækkerne hører til",
+    "what each row is: employees, reviews, agreements, bookings, completions, departments or runs":
+        "hvad hver række er: employees (medarbejdere), reviews (MUS), agreements (aftaler), bookings "
+        "(tilmeldinger), completions (gennemførte kurser), departments (afdelinger) eller runs (kursushold)",
+    "write the template of KIND (header row and a Danish and an English example) instead; its headers are "
+    "Danish with --lang da (or a Danish LANG)":
+        "skriv i stedet skabelonen for TYPE (overskriftsrække og et dansk og et engelsk eksempel); "
+        "overskrifterne er på dansk med --lang da (eller et dansk LANG)",
+    "where --template writes (.xlsx or .csv; default: CSV on standard output)":
+        "hvor --template skriver (.xlsx eller .csv; standard: CSV på standardoutput)",
+    "print one outcome per row as JSON (with its row number)": "udskriv ét udfald pr. række som JSON (med rækkenummer)",
+    "create a token and print it, once": "opret en token og udskriv den, én gang",
+    "every token: id, name, role, tenant, created, last used, revoked":
+        "alle tokens: id, navn, rolle, virksomhed, oprettet, sidst brugt, tilbagekaldt",
+    "revoke a token (and end its dashboard sessions)": "tilbagekald en token (og afslut dens sessioner i overblikket)",
+    "hr_system: send messages; leadership: KPIs, reads and dashboard; auditor: also the log, rejections, audit "
+    "and exports; admin: everything":
+        "hr_system: sende beskeder; leadership: nøgletal, opslag og overblik; auditor: også loggen, afviste "
+        "beskeder, revision og eksport; admin: alt",
+    "the one tenant the token is for": "den ene virksomhed, token gælder for",
+    "the token is for every tenant": "token gælder for alle virksomheder",
+    "who or what holds it (shown in `tokens list`)": "hvem eller hvad der har den (vises i `tokens list`)",
+    "print the token and its record as JSON": "udskriv token og dens oplysninger som JSON",
+    "one JSON object per token": "ét JSON-objekt pr. token",
+    "the token's id, as `tokens list` shows it": "tokens id, som `tokens list` viser det",
+    "xAPI 1.0.3 statements (JSON Lines) of bookings, completions, knowledge sharing and cancellations":
+        "xAPI 1.0.3-udsagn (JSON Lines) om tilmeldinger, gennemførte kurser, videndeling og afmeldinger",
+    "the tenant (a company) whose records to export": "virksomheden, hvis data skal eksporteres",
+    "only statements whose business date is on or after YYYY-MM-DD":
+        "kun udsagn, hvis dato er ÅÅÅÅ-MM-DD eller senere",
+    "write to FILE (replaced only when complete); - = stdout":
+        "skriv til FIL (erstattes først, når den er færdig); - = standardoutput",
+}
+"""The help texts of the command's options and commands in Danish, by their English text (which the command
+modules keep beside their options); a help text without its Danish is shown in English."""
+
+
+def translate_help(parsers: list[argparse.ArgumentParser], lang: str) -> None:
+    """Put the help texts and descriptions of ``parsers`` into ``lang`` (only Danish differs from the code)."""
+    if lang != "da":
+        return
+    for parser in parsers:
+        if parser.description:
+            parser.description = HELP_DA.get(parser.description, parser.description)
+        for action in parser._actions:
+            if action.help:
+                action.help = HELP_DA.get(action.help, action.help)
+            if isinstance(action, argparse._SubParsersAction):
+                for choice in action._choices_actions:
+                    if choice.help:
+                        choice.help = HELP_DA.get(choice.help, choice.help)
