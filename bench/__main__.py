@@ -33,11 +33,13 @@ Runner = Callable[..., Awaitable[list[Row]]]
 def _benchmarks() -> dict[str, tuple[str, Runner]]:
     from bench import (
         actions_bench,
+        dashboard_bench,
         growth_bench,
         import_bench,
         ingest_bench,
         intake_bench,
         kafka_hook,
+        known_at_bench,
         leadership_bench,
         plan_bench,
         projection_bench,
@@ -61,6 +63,8 @@ def _benchmarks() -> dict[str, tuple[str, Runner]]:
         "actions": ("11. the HR manager's actions and calendar, 5,000 employees", actions_bench.run),
         "import": ("12. spreadsheet import of a 100,000-row CSV vs `eduplan ingest` of the same messages, peak RSS",
                    import_bench.run),
+        "dashboard": ("13. dashboard pages: the company page of the 5,000-employee tenant", dashboard_bench.run),
+        "knownat": ("14. KPI reads as known at an instant beside the ordinary reads", known_at_bench.run),
     }
 
 

@@ -55,8 +55,10 @@ def cli_process(url: str, data_dir: Path, *args: str) -> dict[str, Any]:
     """Run `eduplan ARGS` against ``url``; wall time, peak RSS (polled every 20 ms) and its counts."""
     env = {**os.environ, "EDUPLAN_DATABASE_URL": url, "EDUPLAN_DATA_DIR": str(data_dir),
            "EDUPLAN_LOG_LEVEL": "WARNING"}
+    # The import prints a line per row: its output goes to a file, so a full pipe never stalls it.
+    output = tempfile.TemporaryFile()
     begin = time.perf_counter()
-    child = subprocess.Popen([*eduplan_command(), *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    child = subprocess.Popen([*eduplan_command(), *args], env=env, stdout=output, stderr=subprocess.PIPE)
     peak = 0
     try:
         watched = psutil.Process(child.pid)
@@ -66,11 +68,14 @@ def cli_process(url: str, data_dir: Path, *args: str) -> dict[str, Any]:
             except psutil.NoSuchProcess:
                 break
             time.sleep(0.02)
-        out, err = child.communicate()
+        _, err = child.communicate()
     except BaseException:
         child.kill()
         raise
     elapsed = time.perf_counter() - begin
+    output.seek(0)
+    out = output.read()
+    output.close()
     if child.returncode != 0:
         raise RuntimeError(f"eduplan {args[0]} exited {child.returncode}: {err.decode(errors='replace')[-2000:]}")
     counts = {k: int(v) for k, v in re.findall(r"(accepted|duplicate|rejected)=(\d+)", out.decode())}

@@ -27,7 +27,8 @@ _READ = """
 WITH picked AS MATERIALIZED (
     SELECT $6::bigint + row_number() OVER (ORDER BY transaction_id, position) AS seq, *
     FROM (
-        SELECT transaction_id, position, tenant, type, CASE WHEN type = ANY($4::text[]) THEN data END AS data
+        SELECT transaction_id, position, tenant, type, recorded_at,
+               CASE WHEN type = ANY($4::text[]) THEN data END AS data
         FROM events
         WHERE transaction_id < $5::text::xid8
           AND (transaction_id, position) > ($1::xid8, $2::bigint)
@@ -35,8 +36,8 @@ WITH picked AS MATERIALIZED (
         LIMIT $3
     ) AS page
 ), copied AS (
-    INSERT INTO {batch} (seq, tenant, type, key, data)
-    SELECT seq, tenant, type, {key}, data FROM picked WHERE data IS NOT NULL
+    INSERT INTO {batch} (seq, tenant, type, key, data, recorded_at)
+    SELECT seq, tenant, type, {key}, data, recorded_at FROM picked WHERE data IS NOT NULL
 )
 SELECT last.transaction_id, last.position, last.seq, seen.types, seen.tenants
 FROM picked AS last,

@@ -2,7 +2,7 @@
 
 A batch of the log is copied, inside the applying transaction, into the session's temporary table
 ``projection_batch``: ``seq``, ``tenant``, ``type``, ``key`` (the entity the event is about, when the
-projection keys its type) and ``data``, for the event types the projection handles. A projection's
+projection keys its type), ``data`` and ``recorded_at``, for the event types the projection handles. A projection's
 ``steps`` then read it as ``{batch}``: each step is one statement over all the batch's events, run in
 order, so a later step sees what the earlier ones wrote. Every step of a batch goes to the server in one
 round trip, and the event data never leaves the server.
@@ -35,7 +35,8 @@ BEGIN
             tenant  text    COLLATE "C" NOT NULL,
             type    text    COLLATE "C" NOT NULL,
             key     text    COLLATE "C",
-            data    jsonb   NOT NULL
+            data    jsonb   NOT NULL,
+            recorded_at timestamptz NOT NULL
         ) ON COMMIT DELETE ROWS;
         CREATE INDEX projection_batch_by_type ON projection_batch (type);
     END IF;

@@ -1,10 +1,11 @@
 """The KPI read model: dated facts per tenant, so a KPI document for any date is a few queries."""
 
-from projections.kpi import action_folds, funding_folds
+from projections.kpi import action_folds, funding_folds, greb_folds
 from projections.kpi import derive as d
 from projections.kpi import folds as f
 from projections.kpi.action_tables import action_tables
 from projections.kpi.funding_tables import funding_tables
+from projections.kpi.greb_tables import greb_tables
 from projections.kpi.planning_folds import PLANNING_KEYS, PLANNING_STAGING, PLANNING_STEPS
 from projections.kpi.planning_tables import planning_tables
 from projections.kpi.tables import tables
@@ -18,7 +19,6 @@ _STEPS = (
     f.COMPANY_REGISTRATIONS,
     f.STRATEGIES,
     f.DEPARTMENTS,
-    f.DEPARTMENT_REGISTRATIONS,
     f.EMPLOYEES,
     f.DEPARTMENT_CHANGES,
     d.SPELLS_CLEARED,
@@ -28,6 +28,7 @@ _STEPS = (
     f.ASSESSMENTS,
     f.COMMITTEE_MEETINGS,
     f.WHEELS,
+    f.DATED_FACTS,
     STATISTICS,
     f.GAPS,
     f.BOOKINGS,
@@ -40,6 +41,7 @@ _STEPS = (
     *funding_folds.STEPS,
     *PLANNING_STEPS,
     *action_folds.STEPS,
+    *greb_folds.STEPS,
 )
 
 # The entity each keyed event is folded into (the batch's key).
@@ -57,9 +59,11 @@ _KEYS = {
 
 PROJECTION = Projection(
     name="kpi",
-    layout=6,  # 2: funding tables; 3: manager assignments, company registrations; 4: planning facts; 5: actions;
-    # 6: department names
-    tables=lambda schema: tables(schema) + funding_tables(schema) + planning_tables(schema) + action_tables(schema),
+    # 2: funding tables; 3: manager assignments, company registrations; 4: planning facts; 5: actions;
+    # 6: the dashboard's greb facts; 7: when facts were known
+    layout=7,
+    tables=lambda schema: (tables(schema) + funding_tables(schema) + planning_tables(schema) + action_tables(schema)
+                           + greb_tables(schema)),
     steps=_STEPS,
     keys=_KEYS,
     tenants="INSERT INTO {s}.tenants SELECT unnest($1::text[]) ON CONFLICT DO NOTHING",

@@ -1,5 +1,4 @@
-"""The companies the KPI projection knows, with their display names (CONTRACT.md §2, CompanyRegistered), and
-the display names of their departments (DepartmentRegistered)."""
+"""The companies the KPI projection knows, with their display names (CONTRACT.md §2, CompanyRegistered)."""
 
 from __future__ import annotations
 
@@ -7,7 +6,7 @@ from typing import Any
 
 import asyncpg
 
-from projections.kpi.queries import COMPANIES, DEPARTMENT_NAMES
+from projections.kpi.queries import COMPANIES
 from projections.kpi.reading import fetch_active
 
 
@@ -24,8 +23,3 @@ async def companies(pool: asyncpg.Pool, tenant: str | None = None) -> list[dict[
         }
         for row in await fetch_active(pool, COMPANIES, tenant)
     ]
-
-
-async def department_names(pool: asyncpg.Pool, tenant: str) -> dict[str, str]:
-    """Department key -> display name, of the departments of ``tenant`` that were registered."""
-    return {row["department"]: row["name"] for row in await fetch_active(pool, DEPARTMENT_NAMES, tenant)}

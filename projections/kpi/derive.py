@@ -35,18 +35,19 @@ WHERE s.tenant = t.tenant AND s.employee_id = t.employee_id""",
 # (date, seq) order; a change followed by another on the same date yields an empty spell and is dropped,
 # and consecutive spells in the same department are one. The registration only matters as a change when a
 # move dated hired_on was accepted before it (else it continues the first spell).
-SPELLS = Step(
-    f"""
-WITH touched AS ({_PLACED}), registered AS (
-    SELECT e.* FROM {{s}}.employees e JOIN touched t USING (tenant, employee_id) WHERE e.hired_on IS NOT NULL
-), moves AS (
+def spells(registered: str, moved: str) -> str:
+    """SQL (a SELECT of tenant, employee_id, valid_from, valid_to, department): the spells of the employees
+    in ``registered`` (rows of ``employees`` with a hired_on) from their moves in ``moved`` (rows of
+    ``department_changes``)."""
+    return f"""
+WITH moves AS (
     SELECT c.tenant, c.employee_id, c.effective_on, c.seq, c.department, e.hired_on, e.seq AS registered_seq
-    FROM registered e JOIN {{s}}.department_changes c USING (tenant, employee_id)
+    FROM {registered} e JOIN {moved} c USING (tenant, employee_id)
     WHERE c.effective_on >= e.hired_on
 ), changes AS (
-    SELECT tenant, employee_id, '-infinity'::date AS effective_on, 0::bigint AS seq, department FROM registered
+    SELECT tenant, employee_id, '-infinity'::date AS effective_on, 0::bigint AS seq, department FROM {registered} e
     UNION ALL
-    SELECT tenant, employee_id, hired_on, seq, department FROM registered e
+    SELECT tenant, employee_id, hired_on, seq, department FROM {registered} e
     WHERE EXISTS (SELECT FROM moves m WHERE m.tenant = e.tenant AND m.employee_id = e.employee_id
                   AND m.effective_on = e.hired_on AND m.seq < e.seq)
     UNION ALL
@@ -64,9 +65,17 @@ WITH touched AS ({_PLACED}), registered AS (
     SELECT *, count(*) FILTER (WHERE starts) OVER (PARTITION BY tenant, employee_id ORDER BY valid_from) AS run
     FROM kept
 )
+SELECT tenant, employee_id, min(valid_from) AS valid_from, max(valid_to) AS valid_to, min(department) AS department
+FROM runs GROUP BY tenant, employee_id, run"""
+
+
+SPELLS = Step(
+    f"""
+WITH touched AS ({_PLACED}), registered AS (
+    SELECT e.* FROM {{s}}.employees e JOIN touched t USING (tenant, employee_id) WHERE e.hired_on IS NOT NULL
+)
 INSERT INTO {{s}}.department_spells (tenant, employee_id, valid_from, valid_to, department)
-SELECT tenant, employee_id, min(valid_from), max(valid_to), min(department)
-FROM runs GROUP BY tenant, employee_id, run""",
+SELECT * FROM ({spells("registered", "{s}.department_changes")}) AS derived""",
     _PLACING,
 )
 

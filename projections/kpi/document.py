@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from itertools import accumulate
 from typing import Any
@@ -197,12 +197,20 @@ def read_points(rows: list[asyncpg.Record]) -> dict[date, Point]:
 
 
 async def kpi_document(
-    pool: asyncpg.Pool, tenant: str, as_of: date, department: str | None = None, *, by_manager: bool = False
+    pool: asyncpg.Pool, tenant: str, as_of: date, department: str | None = None, *, by_manager: bool = False,
+    known_at: datetime | None = None,
 ) -> dict[str, Any]:
     """The §4 document with the §7 keys in every scope and ``last_cycle``; with ``department``, ``departments``
-    holds that one only (even when it counts nothing); with ``by_manager``, also ``managers``."""
-    rows = await fetch_active(pool, kpi_figures(last_cycles=True, by_manager=by_manager), tenant, [as_of])
-    found = read_points(rows)
+    holds that one only (even when it counts nothing); with ``by_manager``, also ``managers``; with
+    ``known_at`` (an aware datetime), as known then: only events recorded by then count."""
+    statement = kpi_figures(last_cycles=True, by_manager=by_manager, known=known_at is not None)
+    rows = await fetch_active(pool, statement, tenant, [as_of], *known(known_at), hashed=known_at is not None)
+    return document_of(read_points(rows), tenant, as_of, department, by_manager)
+
+
+def document_of(found: dict[date, Point], tenant: str, as_of: date, department: str | None = None,
+                by_manager: bool = False) -> dict[str, Any]:
+    """The document on ``as_of`` from points read with ``last_cycles`` (see ``kpi_document``)."""
     point = found[as_of]
     return {
         "tenant": tenant,
@@ -212,6 +220,15 @@ async def kpi_document(
         **point.scopes(department, by_manager),
         "last_cycle": _verdict(found[point.cycle_start - timedelta(days=1)], department, by_manager),
     }
+
+
+def known(known_at: datetime | None) -> tuple[datetime, ...]:
+    """The parameter a read as known at an instant adds ($3), if any."""
+    if known_at is None:
+        return ()
+    if known_at.tzinfo is None:
+        raise ValueError("known_at must carry its offset from UTC")
+    return (known_at,)
 
 
 def _verdict(point: Point, department: str | None, by_manager: bool) -> dict[str, Any]:

@@ -183,9 +183,9 @@ def _dated(event_type: str, column: str, field: str | None = None) -> Kind:
 
 STRATEGIES = Step(
     f"""
-INSERT INTO {{s}}.strategies (tenant, seq, adopted_on, cycle_start_month, completion_target)
+INSERT INTO {{s}}.strategies (tenant, seq, adopted_on, cycle_start_month, completion_target, recorded_at)
 SELECT tenant, seq, {day("adopted_on")}, coalesce((data->>'cycle_start_month')::integer, {DEFAULT_CYCLE_START_MONTH}),
-       coalesce((data->>'completion_target')::float8, {DEFAULT_COMPLETION_TARGET})
+       coalesce((data->>'completion_target')::float8, {DEFAULT_COMPLETION_TARGET}), recorded_at
 FROM {{batch}} WHERE type = 'EducationStrategyAdopted'""",
     on("EducationStrategyAdopted"),
     early=True,
@@ -193,8 +193,8 @@ FROM {{batch}} WHERE type = 'EducationStrategyAdopted'""",
 
 COMPANY_REGISTRATIONS = Step(
     f"""
-INSERT INTO {{s}}.company_registrations (tenant, seq, registered_on, name, cvr)
-SELECT tenant, seq, {day("registered_on")}, data->>'name', data->>'cvr'
+INSERT INTO {{s}}.company_registrations (tenant, seq, registered_on, name, cvr, recorded_at)
+SELECT tenant, seq, {day("registered_on")}, data->>'name', data->>'cvr', recorded_at
 FROM {{batch}} WHERE type = 'CompanyRegistered'""",
     on("CompanyRegistered"),
     early=True,
@@ -209,21 +209,13 @@ WHERE NOT EXISTS (SELECT FROM {{s}}.departments x WHERE x.tenant = r.tenant AND 
     on("DepartmentRegistered"),
 )
 
-DEPARTMENT_REGISTRATIONS = Step(
-    """
-INSERT INTO {s}.department_registrations (tenant, seq, department, name)
-SELECT tenant, seq, data->>'department', data->>'name'
-FROM {batch} WHERE type = 'DepartmentRegistered' AND data->>'name' IS NOT NULL""",
-    on("DepartmentRegistered"),
-    early=True,
-)
-
 _REGISTERED = Kind(
     "EmployeeRegistered",
     (
         ("department text", text("department")),
         ("job_family text", text("job_family")),
         ("hired_on date", day("hired_on")),
+        ("registered_at timestamptz", "recorded_at"),
     ),
     seq="seq",
 )
@@ -247,8 +239,8 @@ EMPLOYEES = Step(
 # The moves as received (with the registration in employees: the department history).
 DEPARTMENT_CHANGES = Step(
     f"""
-INSERT INTO {{s}}.department_changes (tenant, employee_id, effective_on, department, seq)
-SELECT tenant, key, {day("moved_on")}, {text("department")}, seq
+INSERT INTO {{s}}.department_changes (tenant, employee_id, effective_on, department, seq, recorded_at)
+SELECT tenant, key, {day("moved_on")}, {text("department")}, seq, recorded_at
 FROM {{batch}} WHERE type = 'EmployeeMoved'""",
     on("EmployeeMoved"),
     early=True,
@@ -256,8 +248,8 @@ FROM {{batch}} WHERE type = 'EmployeeMoved'""",
 
 MANAGER_ASSIGNMENTS = Step(
     f"""
-INSERT INTO {{s}}.manager_assignments (tenant, seq, employee_id, manager_id, assigned_on)
-SELECT tenant, seq, {text("employee_id")}, {text("manager_id")}, {day("assigned_on")}
+INSERT INTO {{s}}.manager_assignments (tenant, seq, employee_id, manager_id, assigned_on, recorded_at)
+SELECT tenant, seq, {text("employee_id")}, {text("manager_id")}, {day("assigned_on")}, recorded_at
 FROM {{batch}} WHERE type = 'ManagerAssigned'""",
     on("ManagerAssigned"),
     early=True,
@@ -265,8 +257,8 @@ FROM {{batch}} WHERE type = 'ManagerAssigned'""",
 
 REVIEWS = Step(
     f"""
-INSERT INTO {{s}}.reviews (tenant, seq, employee_id, held_on, education_item)
-SELECT tenant, seq, {text("employee_id")}, {day("held_on")}, {truthy("data->'education_item'")}
+INSERT INTO {{s}}.reviews (tenant, seq, employee_id, held_on, education_item, recorded_at)
+SELECT tenant, seq, {text("employee_id")}, {day("held_on")}, {truthy("data->'education_item'")}, recorded_at
 FROM {{batch}} WHERE type = 'DevelopmentReviewHeld'""",
     on("DevelopmentReviewHeld"),
     early=True,
@@ -274,8 +266,9 @@ FROM {{batch}} WHERE type = 'DevelopmentReviewHeld'""",
 
 ASSESSMENTS = Step(
     f"""
-INSERT INTO {{s}}.assessments (tenant, seq, employee_id, competence, level, assessed_on)
-SELECT tenant, seq, {text("employee_id")}, {text("competence")}, (data->>'level')::integer, {day("assessed_on")}
+INSERT INTO {{s}}.assessments (tenant, seq, employee_id, competence, level, assessed_on, recorded_at)
+SELECT tenant, seq, {text("employee_id")}, {text("competence")}, (data->>'level')::integer, {day("assessed_on")},
+       recorded_at
 FROM {{batch}} WHERE type = 'CompetenceAssessed'""",
     on("CompetenceAssessed"),
     early=True,
@@ -283,19 +276,45 @@ FROM {{batch}} WHERE type = 'CompetenceAssessed'""",
 
 COMMITTEE_MEETINGS = Step(
     f"""
-INSERT INTO {{s}}.committee_meetings (tenant, seq, held_on)
-SELECT tenant, seq, {day("held_on")} FROM {{batch}} WHERE type = 'CommitteeMeetingHeld'""",
+INSERT INTO {{s}}.committee_meetings (tenant, seq, held_on, recorded_at)
+SELECT tenant, seq, {day("held_on")}, recorded_at FROM {{batch}} WHERE type = 'CommitteeMeetingHeld'""",
     on("CommitteeMeetingHeld"),
     early=True,
 )
 
 WHEELS = Step(
     f"""
-INSERT INTO {{s}}.wheels (tenant, seq, department, effective_from, kind, busy_months)
+INSERT INTO {{s}}.wheels (tenant, seq, department, effective_from, kind, busy_months, recorded_at)
 SELECT tenant, seq, {text("department")}, {day("effective_from")}, {text("kind")},
-       ARRAY(SELECT m.key::integer FROM jsonb_each_text(data->'months') AS m WHERE m.value = 'busy' ORDER BY 1)
+       ARRAY(SELECT m.key::integer FROM jsonb_each_text(data->'months') AS m WHERE m.value = 'busy' ORDER BY 1),
+       recorded_at
 FROM {{batch}} WHERE type = 'AnnualWheelDefined'""",
     on("AnnualWheelDefined"),
+    early=True,
+)
+
+
+# The date field of each kind of which an entity keeps the earliest date (``_dated`` kinds).
+DATED_FIELDS = {
+    "EmployeeLeft": "left_on",
+    "CompetenceGapClosed": "closed_on",
+    "EducationAgreementWithdrawn": "withdrawn_on",
+    "CourseCancelled": "cancelled_on",
+    "BuddyPaired": "paired_on",
+    "SubstituteArranged": "arranged_on",
+    "KnowledgeShared": "shared_on",
+}
+
+# Each of those events as received, with when it was recorded: the entities' rows keep the earliest date of
+# all, a read as known at an instant the earliest of those recorded by then.
+DATED_FACTS = Step(
+    f"""
+INSERT INTO {{s}}.dated_facts (tenant, seq, type, key, on_date, recorded_at)
+SELECT tenant, seq, type, key,
+       (CASE type {" ".join(f"WHEN '{kind}' THEN data->>'{field}'" for kind, field in DATED_FIELDS.items())} END)::date,
+       recorded_at
+FROM {{batch}} WHERE type IN ({", ".join(f"'{kind}'" for kind in DATED_FIELDS)})""",
+    on(*DATED_FIELDS),
     early=True,
 )
 
@@ -318,9 +337,12 @@ _IDENTIFIED = Kind(
         ("competence text", text("competence")),
         ("identified_on date", day("identified_on")),
         ("target_level integer", "(data->>'target_level')::integer"),
+        ("identified_at timestamptz", "recorded_at"),
     ),
     seq="seq",
 )
+
+_GAP_TARGET = ("employee_id", "competence", "identified_on", "target_level")
 
 # The first identification wins; of CompetenceGapClosed the earliest date.
 STAGED_GAPS = staged("gaps", "gap_id", [_IDENTIFIED, _dated("CompetenceGapClosed", "closed_on")])
@@ -331,14 +353,14 @@ GAPS = Step(
         "gap_id",
         STAGED_GAPS,
         ["tenant", "gap_id", *_IDENTIFIED.names, "seq", "closed_on", "closed_effective_on"],
-        f"r.*, {_closed_effective_on([f'r.{column}' for column in _IDENTIFIED.names], 'r.closed_on')}",
+        f"r.*, {_closed_effective_on([f'r.{column}' for column in _GAP_TARGET], 'r.closed_on')}",
         [
             *(kept(column, "seq") for column in _IDENTIFIED.names),
             "seq = coalesce(t.seq, r.seq)",
             earlier("closed_on"),
             "closed_effective_on = "
             + _closed_effective_on(
-                [final(column, "seq") for column in _IDENTIFIED.names], "LEAST(t.closed_on, r.closed_on)"
+                [final(column, "seq") for column in _GAP_TARGET], "LEAST(t.closed_on, r.closed_on)"
             ),
         ],
         f"{decides('seq')} OR {moves_earlier('closed_on')}",
@@ -358,6 +380,7 @@ _BOOKED = Kind(
         ("listed_buddies boolean", truthy("data->'buddies'")),
         ("collective boolean", truthy("data->'collective'")),
         ("run_id text", text("run_id")),
+        ("booked_at timestamptz", "recorded_at"),
     ),
     seq="seq",
 )
@@ -367,6 +390,7 @@ _COMPLETED = Kind(
         ("completed_on date", day("completed_on")),
         ("hours_attended numeric", "(data->>'hours_attended')::numeric"),
         ("passed boolean", "coalesce(data->'passed', 'null') = 'null' OR " + truthy("data->'passed'")),
+        ("completed_at timestamptz", "recorded_at"),
     ),
 )
 _BOOKING_DATES = tuple(
@@ -453,7 +477,12 @@ def _agreement_facts(employee: str, agreed_on: str) -> str:
 
 _AGREED = Kind(
     "EducationAgreed",
-    (("employee_id text", text("employee_id")), ("agreed_on date", day("agreed_on")), ("due_by date", day("due_by"))),
+    (
+        ("employee_id text", text("employee_id")),
+        ("agreed_on date", day("agreed_on")),
+        ("due_by date", day("due_by")),
+        ("agreed_at timestamptz", "recorded_at"),
+    ),
     seq="seq",
 )
 

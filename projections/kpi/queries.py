@@ -1,7 +1,8 @@
 """The statements of the KPI reads, one per read, each one statement over one projection version.
 
 One statement means one consistent snapshot and one round trip. ``{s}`` is the version's schema, $1 the
-tenant; the KPI figures take their as-of dates as $2 (``date[]``, see ``windows``).
+tenant; the KPI figures take their as-of dates as $2 (``date[]``, see ``windows``). A read as known at an
+instant takes it as $3 and reads the facts recorded by then (``known.as_known``).
 """
 
 from __future__ import annotations
@@ -9,17 +10,19 @@ from __future__ import annotations
 from functools import cache
 
 from projections.kpi.families import COMMITTEE, FAMILIES
+from projections.kpi.known import as_known
 from projections.kpi.sql import active_on, covers, gap_open_on
 from projections.kpi.windows import Scopes, points
 
 
 @cache
-def kpi_figures(*, last_cycles: bool, by_manager: bool) -> str:
+def kpi_figures(*, last_cycles: bool, by_manager: bool, known: bool = False) -> str:
     """Every family's counted spans (see ``windows`` and ``families``) over the asked dates, and each date's
     windows as a ``window`` row (cycle, target, committee meetings of the last 12 months).
 
     Rows: (family, as_of, cycle_start, cycle_end, target, meetings, part, level, scope, edges, counts).
-    With ``last_cycles`` the dates also include the day before each asked date's cycle starts.
+    With ``last_cycles`` the dates also include the day before each asked date's cycle starts; with ``known``,
+    only the facts recorded by $3 count.
     """
     scopes = Scopes(by_manager)
     ctes = [points(last_cycles=last_cycles) + scopes.shared, COMMITTEE]
@@ -28,13 +31,14 @@ def kpi_figures(*, last_cycles: bool, by_manager: bool) -> str:
         f"UNION ALL SELECT '{name}', NULL, NULL, NULL, NULL, NULL, part, level, scope, edges, counts FROM {name}_edges"
         for name in FAMILIES
     )
-    return f"""
+    statement = f"""
 WITH {",".join(ctes)}
 SELECT 'window' AS family, w.as_of, w.cycle_start, w.cycle_end, w.target, c.meetings,
        NULL::text AS part, NULL::int AS level, NULL::text AS scope, NULL::int[] AS edges, NULL::numeric[] AS counts
 FROM w JOIN committee c USING (as_of)
 {edges}
 """
+    return as_known(statement) if known else statement
 
 
 # The competence matrix on $2: every employee active on it in their department on it, with each competence
@@ -76,12 +80,4 @@ LEFT JOIN LATERAL (
 ) AS r ON true
 WHERE $1::text IS NULL OR t.tenant = $1
 ORDER BY t.tenant
-"""
-
-# Each department's display name: that of its latest registration (accepted last).
-DEPARTMENT_NAMES = """
-SELECT DISTINCT ON (department) department, name
-FROM {s}.department_registrations
-WHERE tenant = $1
-ORDER BY department, seq DESC
 """

@@ -28,15 +28,25 @@ FROM projection_registry WHERE name = 'kpi'
 """
 
 
-async def fetch_active(pool: asyncpg.Pool, sql: str, *args: Any) -> list[asyncpg.Record]:
-    """The rows of ``sql`` (written with ``{s}`` for the schema) on the active version of the KPI projection."""
+async def fetch_active(pool: asyncpg.Pool, sql: str, *args: Any, hashed: bool = False) -> list[asyncpg.Record]:
+    """The rows of ``sql`` (written with ``{s}`` for the schema) on the active version of the KPI projection.
+
+    ``hashed``: the statement joins CTEs whose sizes the planner cannot know (a read as known at an instant,
+    ``known``); it guesses them tiny and would join them in nested loops, a scan of one per row of the other.
+    Such a statement runs with nested loops only where nothing else can join (hashes and merges otherwise).
+    """
     for attempt in range(3):
         try:
             async with pool.acquire() as conn:
                 row = await conn.fetchrow(_ACTIVE_VERSION)
                 if row is None:
                     raise LookupError("the KPI projection is not set up")
-                return list(await conn.fetch(in_schema(sql, f"kpi_v{row['active_version']}"), *args))
+                statement = in_schema(sql, f"kpi_v{row['active_version']}")
+                if not hashed:
+                    return list(await conn.fetch(statement, *args))
+                async with conn.transaction(readonly=True):
+                    await conn.execute("SET LOCAL enable_nestloop = off")
+                    return list(await conn.fetch(statement, *args))
         except (asyncpg.UndefinedTableError, asyncpg.InvalidSchemaNameError, LookupError):
             # Not set up yet, or a version retired and dropped between the registry read and the
             # query: set up if needed and read the registry again.

@@ -6,12 +6,12 @@ from __future__ import annotations
 import calendar
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Literal
 
 import asyncpg
 
-from projections.kpi.document import COMPANY_KEYS, SCOPE_KEYS, read_points
+from projections.kpi.document import COMPANY_KEYS, SCOPE_KEYS, Point, known, read_points
 from projections.kpi.queries import kpi_figures
 from projections.kpi.reading import InvalidRead, fetch_active
 
@@ -63,13 +63,23 @@ def _years_later(day: date, years: int) -> date:
 
 
 async def kpi_series(
-    pool: asyncpg.Pool, tenant: str, request: SeriesRequest, department: str | None = None, *, by_manager: bool = False
+    pool: asyncpg.Pool, tenant: str, request: SeriesRequest, department: str | None = None, *, by_manager: bool = False,
+    known_at: datetime | None = None,
 ) -> dict[str, Any]:
     """``points``: for every date of the request, the requested keys of the company and of the scopes the
-    document on that date lists (``department``: that one only; ``by_manager``: also ``managers``)."""
+    document on that date lists (``department``: that one only; ``by_manager``: also ``managers``); with
+    ``known_at``, as known then."""
     dates = request.dates()
-    statement = kpi_figures(last_cycles=False, by_manager=by_manager)
-    found = read_points(await fetch_active(pool, statement, tenant, dates) if dates else [])
+    statement = kpi_figures(last_cycles=False, by_manager=by_manager, known=known_at is not None)
+    rows = await fetch_active(pool, statement, tenant, dates, *known(known_at), hashed=known_at is not None) \
+        if dates else []
+    return series_of(read_points(rows), tenant, request, department, by_manager)
+
+
+def series_of(found: dict[date, Point], tenant: str, request: SeriesRequest, department: str | None = None,
+              by_manager: bool = False) -> dict[str, Any]:
+    """The series from points read for (at least) every date of the request (see ``kpi_series``)."""
+    dates = request.dates()
     scope_keys = [key for key in request.keys if key in SCOPE_KEYS]
     points = []
     for day in dates:

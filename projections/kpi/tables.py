@@ -2,7 +2,10 @@
 
 Every row carries ``tenant``; ``seq`` is the event's place in the log where "accepted last" decides
 ties. Dates that only matter as "is there one on or before X" are kept as the earliest such date
-(``first_*_on``), so a KPI read never has to look at more than one row per entity. Identifiers are
+(``first_*_on``), so a KPI read never has to look at more than one row per entity. Every fact also
+carries when it became known, the ``recorded_at`` of its event (on an entity's row ``*_at``, one per kind
+of event that fills it; the events of earliest-date kinds in ``dated_facts``), so a read as known at an
+instant (``known``) takes only what was recorded by then. Identifiers are
 compared byte by byte (``COLLATE "C"``): they are opaque keys, and sorting or hashing them under a
 language collation would only cost time.
 """
@@ -19,6 +22,7 @@ CREATE TABLE IF NOT EXISTS {s}.company_registrations (
     registered_on   date    NOT NULL,
     name            text    NOT NULL,
     cvr             text,
+    recorded_at timestamptz NOT NULL,
     PRIMARY KEY (tenant, seq)
 );
 
@@ -28,6 +32,7 @@ CREATE TABLE IF NOT EXISTS {s}.strategies (
     adopted_on          date    NOT NULL,
     cycle_start_month   integer NOT NULL,
     completion_target   float8  NOT NULL,
+    recorded_at timestamptz NOT NULL,
     PRIMARY KEY (tenant, seq)
 );
 
@@ -46,6 +51,7 @@ CREATE TABLE IF NOT EXISTS {s}.employees (
     job_family  text COLLATE "C",
     hired_on    date,
     seq         bigint,
+    registered_at timestamptz,
     left_on     date,
     PRIMARY KEY (tenant, employee_id)
 );
@@ -57,6 +63,7 @@ CREATE TABLE IF NOT EXISTS {s}.department_changes (
     effective_on    date    NOT NULL,
     department      text COLLATE "C"    NOT NULL,
     seq             bigint  NOT NULL,
+    recorded_at timestamptz NOT NULL,
     PRIMARY KEY (tenant, employee_id, seq)
 );
 
@@ -78,6 +85,7 @@ CREATE TABLE IF NOT EXISTS {s}.manager_assignments (
     employee_id text COLLATE "C"    NOT NULL,
     manager_id  text COLLATE "C"    NOT NULL,
     assigned_on date,
+    recorded_at timestamptz NOT NULL,
     PRIMARY KEY (tenant, seq)
 );
 
@@ -87,6 +95,7 @@ CREATE TABLE IF NOT EXISTS {s}.reviews (
     employee_id     text COLLATE "C"    NOT NULL,
     held_on         date    NOT NULL,
     education_item  boolean NOT NULL,
+    recorded_at timestamptz NOT NULL,
     PRIMARY KEY (tenant, seq)
 );
 CREATE INDEX IF NOT EXISTS reviews_by_date ON {s}.reviews (tenant, held_on);
@@ -98,6 +107,7 @@ CREATE TABLE IF NOT EXISTS {s}.assessments (
     competence  text COLLATE "C"    NOT NULL,
     level       integer NOT NULL,
     assessed_on date    NOT NULL,
+    recorded_at timestamptz NOT NULL,
     PRIMARY KEY (tenant, seq)
 );
 CREATE INDEX IF NOT EXISTS assessments_by_competence ON {s}.assessments (tenant, employee_id, competence);
@@ -111,6 +121,7 @@ CREATE TABLE IF NOT EXISTS {s}.gaps (
     identified_on       date,
     target_level        integer,
     seq                 bigint,
+    identified_at       timestamptz,
     closed_on           date,
     closed_effective_on date,
     PRIMARY KEY (tenant, gap_id)
@@ -126,6 +137,7 @@ CREATE TABLE IF NOT EXISTS {s}.agreements (
     agreed_on           date,
     due_by              date,
     seq                 bigint,
+    agreed_at           timestamptz,
     withdrawn_on        date,
     first_completed_on  date,
     department          text COLLATE "C",
@@ -149,10 +161,12 @@ CREATE TABLE IF NOT EXISTS {s}.bookings (
     listed_buddies      boolean,
     collective          boolean,
     seq                 bigint,
+    booked_at           timestamptz,
     cancelled_on        date,
     completed_on        date,
     hours_attended      numeric,
     passed              boolean,
+    completed_at        timestamptz,
     first_paired_on     date,
     first_substitute_on date,
     first_shared_on     date,
@@ -177,6 +191,7 @@ CREATE TABLE IF NOT EXISTS {s}.wheels (
     effective_from  date        NOT NULL,
     kind            text COLLATE "C"        NOT NULL,
     busy_months     integer[]   NOT NULL,
+    recorded_at timestamptz NOT NULL,
     PRIMARY KEY (tenant, seq)
 );
 
@@ -184,16 +199,21 @@ CREATE TABLE IF NOT EXISTS {s}.committee_meetings (
     tenant          text COLLATE "C"    NOT NULL,
     seq             bigint  NOT NULL,
     held_on         date    NOT NULL,
+    recorded_at timestamptz NOT NULL,
     PRIMARY KEY (tenant, seq)
 );
 CREATE INDEX IF NOT EXISTS committee_meetings_by_date ON {s}.committee_meetings (tenant, held_on);
 
--- Every DepartmentRegistered as received; a department's display name is that of its latest registration.
-CREATE TABLE IF NOT EXISTS {s}.department_registrations (
+-- Every event of a kind of which an entity keeps only the earliest date (left_on, closed_on, withdrawn_on,
+-- cancelled_on, first_paired_on, first_substitute_on, first_shared_on) as received: what a read as known at an
+-- instant takes the earliest of, among those recorded by then.
+CREATE TABLE IF NOT EXISTS {s}.dated_facts (
     tenant      text COLLATE "C"    NOT NULL,
     seq         bigint  NOT NULL,
-    department  text COLLATE "C"    NOT NULL,
-    name        text    NOT NULL,
+    type        text COLLATE "C"    NOT NULL,
+    key         text COLLATE "C"    NOT NULL,
+    on_date     date    NOT NULL,
+    recorded_at timestamptz NOT NULL,
     PRIMARY KEY (tenant, seq)
 );
 """

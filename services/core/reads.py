@@ -12,17 +12,24 @@ CONTRACT §5, bad reads; the doors translate the errors raised here into their o
   of a projection goes through it.
 
 Dates are checked where they are parsed (``domain.fields.Day``: exactly ``YYYY-MM-DD``).
+
+Every KPI read takes ``known_at`` (CONTRACT §6, as known at): an aware instant; only events recorded by then
+count. Not given, or not in the past (a known_at in the future is now), the read is the ordinary one. Its
+as-of date, when not given, is the day of known_at (what a read at that instant showed) — today without it.
 """
 
 from __future__ import annotations
 
-from datetime import date
-from typing import TYPE_CHECKING, Any
+import contextlib
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
 
 import asyncpg
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BeforeValidator, TypeAdapter, ValidationError
 
-from domain.fields import Day
+from domain.fields import Day, Instant
 from infra.store import EventStore, InvalidCursor, parse_cursor
 
 if TYPE_CHECKING:
@@ -32,18 +39,28 @@ __all__ = [
     "READ_WAIT_SECONDS",
     "RETRY_AFTER_SECONDS",
     "InvalidCursor",
+    "ReadMemory",
+    "KnownAt",
+    "KNOWN_AT_HELP",
     "ProjectionsBehind",
     "UnknownTenant",
     "actions",
     "calendar",
     "kpi_document",
+    "kpi_document_and_series",
+    "memory",
     "parse_day",
+    "parse_instant",
+    "day_of",
     "read_events",
     "funding_report",
     "rejections",
     "kpi_series",
     "competence_matrix",
     "companies",
+    "department_names",
+    "greb_views",
+    "season_facts",
     "require_fresh_tenant",
     "require_fresh_projections",
     "require_tenant",
@@ -75,6 +92,7 @@ class ProjectionsBehind(RuntimeError):
 
 
 _DAY = TypeAdapter(Day)
+T = TypeVar("T")
 
 
 def parse_day(text: str) -> date:
@@ -83,6 +101,44 @@ def parse_day(text: str) -> date:
         return _DAY.validate_python(text)
     except ValidationError:
         raise ValueError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _offset_from_a_query(value: object) -> object:
+    """A URL query decodes the ``+`` of an offset (``…T08:00:00+02:00``) to a space: read it back as ``+``."""
+    if isinstance(value, str) and len(value) > 6 and value[-6] == " " and value[-3] == ":":
+        return f"{value[:-6]}+{value[-5:]}"
+    return value
+
+
+# Before-validators run last declared first: the query's space is mended before the instant is read.
+KnownAt = Annotated[Instant, BeforeValidator(_offset_from_a_query)]
+"""The ``known_at`` of a read: an RFC 3339 instant with its offset (in a URL query, a ``+`` decoded to a space
+is read as ``+``)."""
+
+_INSTANT: TypeAdapter[datetime] = TypeAdapter(KnownAt)
+
+KNOWN_AT_HELP = "an RFC 3339 instant with offset, e.g. 2026-03-10T08:00:00Z: only messages recorded by then count" \
+    " (default: now)"
+
+
+def parse_instant(text: str) -> datetime:
+    """An instant as the contract writes it: RFC 3339 with an offset, e.g. ``2026-03-10T08:00:00Z``."""
+    try:
+        return _INSTANT.validate_python(text)
+    except ValidationError:
+        raise ValueError(f"{text!r} is not an RFC 3339 instant with an offset (e.g. 2026-03-10T08:00:00Z)") from None
+
+
+def day_of(known_at: datetime | None) -> date:
+    """The as-of date of a read that names none: the day of ``known_at`` (local time), today without it."""
+    return date.today() if known_at is None else known_at.astimezone().date()
+
+
+def _in_the_past(known_at: datetime | None) -> datetime | None:
+    """The instant a read is known at, or None for the ordinary read (none given, or not in the past)."""
+    if known_at is None or known_at >= datetime.now(UTC):
+        return None
+    return known_at
 
 
 async def require_tenant(store: EventStore, tenant: str) -> None:
@@ -114,35 +170,49 @@ async def require_fresh_projections(
 
 async def kpi_document(
     core: App, tenant: str, as_of: date, department: str | None = None, *, by_manager: bool = False,
-    catch_up_here: bool = False, wait: float | None = None,
+    catch_up_here: bool = False, wait: float | None = None, known_at: datetime | None = None,
 ) -> dict[str, Any]:
-    """The KPI document (CONTRACT §4, §7) of a known tenant, from projections that are up to date."""
+    """The KPI document (CONTRACT §4, §7) of a known tenant, from projections that are up to date; with
+    ``known_at``, as known then."""
     from projections import kpi_document as document
 
     await require_fresh_tenant(core, tenant, wait=wait, catch_up_here=catch_up_here)
-    return await document(core.pool, tenant, as_of, department, by_manager=by_manager)
+    return await document(core.pool, tenant, as_of, department, by_manager=by_manager,
+                          known_at=_in_the_past(known_at))
 
 
 async def kpi_series(
     core: App, tenant: str, request: Any, department: str | None = None, *, by_manager: bool = False,
-    catch_up_here: bool = False, wait: float | None = None,
+    catch_up_here: bool = False, wait: float | None = None, known_at: datetime | None = None,
 ) -> dict[str, Any]:
     """Chosen KPIs at each month's (quarter's) last day (CONTRACT §7); ``request`` a checked SeriesRequest."""
     from projections import kpi_series as series
 
     await require_fresh_tenant(core, tenant, wait=wait, catch_up_here=catch_up_here)
-    return await series(core.pool, tenant, request, department, by_manager=by_manager)
+    return await series(core.pool, tenant, request, department, by_manager=by_manager,
+                        known_at=_in_the_past(known_at))
+
+
+async def kpi_document_and_series(
+    core: App, tenant: str, as_of: date, request: Any, department: str | None = None, *,
+    wait: float | None = None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The KPI document on ``as_of`` and a series (a checked SeriesRequest), read together in one statement."""
+    from projections import document_and_series
+
+    await require_fresh_tenant(core, tenant, wait=wait)
+    return await document_and_series(core.pool, tenant, as_of, request, department)
 
 
 async def competence_matrix(
     core: App, tenant: str, as_of: date, department: str | None = None, *, catch_up_here: bool = False,
-    wait: float | None = None,
+    wait: float | None = None, known_at: datetime | None = None,
 ) -> dict[str, Any]:
     """Each active employee's competence levels and targets (CONTRACT §7)."""
     from projections import competence_matrix as matrix
 
     await require_fresh_tenant(core, tenant, wait=wait, catch_up_here=catch_up_here)
-    return await matrix(core.pool, tenant, as_of, department)
+    return await matrix(core.pool, tenant, as_of, department, known_at=_in_the_past(known_at))
 
 
 async def companies(core: App, tenant: str | None = None, *, catch_up_here: bool = False,
@@ -157,13 +227,89 @@ async def companies(core: App, tenant: str | None = None, *, catch_up_here: bool
     return await listed(core.pool, tenant)
 
 
-async def department_names(core: App, tenant: str, *, catch_up_here: bool = False,
-                           wait: float | None = None) -> dict[str, str]:
-    """The display names of a known tenant's registered departments, by department key."""
-    from projections import department_names as named
+async def greb_views(core: App, tenant: str, as_of: date, department: str | None = None, *,
+                     wait: float | None = None) -> dict[str, Any]:
+    """The dashboard's views of the report's tools (``projections.kpi.greb_read``) of a known tenant."""
+    from projections import greb_views as views
 
-    await require_fresh_tenant(core, tenant, wait=wait, catch_up_here=catch_up_here)
-    return await named(core.pool, tenant)
+    await require_fresh_tenant(core, tenant, wait=wait)
+    async with _while_rebuilding(tenant):
+        return await views(core.pool, tenant, as_of, department)
+
+
+async def season_facts(core: App, tenant: str, as_of: date, first: date, last: date, *,
+                       wait: float | None = None) -> dict[str, Any]:
+    """The wheels in force by ``as_of`` and the live course starts per month in [first, last]."""
+    from projections import season_facts as facts
+
+    await require_fresh_tenant(core, tenant, wait=wait)
+    async with _while_rebuilding(tenant):
+        return await facts(core.pool, tenant, as_of, first, last)
+
+
+async def department_names(core: App, tenant: str, *, wait: float | None = None) -> dict[str, str]:
+    """Department key -> display name (the registration accepted last) of a known tenant."""
+    from projections import department_names as names
+
+    await require_fresh_tenant(core, tenant, wait=wait)
+    async with _while_rebuilding(tenant):
+        return await names(core.pool, tenant)
+
+
+@contextlib.asynccontextmanager
+async def _while_rebuilding(tenant: str) -> AsyncIterator[None]:
+    """A read of tables that the active projection version does not have yet (an upgrade's rebuild is still
+    building the version that has them) answers like projections that are behind: try again shortly."""
+    try:
+        yield
+    except asyncpg.UndefinedTableError:
+        raise ProjectionsBehind(tenant, RETRY_AFTER_SECONDS * 6) from None
+
+
+class ReadMemory:
+    """Answers of projection reads, kept per state of the KPI projection for the tenant
+    (``projections.state_token``: the active version and the tenant's last event): a read asked again while
+    nothing of the tenant arrived is answered from memory — after the same freshness gate, so read-your-writes
+    holds. The least recently used answers go first beyond ``size``."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._answers: OrderedDict[Hashable, Any] = OrderedDict()
+        self.hits = 0
+
+    def clear(self) -> None:
+        self._answers.clear()
+
+    async def read(self, core: App, tenant: str, key: Hashable, read: Callable[[], Awaitable[T]], *,
+                   wait: float | None = None) -> T:
+        from projections import state_token
+
+        await require_fresh_tenant(core, tenant, wait=wait)
+        token = await state_token(core.pool, tenant)
+        full = (tenant, key, token)
+        if token is not None and full in self._answers:
+            self._answers.move_to_end(full)
+            self.hits += 1
+            return cast(T, self._answers[full])
+        answer = await read()
+        if token is not None:  # an answer read after the token moved on is newer, never older: still true
+            self._answers[full] = answer
+            while len(self._answers) > self.size:
+                self._answers.popitem(last=False)
+        return answer
+
+
+_memories: dict[int, tuple[asyncpg.Pool, ReadMemory]] = {}
+
+
+def memory(core: App) -> ReadMemory:
+    """The read memory of this app's database (one per pool)."""
+    found = _memories.get(id(core.pool))
+    if found is None or found[0] is not core.pool:
+        if len(_memories) >= 8:
+            _memories.pop(next(iter(_memories)))
+        found = _memories[id(core.pool)] = (core.pool, ReadMemory())
+    return found[1]
 
 
 async def require_fresh_tenant(core: App, tenant: str, *, wait: float | None = None,

@@ -200,11 +200,11 @@ def print_rejections(tenant: str, rejections: list[dict[str, Any]], console: Con
 
 
 def print_outcome_summary(by_tenant: dict[str, dict[str, int]], console: Console | None = None, *,
-                          words: Words = ENGLISH) -> None:
+                          words: Words = ENGLISH, terminal: bool | None = None) -> None:
     grid = Grid(words("outcomes_title"), [words("col_tenant"), words("accepted"), words("duplicates"),
                                           words("rejected")], right=frozenset({1, 2, 3}))
     for tenant in sorted(by_tenant):
         counts = by_tenant[tenant]
         grid.rows.append([tenant or words("unreadable"), str(counts["accepted"]), str(counts["duplicate"]),
                           str(counts["rejected"])])
-    show([grid], console=console)
+    show([grid], console=console, terminal=terminal)

@@ -8,6 +8,13 @@ cancellations, knowledge sharing, practice follow-up and closed gaps; committee 
 messages are merged into one feed in business-time order, the way a provider serving many companies
 would send it.
 
+The default tenants are the report's cases, each as the report tells of it (``CASES`` cites the
+passages): committees only at the two firms of about 100 employees, BITZER's spring window for talks and
+agreements, department wheels and no substitutes at Universe Science Park, no seasons but substitutes at
+Grøndalen, the transport company's layoffs in the first COVID-19 lockdown and its collective courses in
+the second. The history ends on ``end`` (``eduplan demo``: the day it runs), and the companies mostly
+meet their targets, with a few departments behind.
+
 The feed is a stream: every tenant keeps only its own current state (active employees, open bookings
 and the actions planned for them), so memory does not grow with the number of messages or years.
 The same arguments always give the same feed (one ``random.Random`` per tenant, seeded from ``seed``
@@ -46,11 +53,15 @@ from typing import IO, Any
 
 from domain.messages import TENANT_PATTERN
 
-__all__ = ["CASES", "CaseProfile", "Department", "generate", "trial_namespace", "write_jsonl"]
+__all__ = ["CASES", "DEMO_START", "CaseProfile", "Department", "generate", "trial_namespace", "write_jsonl"]
 
 UNSKILLED, SKILLED, PROFESSIONAL, MANAGER = "unskilled", "skilled", "professional", "manager"
 FAMILIES = (UNSKILLED, SKILLED, PROFESSIONAL, MANAGER)
 SEASON = {"b": "busy", "n": "normal", "l": "low"}
+
+DEMO_START = date(2023, 11, 20)
+"""The first day of ``eduplan demo``'s history, whatever day it runs: fixed, so a run on a later day extends
+the history of an earlier one (see ``generate``'s ``start``); the history grows with the calendar."""
 
 FAULT_SHARE = 0.015
 """The share of all items that are deliberately bad (duplicates included)."""
@@ -90,7 +101,13 @@ class CaseProfile:
     wheel_kind: str
     wheel: str
     """The company wheel, January to December: b = busy, n = normal, l = low."""
+    agreement_months: tuple[int, ...] = ()
+    """The only months agreements are made in (empty = any month): a need raised outside them is agreed
+    in the next such window."""
     department_wheels: tuple[tuple[str, str], ...] = ()
+    lagging: tuple[str, ...] = ()
+    """Departments that fall behind on their agreements (more courses land after the deadline); the
+    report's firms succeed, and a few departments lagging make the per-department follow-up worth it."""
     blocked_months: tuple[int, ...] = ()
     """Months with no course starts at all (summer season, school holiday, the busy quarter)."""
     season_weights: tuple[float, float, float] = (0.1, 1.0, 3.0)
@@ -98,6 +115,13 @@ class CaseProfile:
     focus_areas: bool = False
     crisis: bool = False
     """A lockdown-like slow period that the company turns into training for (flexible wheel)."""
+    crisis_start: tuple[int, int] | None = None
+    """(year, month) the slow period starts, when the history reaches it; otherwise the slow period comes
+    about 40 % into the history, in months that are normally not quiet."""
+    layoff_start: tuple[int, int] | None = None
+    """(year, month) of a lockdown the company met by laying off part of its staff, hired again months later."""
+    history_from: date | None = None
+    """The report's story starts by this date: the default cases' history reaches back at least to it."""
     committee_months: tuple[int, ...] = ()
     committee_reps: tuple[int, int] = (2, 2)
     committee_gaps: int = 1
@@ -124,7 +148,19 @@ def _d(key: str, name: str, weight: float, u: float, s: float, p: float, m: floa
     return Department(key, name, weight, (u, s, p, m))
 
 
+# Each profile fact cites the report the cases come from (the seed text
+# systematisk-uddannelsesplanlaegning-smv.txt) by section and a quote. For all of them, §6.2: "kun ganske få
+# SMV'er" hire substitutes — the public ones that cannot leave the floor empty do (the school, the day care,
+# the public organisation); the private firms plan around their busy months and only rarely hire one.
+# Not from the report: the ``lagging`` departments, a few that fall behind so the per-department follow-up
+# has something to find.
 CASES: tuple[CaseProfile, ...] = (
+    # Træ & Busk — seed box after §6.4 "TRÆ & BUSK: MAKKER-ORDNING …": "en medarbejderstab på 11-15 fastansatte",
+    # everyone on courses "mellem to til fem uger per år", "næsten altid sende makkerparrene afsted sammen";
+    # §5.1 "Sæsonbetonet årshjul": "nu her i sommerperioden, hvor der er travlt, der har vi ikke mulighed
+    # for at sende folk afsted" (Direktør, bygge- og anlægsbranchen, 11 ansatte), courses in winter.
+    # Under 100 employees: no education committee (§5.2 "blandt SMV'er med færre end 100 ansatte, ikke er
+    # nedsat noget uddannelsesudvalg").
     CaseProfile(
         tenant="trae-og-busk", display_name="Træ & Busk", employees=13, catalog=("garden",),
         departments=(
@@ -141,6 +177,14 @@ CASES: tuple[CaseProfile, ...] = (
         knowledge_formats=(("peer", 3.0), ("department_meeting", 1.0)),
         followup_rate=0.5, leave_rate=0.08, offset="+01:00",
     ),
+    # BITZER Electronics — seed §6.2 box "BITZER ELECTRONICS: LEDELSESMÆSSIG INCITAMENT …": "ansat 125
+    # medarbejdere"; "I løbet af foråret har afdelingslederne tre måneder til at afholde samtaler og lægge
+    # planer" and then "skrive ind i et system, hvilke kurser" (the agreements: made in the spring window
+    # only); "85 % af de aftaler, der bliver lavet i løbet af foråret, de skal være gennemført når vi rammer
+    # foråret igen" (cycle from March, target 0.85), checked per department in the leadership group.
+    # §4.4: refrigeration split into five levels ("inddelt i fem niveauer", Leder, industrivirksomhed,
+    # 129 ansatte). §5.2: the committee firms have about 100 employees and more, meet "fire gange om året",
+    # with equal numbers and a shop steward among the employee reps.
     CaseProfile(
         tenant="bitzer", display_name="BITZER Electronics", employees=125, catalog=("electronics",),
         departments=(
@@ -151,15 +195,21 @@ CASES: tuple[CaseProfile, ...] = (
         ),
         formality="formal",
         vision="85 % af de udviklingsaftaler, der indgås i foråret, er gennemført, når vi rammer foråret igen.",
-        cycle_start_month=3, completion_target=0.85, mus_months=(3, 4, 5),
+        cycle_start_month=3, completion_target=0.85, mus_months=(3, 4, 5), agreement_months=(3, 4, 5),
         wheel_kind="fixed", wheel="llnnnnlnnnbb", blocked_months=(7,), season_weights=(0.1, 1.0, 2.5),
-        committee_months=(1, 8), consultant_month=10, ambassadors=(("shop_steward", "production"),),
-        education_item_rate=0.88, agreement_rate=0.9, buddy_rate=0.5, substitute_busy_rate=0.6,
+        committee_months=(2, 5, 9, 11), committee_reps=(2, 2), consultant_month=10, lagging=("sales",),
+        ambassadors=(("shop_steward", "production"),),
+        education_item_rate=0.88, agreement_rate=0.9, buddy_rate=0.5, substitute_busy_rate=0.15,
         knowledge_rate=0.5, knowledge_formats=(("department_meeting", 3.0), ("peer", 2.0)),
         leave_rate=0.1, offset="Z",
     ),
+    # THEM Andelsmejeri — seed §4.3 box "THEM: AFDÆKNING AF KOMPETENCEBEHOV …": needs "kortlagt fire gange
+    # om året af uddannelsesudvalget, som består af fire repræsentanter; to fra ledelsen, en
+    # tillidsrepræsentant og en uddannelsesrepræsentant". §5.2: the two firms with a committee are "begge
+    # med omkring 100 ansatte" (its employee rep quoted as "industrivirksomhed, 101 ansatte"), so the dairy
+    # has about 100 employees.
     CaseProfile(
-        tenant="them", display_name="THEM Andelsmejeri", employees=70, catalog=("dairy",),
+        tenant="them", display_name="THEM Andelsmejeri", employees=101, catalog=("dairy",),
         departments=(
             _d("mejeri", "Mejeri og produktion", 0.55, 6, 4, 0.3, 0.2),
             _d("lager", "Lager og logistik", 0.15, 5, 2, 0, 0.1),
@@ -173,9 +223,13 @@ CASES: tuple[CaseProfile, ...] = (
         wheel_kind="seasonal", wheel="llnnbbnnllnb", season_weights=(0.1, 1.0, 3.0),
         committee_months=(2, 5, 9, 11), committee_reps=(2, 2), committee_gaps=4, consultant_month=9,
         ambassadors=(("shop_steward", "mejeri"), ("education_ambassador", "lager")),
-        education_item_rate=0.84, agreement_rate=0.85, buddy_rate=0.6, substitute_busy_rate=0.7,
+        education_item_rate=0.84, agreement_rate=0.85, buddy_rate=0.6, substitute_busy_rate=0.15,
         knowledge_rate=0.35, leave_rate=0.09, offset="+01:00",
     ),
+    # Vivabolig — seed §4.2 box "VIVABOLIG: EN EFTERUDDANNELSESSTRATEGI …": "96 ansatte", a written
+    # strategy, the "strategihus" ("positive og engagerede medarbejdere", "vi altid kan forbedre os"), that
+    # "ikke behøver at indeholde specifikke mål for tidspunkter og kurser" (no target of its own).
+    # Under 100 employees: no committee (§5.2).
     CaseProfile(
         tenant="vivabolig", display_name="Vivabolig", employees=96, catalog=("housing",),
         departments=(
@@ -188,15 +242,19 @@ CASES: tuple[CaseProfile, ...] = (
         formality="formal",
         vision="Strategihuset: positive og engagerede medarbejdere er fundamentet, og vi kan altid "
                "forbedre os.",
-        cycle_start_month=1, completion_target=0.85, mus_months=(2, 3, 4),
-        wheel_kind="fixed", wheel="bnnnlbbnnllb", season_weights=(0.15, 1.0, 2.5),
-        committee_months=(3, 10),
+        cycle_start_month=1, completion_target=None, mus_months=(2, 3, 4),
+        wheel_kind="fixed", wheel="bnnnlbbnnllb", season_weights=(0.15, 1.0, 2.5), lagging=("byggeri",),
         ambassadors=(("shop_steward", "ejendomsservice"), ("education_ambassador", "udlejning")),
-        education_item_rate=0.9, agreement_rate=0.88, buddy_rate=0.4, substitute_busy_rate=0.5,
+        education_item_rate=0.9, agreement_rate=0.88, buddy_rate=0.4, substitute_busy_rate=0.15,
         knowledge_rate=0.5,
         knowledge_formats=(("department_meeting", 2.0), ("peer", 2.0), ("board_meeting", 0.5)),
         followup_rate=0.4, leave_rate=0.08, offset="Z",
     ),
+    # Universe Science Park — seed §5.1 box "UNIVERSE SCIENCE PARK: INDIVIDUELLE ÅRSHJUL …": "41
+    # fastansatte"; "et individuelt årshjul for hver afdeling": marketing "har travlt lige omkring starten
+    # og afslutningen på højsæsonen" and goes "i parkens højsæson", the gardeners "i vinterhalvåret", the
+    # technical department is busy "under højsæsonen"; "Ved at have individuelle årshjul undgår
+    # virksomheden at hyre vikarer ind" (no substitutes). Under 100 employees: no committee (§5.2).
     CaseProfile(
         tenant="universe", display_name="Universe Science Park", employees=41, catalog=("park", "garden"),
         departments=(
@@ -216,10 +274,17 @@ CASES: tuple[CaseProfile, ...] = (
             ("marketing", "nnbbnlllbbnn"),
             ("formidling", "nnnbbbbbnnnl"),
         ),
-        season_weights=(0.1, 1.0, 3.0), committee_months=(10,), committee_reps=(2, 2),
+        season_weights=(0.05, 1.0, 3.0),
         ambassadors=(("education_ambassador", "formidling"),),
-        buddy_rate=0.6, substitute_busy_rate=0.3, knowledge_rate=0.45, leave_rate=0.12, offset="+01:00",
+        buddy_rate=0.6, substitute_busy_rate=0.0, substitute_other_rate=0.0, knowledge_rate=0.45,
+        leave_rate=0.12, offset="+01:00",
     ),
+    # Grøndalen — seed §4.5 box "Grøndalen: Et stærkt samspil mellem tillidsrepræsentanten og ledelsen":
+    # an integrated day care whose shop steward pushes for the unskilled helpers ("lykkes særligt godt med
+    # at uddanne flere af deres pædagogiske medhjælpere"). §2.3 and §6.2: day care has no high and low
+    # season ("de ikke har en høj og lavsæson … som i fx daginstitutioner"), so it uses substitutes
+    # (afløserkorps) instead; the wheel is all normal months, with no invented busy ones. Under 100
+    # employees: no committee (§5.2).
     CaseProfile(
         tenant="grondalen", display_name="Grøndalen", employees=35, catalog=("daycare",),
         departments=(
@@ -230,13 +295,16 @@ CASES: tuple[CaseProfile, ...] = (
         formality="informal",
         vision="Veluddannet personale: alle pædagogiske medhjælpere får tilbudt et kompetenceløft.",
         cycle_start_month=8, completion_target=None, mus_months=(9, 10),
-        wheel_kind="fixed", wheel="nbbbbnnbbbbn", season_weights=(1.0, 1.3, 1.0),
-        committee_months=(3, 9), committee_reps=(1, 1),
+        wheel_kind="fixed", wheel="nnnnnnnnnnnn", season_weights=(1.0, 1.0, 1.0),
         ambassadors=(("shop_steward", "vuggestue"),), ambassador_push=0.03,
-        buddy_rate=0.8, substitute_busy_rate=0.97, substitute_other_rate=0.6,
+        buddy_rate=0.8, substitute_busy_rate=0.97, substitute_other_rate=0.9,
         knowledge_rate=0.55, knowledge_formats=(("department_meeting", 3.0), ("peer", 2.0)),
         followup_rate=0.45, leave_rate=0.13, offset="Z",
     ),
+    # Birkerød Skole — seed §7.1 box "BIRKERØD SKOLE: MANDAGSMØDER OG OPFØLGNING I PRAKSIS": everyone who
+    # took a course presents it "systematisk på de ugentlige mandagsmøder", and the leaders follow up in
+    # practice. §6.2: schools need substitutes ("der er behov for alle medarbejderne på gulvet"). Under
+    # 100 employees: no committee (§5.2).
     CaseProfile(
         tenant="birkerod-skole", display_name="Birkerød Skole", employees=60, catalog=("school",),
         departments=(
@@ -250,11 +318,17 @@ CASES: tuple[CaseProfile, ...] = (
         vision="Vi lærer af hinanden: det, du har lært på kursus, deler du på mandagsmødet.",
         cycle_start_month=8, completion_target=0.85, mus_months=(9, 10),
         wheel_kind="fixed", wheel="nnnnnblbnnnb", blocked_months=(7,), season_weights=(0.15, 1.0, 1.0),
-        committee_months=(6,), ambassadors=(("shop_steward", "mellemtrin"),),
+        ambassadors=(("shop_steward", "mellemtrin"),),
         buddy_rate=0.4, substitute_busy_rate=0.95, substitute_other_rate=0.7,
         knowledge_rate=0.96, knowledge_formats=(("board_meeting", 9.0), ("peer", 1.0)),
         followup_rate=0.9, leave_rate=0.08, offset="+01:00",
     ),
+    # The transport company — seed §5.1 "Det fleksible årshjul": "særligt hårdt ramt under COVID-19 og
+    # nedlukningerne" (HR-chef, transportbranchen, 130 ansatte); before the second lockdown (winter
+    # 2020/21) "De lykkedes med at planlægge fælles kurser for alle virksomhedens ansatte, samt en række
+    # online-kurser for forskellige faggrupper", after "under første nedlukning var nødsaget til at opsige
+    # en række af deres medarbejdere" (spring 2020). Its history therefore reaches back to early 2020. The
+    # report names no committee there (§5.2: only two firms have one).
     CaseProfile(
         tenant="transport", display_name="Transportvirksomheden", employees=130, catalog=("transport",),
         departments=(
@@ -267,12 +341,17 @@ CASES: tuple[CaseProfile, ...] = (
         formality="informal",
         vision="Vi bruger de stille perioder til at uddanne og fastholde vores medarbejdere.",
         cycle_start_month=9, completion_target=None, mus_months=(9, 10),
-        wheel_kind="flexible", wheel="llnnnbbbnnnb", crisis=True, season_weights=(0.1, 1.0, 3.0),
-        committee_months=(9,), ambassadors=(("shop_steward", "chauffoerer"),),
-        education_item_rate=0.8, agreement_rate=0.82, buddy_rate=0.5, substitute_busy_rate=0.5,
+        wheel_kind="flexible", wheel="llnnnbbbnnnb", crisis=True, crisis_start=(2020, 12),
+        layoff_start=(2020, 3), history_from=date(2020, 2, 3), season_weights=(0.1, 1.0, 3.0),
+        ambassadors=(("shop_steward", "chauffoerer"),),
+        education_item_rate=0.8, agreement_rate=0.82, buddy_rate=0.5, substitute_busy_rate=0.15,
         knowledge_rate=0.3, knowledge_formats=(("peer", 3.0), ("department_meeting", 1.0)),
         leave_rate=0.14, offset="Z",
     ),
+    # The public organisation — seed §5.1 "Fast årshjul": "offentlig organisation, 90 ansatte"; "tre
+    # fokusområder", "et kvartal til at arbejde målrettet med hvert fokusområde"; busy "op til sommerferien,
+    # samt i perioden efter sommer, hvorfor dette kvartal ikke er inkluderet i årshjulet". §4.2: the
+    # department managers own the clarification. Under 100 employees: no committee (§5.2).
     CaseProfile(
         tenant="public-org", display_name="Offentlig organisation", employees=90, catalog=("public",),
         departments=(
@@ -286,7 +365,7 @@ CASES: tuple[CaseProfile, ...] = (
         vision="Tre fokusområder om året, et kvartal til hvert, og læringen gives videre i organisationen.",
         cycle_start_month=1, completion_target=0.85, mus_months=(1, 2),
         wheel_kind="fixed", wheel="nnnnnnbbbnnn", blocked_months=(7, 8, 9), focus_areas=True,
-        season_weights=(0.0, 1.0, 1.0), committee_months=(2, 9),
+        season_weights=(0.0, 1.0, 1.0), lagging=("it",),
         ambassadors=(("shop_steward", "sagsbehandling"), ("education_ambassador", "borgerservice")),
         education_item_rate=0.86, agreement_rate=0.86, buddy_rate=0.4, substitute_busy_rate=0.5,
         knowledge_rate=0.75, knowledge_formats=(("department_meeting", 3.0), ("peer", 2.0)),
@@ -475,11 +554,11 @@ _COURSES: dict[str, tuple[_Course, ...]] = {
 }
 
 _INTRO = _c("Introduktion til arbejdspladsen og sikkerhed", "internal", 7.4, None, None)
-_CRISIS_COURSES = (
-    _c("Kundeservice i passagertransport (online)", "amu", 14.8, "Kundeservice", 2, "47842"),
+_CRISIS_COURSES = (  # the first one is the common course day for everyone, the others online courses
     _c("Førstehjælp, fælles kursusdag", "amu", 7.4, "Førstehjælp", 2, "40116"),
-    _c("Miljørigtig kørsel", "amu", 7.4, "Miljørigtig kørsel", 2, "47596"),
-    _c("Konfliktforebyggelse i kollektiv trafik", "amu", 14.8, "Konflikthåndtering", 2, "47847"),
+    _c("Kundeservice i passagertransport (online)", "amu", 14.8, "Kundeservice", 2, "47842"),
+    _c("Miljørigtig kørsel (online)", "amu", 7.4, "Miljørigtig kørsel", 2, "47596"),
+    _c("Konfliktforebyggelse i kollektiv trafik (online)", "amu", 14.8, "Konflikthåndtering", 2, "47847"),
     _c("Digitale værktøjer i hverdagen (online)", "private", 7.4, "IT", 2),
 )
 
@@ -689,7 +768,7 @@ class _Tenant:
     """A discrete-event simulation of one company; ``run()`` yields its valid messages in order."""
 
     def __init__(self, profile: CaseProfile, tenant: str, index: int, seed: int, size: int,
-                 start: int, end: int) -> None:
+                 start: int, end: int, history_months: int) -> None:
         self.p = profile
         self.tenant = tenant
         self.index = index
@@ -716,9 +795,9 @@ class _Tenant:
         self.course_cache: dict[tuple[str, str], list[_Course]] = {}
         self.mus_done: tuple[int, int] | None = None
         self.crisis_done = False
-        months = (date.fromordinal(end).year - date.fromordinal(start).year) * 12 + (
-            date.fromordinal(end).month - date.fromordinal(start).month)
-        self.history_months = max(1, months)
+        # The nominal length of the history, not the actual one: what happens up to a day never depends on
+        # how far past it the history runs.
+        self.history_months = max(1, history_months)
 
     # -- plumbing ----------------------------------------------------------------------------------
 
@@ -996,14 +1075,33 @@ class _Tenant:
             self.at(self.workday(first, last), self.consultant)
         if p.focus_areas and month == 12:
             self.at(self.workday(first + 2, last - 7), self.yearly_wheel, year + 1)
-        if p.crisis and not self.crisis_done and since_start >= max(1, int(self.history_months * 0.4)):
-            base = self.company_months()
-            quiet = sum(base[_add_months(year, month, i)[1] - 1] == "l" for i in range(3))
-            if quiet <= 1:  # a slow-down that hits months that are normally busy or normal
-                self.crisis_done = True
-                self.at(self.workday(first, first + 6), self.crisis, first)
+        if p.layoff_start == (year, month):
+            self.lay_off(first)
+        if p.crisis and not self.crisis_done and self.crisis_due(year, month, since_start):
+            self.crisis_done = True
+            self.at(self.workday(first, first + 6), self.crisis, first)
         if p.formality == "formal" and since_start == max(1, self.history_months // 2):
             self.at(self.workday(first, last), self.revise_strategy)
+
+    def lay_off(self, first: int) -> None:
+        """A lockdown met the hard way: part of the staff is let go, and hired again some months later."""
+        rng = self.rng
+        for emp in list(self.emps.values()):
+            if emp.protected or emp.leaving or emp.family == MANAGER or rng.random() >= 0.18:
+                continue
+            emp.leaving = True
+            self.at(self.workday(first + 10, first + 30), self.leave, emp, rng.randint(90, 150))
+
+    def crisis_due(self, year: int, month: int, since_start: int) -> bool:
+        """Whether the slow period starts this month: the report's dated one, if the history reaches it."""
+        start = self.p.crisis_start
+        if start is not None and _month_start(*start) >= self.start:
+            return (year, month) == start
+        if since_start < max(1, int(self.history_months * 0.4)):
+            return False
+        base = self.company_months()
+        quiet = sum(base[_add_months(year, month, i)[1] - 1] == "l" for i in range(3))
+        return quiet <= 1  # a slow-down that hits months that are normally busy or normal
 
     def plan_reviews(self, year: int, month: int, first: int) -> None:
         window = self.p.mus_months
@@ -1023,7 +1121,7 @@ class _Tenant:
 
     # -- people over time --------------------------------------------------------------------------
 
-    def leave(self, emp: _Emp) -> None:
+    def leave(self, emp: _Emp, replaced_after: int | None = None) -> None:
         if not emp.active:
             return
         for booking in list(emp.bookings.values()):
@@ -1032,7 +1130,8 @@ class _Tenant:
         emp.active = False
         del self.emps[emp.id]
         self.members[emp.dept].remove(emp.id)
-        self.at(self.now + self.rng.randint(14, 75), self.hire, emp.dept, emp.family)
+        after = replaced_after if replaced_after is not None else self.rng.randint(14, 75)
+        self.at(self.now + after, self.hire, emp.dept, emp.family)
 
     def hire(self, dept: str, family: str) -> None:
         emp = self.register(dept, family, self.now)
@@ -1095,11 +1194,11 @@ class _Tenant:
             course = self.course_for(emp, competence, gap.target) or course
         if rng.random() < p.agreement_rate:
             linked = gap if gap is not None and rng.random() < 0.8 else None
-            self.at(now + (0 if rng.random() < 0.5 else rng.randint(1, 10)), self.agree, emp, course, linked)
+            self.plan_agreement(now + (0 if rng.random() < 0.5 else rng.randint(1, 10)), emp, course, linked)
             if rng.random() < p.second_agreement_rate:
                 other = rng.choice(courses)
                 if other is not course:
-                    self.at(now + rng.randint(1, 14), self.agree, emp, other, None)
+                    self.plan_agreement(now + rng.randint(1, 14), emp, other, None)
 
     def course_for(self, emp: _Emp, competence: str, target: int) -> _Course | None:
         matching = [c for c in self.courses_for(emp) if c.competence == competence]
@@ -1128,7 +1227,7 @@ class _Tenant:
         gap = self.identify(emp, competence, current, source)
         if self.rng.random() < agree_rate:
             course = self.course_for(emp, competence, gap.target) or course
-            self.at(self.now + self.rng.randint(0, 14), self.agree, emp, course, gap)
+            self.plan_agreement(self.now + self.rng.randint(0, 14), emp, course, gap)
 
     def committee(self) -> None:
         p, rng = self.p, self.rng
@@ -1160,7 +1259,7 @@ class _Tenant:
                 gap = self.identify(emp, competence, current, "consultant")
                 if rng.random() < 0.4:
                     course = self.course_for(emp, competence, gap.target) or course
-                    self.at(self.now + rng.randint(7, 30), self.agree, emp, course, gap)
+                    self.plan_agreement(self.now + rng.randint(7, 30), emp, course, gap)
 
     def revise_strategy(self) -> None:
         p = self.p
@@ -1193,16 +1292,49 @@ class _Tenant:
         crisis_end = _month_end(ey, em)
         self.define_wheel(first, None, "".join(months), p.wheel_kind)
         self.at(self.workday(crisis_end - 14, crisis_end - 7), self.end_crisis, crisis_end + 1, base)
-        for emp in list(self.emps.values()):
-            if emp.leaving or rng.random() > 0.8:
-                continue
-            for course in rng.sample(_CRISIS_COURSES, rng.randint(1, 2)):
-                self.at(self.now + rng.randint(0, 10), self.book, emp, course, None, True, crisis_end)
+        # "fælles kurser for alle virksomhedens ansatte, samt en række online-kurser for forskellige
+        # faggrupper": each department goes together, on its own days within the slow period.
+        common, online = _CRISIS_COURSES[0], _CRISIS_COURSES[1:]
+        for dept in self.used:
+            staff = [self.emps[i] for i in self.members.get(dept.key, []) if not self.emps[i].leaving]
+            on = self.workday(self.now + 14, crisis_end - 30)
+            dates = (on, self.span(common, on))
+            for emp in staff:
+                self.at(self.now + rng.randint(0, 7), self.book, emp, common, None, True, None, None, dates)
+            for course in rng.sample(online, 2):
+                on = self.workday(self.now + 14, crisis_end - 10)
+                dates = (on, self.span(course, on))
+                for emp in staff:
+                    if rng.random() < 0.45:
+                        self.at(self.now + rng.randint(0, 7), self.book, emp, course, None, True, None, None,
+                                dates)
 
     def end_crisis(self, effective: int, months: str) -> None:
         self.define_wheel(effective, None, months, self.p.wheel_kind)
 
     # -- phase 2 -------------------------------------------------------------------------------------
+
+    def plan_agreement(self, day: int, emp: _Emp, course: _Course, gap: _Gap | None) -> None:
+        """Make the agreement on ``day``, or on the first day the company makes agreements after it: in its
+        agreement window (the manager registers one still pending before the window closes), and not in
+        the last two months of a cycle (a need raised then goes into the next cycle's plan)."""
+        window = self.p.agreement_months
+        if window:
+            if date.fromordinal(day).month not in window:
+                day = self.now if date.fromordinal(self.now).month in window else self.next_window(day)
+        elif self.cycle_end(day) - day < 60:
+            following = self.cycle_end(day) + 1
+            day = self.workday(following, following + 30)
+        self.at(day, self.agree, emp, course, gap)
+
+    def next_window(self, day: int) -> int:
+        """A workday in the first weeks of the agreement window that comes next after ``day``."""
+        found = date.fromordinal(day)
+        y, m = found.year, found.month
+        while m not in self.p.agreement_months:
+            y, m = _add_months(y, m, 1)
+        first = _month_start(y, m)
+        return self.workday(first, first + 40)
 
     def agree(self, emp: _Emp, course: _Course, gap: _Gap | None) -> None:
         if not emp.active or emp.leaving:
@@ -1212,8 +1344,8 @@ class _Tenant:
         data: dict[str, Any] = {"agreement_id": agreement_id, "employee_id": emp.id, "title": course.title,
                                 "agreed_on": _iso(now)}
         due = self.cycle_end(now)
-        if rng.random() < 0.25:
-            due = min(due, now + rng.randint(120, 240)) if rng.random() < 0.7 else now + rng.randint(200, 330)
+        if rng.random() < 0.25:  # an earlier deadline, still within the cycle the agreement is judged in
+            due = min(due, now + rng.randint(max(60, _duration(course) + 45), 300))
             data["due_by"] = _iso(due)
         if gap is not None and not gap.closed:
             data["gap_id"] = gap.id
@@ -1226,7 +1358,7 @@ class _Tenant:
         r = rng.random()
         if r < 0.03:
             self.at(now + rng.randint(20, 120), self.withdraw, emp, agreement)
-        elif r < 0.08:
+        elif r < 0.06:
             pass  # never booked: the agreement quietly stays open
         else:
             self.at(now + rng.randint(3, 45), self.book, emp, course, agreement, False)
@@ -1253,7 +1385,7 @@ class _Tenant:
         duration = _duration(course)
         earliest = now + rng.randint(10, 28)
         if latest is None:
-            if due is not None and rng.random() < 0.07:
+            if due is not None and rng.random() < (0.3 if emp.dept in p.lagging else 0.04):
                 earliest = max(earliest, due + rng.randint(5, 60))  # this one will be late
                 last = earliest + 150
             elif due is not None:
@@ -1626,7 +1758,7 @@ def trial_namespace(seed: int) -> str:
 
 
 def generate(*, seed: int = 2026, tenants: int | None = None, employees: int | None = None, years: int = 3,
-             end: date = date(2026, 11, 20), faults: bool = True,
+             end: date = date(2026, 11, 20), start: date | None = None, faults: bool = True,
              namespace: str | None = None) -> Iterator[dict[str, Any] | str]:
     """Yield the demo feed: contract envelopes as dicts, in the order an HR feed would send them.
 
@@ -1636,7 +1768,15 @@ def generate(*, seed: int = 2026, tenants: int | None = None, employees: int | N
       (``sim7-bitzer-0000001``); without it the tenants are the demo's own (``bitzer``).
     - ``employees=M`` gives every tenant M employees at the start (leavers are replaced by new hires).
     - ``years=Y``: the history covers the Y years that end on ``end``; nothing is dated after ``end``
-      except the start and end dates of courses already booked.
+      except the start and end dates of courses already booked (and agreements' due dates). With
+      ``tenants=None`` a case whose story the report dates earlier (``history_from``: the transport
+      company's COVID-19 winter) starts there instead.
+    - ``start=S`` starts the history on S instead of ``years`` before ``end`` (``years`` then only places
+      the strategy revision half-way through a history of that length). What happens up to a day never
+      depends on ``end``: with the same ``start``, the feed of a later ``end`` begins with the whole feed
+      of an earlier one, message by message. ``eduplan demo`` passes ``start=DEMO_START`` and the day it
+      runs as ``end``: the running cycle is as far along as the calendar, and a run on a later day only
+      adds that day's messages to a database that holds an earlier run (the rest are duplicates).
     - ``faults=True`` mixes in about 1.5 % deliberately bad items (see the module doc); a ``str`` item
       is a raw line that is not a JSON object, to be written as it is.
 
@@ -1648,17 +1788,22 @@ def generate(*, seed: int = 2026, tenants: int | None = None, employees: int | N
         raise ValueError("employees must be at least 1")
     if years < 1:
         raise ValueError("years must be at least 1")
+    if start is not None and start > end:
+        raise ValueError("start must not be after end")
     count = len(CASES) if tenants is None else tenants
     names = [_tenant_name(i, namespace) for i in range(count)]
-    start_day = _years_before(end, years)
-    start = start_day.toordinal()
-    while not _is_workday(start):
-        start += 1
+    start_day = start if start is not None else _years_before(end, years)
     streams: list[Iterator[tuple[Key, dict[str, Any] | str]]] = []
     for i in range(count):
         profile = CASES[i % len(CASES)]
         size = employees if employees is not None else profile.employees
-        sim = _Tenant(profile, names[i], i, seed, size, start, end.toordinal())
+        first_day = start_day
+        if tenants is None and profile.history_from is not None:
+            first_day = min(first_day, profile.history_from)  # the report's story is in the history
+        first = first_day.toordinal()
+        while not _is_workday(first):
+            first += 1
+        sim = _Tenant(profile, names[i], i, seed, size, first, end.toordinal(), 12 * years)
         streams.append(_with_faults(sim, seed) if faults else sim.run())
     for _, item in heapq.merge(*streams, key=_first):
         yield item

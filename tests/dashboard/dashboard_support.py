@@ -109,7 +109,34 @@ def acme_feed() -> Feed:
     f.add("CourseCompleted", booking_id="b11", completed_on="2026-09-10")
     f.add("DevelopmentReviewHeld", employee_id="e1", held_on="2026-03-02", education_item=True)
     f.add("CommitteeMeetingHeld", held_on="2026-02-10", management_reps=2, employee_reps=2)
+    greb_facts(f)
     return f
+
+
+GREB_AS_OF = date(2026, 12, 31)
+
+
+def greb_facts(f: Feed) -> None:
+    """The tools beyond the KPIs, none of them touching the season strips up to ``AS_OF``: a manager, an
+    ambassador and the gap she raised, a committee meeting with topics, sharing and practice follow-up of b11,
+    and a long collective course booked after ``AS_OF`` with a manager's check-in (seen as of ``GREB_AS_OF``)."""
+    f.add("ManagerAssigned", employee_id="e2", manager_id="e1", assigned_on="2025-01-01")
+    f.add("AmbassadorAppointed", employee_id="e2", role="shop_steward", appointed_on="2026-01-15")
+    f.add("CompetenceGapIdentified", gap_id="g1", employee_id="e2", competence="Svejsning", identified_on="2026-04-01",
+          current_level=1, target_level=3, source="ambassador")
+    f.add("CompetenceGapIdentified", gap_id="g2", employee_id="e1", competence="Truck", identified_on="2026-04-01",
+          current_level=2, target_level=4, source="mus")
+    f.add("CompetenceAssessed", employee_id="e1", competence="Truck", level=4, assessed_on="2026-10-01")
+    f.add("CompetenceAssessed", employee_id="e2", competence="Svejsning", level=1, assessed_on="2026-04-01")
+    f.add("CommitteeMeetingHeld", held_on="2026-10-20", management_reps=2, employee_reps=3,
+          topics=["Årshjul 2027", "Makkerpar <i lageret>"])
+    f.add("KnowledgeShared", booking_id="b11", shared_on="2026-09-20", format="board_meeting", audience=12)
+    f.add("PracticeFollowUpHeld", booking_id="b11", held_on="2026-10-15", applied=True)
+    for booking, employee in (("b12", "e2"), ("b13", "e4")):
+        f.add("CourseBooked", booking_id=booking, employee_id=employee, booked_on="2026-11-30", starts_on="2026-12-01",
+              ends_on="2026-12-10", collective=True,
+              course={"title": "Lagerlogistik", "kind": "amu", "hours": 37})
+    f.add("ManagerCheckInHeld", booking_id="b12", held_on="2026-12-03")
 
 
 # Expected strip, December 2025 … November 2026.
@@ -141,7 +168,17 @@ class Probe(HTMLParser):
         self.strips: list[list[dict[str, str]]] = []
         self.departments: list[str] = []
         self.tenant_cards: list[str] = []
+        self.phases: list[str] = []
+        self.kpis: list[tuple[int, str, str, str]] = []  # (phase number or 0, table row's scope, key, data-value)
+        self._row = ""
+        self.statuses: list[str] = []
+        self.verdicts: list[str] = []
+        self.charts: list[dict[str, str]] = []
+        self.greb: list[str] = []
+        self.links: list[tuple[str, str, str]] = []  # (tag, attribute, value) of every src, href and action
+        self.cells: list[dict[str, str]] = []
         self.text: list[str] = []
+        self._phase = 0
         self.lang = ""
         self._stack: list[str] = []
 
@@ -150,6 +187,26 @@ class Probe(HTMLParser):
         classes = a.get("class", "").split()
         if tag == "html":
             self.lang = a.get("lang", "")
+        for attribute in ("src", "href", "action", "xlink:href", "srcset", "poster", "data"):
+            if attribute in a:
+                self.links.append((tag, attribute, a[attribute]))
+        if tag == "section" and "phase" in classes:
+            self._phase = int(a.get("data-phase", "0"))
+            self.phases.append(a.get("data-phase", ""))
+        if tag == "tr":
+            self._row = a.get("data-scope-key", "")
+        if "data-kpi" in a and "data-value" in a:
+            self.kpis.append((self._phase, self._row, a["data-kpi"], a["data-value"]))
+        if tag == "span" and "status" in classes:
+            self.statuses.append(a.get("data-status", ""))
+        if tag == "span" and "verdict" in classes:
+            self.verdicts.append(a.get("data-verdict", ""))
+        if tag == "svg" and "line-chart" in classes:
+            self.charts.append({"values": a.get("data-values", ""), "dates": a.get("data-dates", "")})
+        if tag == "article" and "greb" in classes:
+            self.greb.append(a.get("data-greb", ""))
+        if tag == "td" and "cell" in classes and "data-competence" in a:
+            self.cells.append(a)
         if tag == "svg" and "gauge" in classes:
             self.gauges.append({"rate": a.get("data-rate", ""), "status": a.get("data-status", ""), "value": ""})
         if tag == "svg" and "strip" in classes:
@@ -157,7 +214,7 @@ class Probe(HTMLParser):
         if tag == "g" and "month" in classes:
             self.strips[-1].append({"month": a["data-month"], "season": a["data-season"],
                                     "starts": a["data-starts"]})
-        if tag == "article" and "dept" in classes:
+        if tag in ("article", "tr") and "dept" in classes:
             self.departments.append(a["data-department"])
         if tag == "article" and "tenant-card" in classes:
             self.tenant_cards.append(a["data-tenant"])
@@ -165,6 +222,8 @@ class Probe(HTMLParser):
             self._stack.append(" ".join(classes))
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "section":
+            self._phase = 0
         if self._stack:
             self._stack.pop()
 
@@ -177,6 +236,27 @@ class Probe(HTMLParser):
     @property
     def all_text(self) -> str:
         return " ".join(self.text)
+
+
+def raw(value: Any) -> str:
+    """A figure as the pages write it in ``data-value``: exactly the read's value."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def external_references(page: str) -> list[str]:
+    """Every src, href or action of a page that leaves the server (another host, or a protocol-relative URL)."""
+    p = probe(page)
+    found = [f"{tag} {attribute}={value}" for tag, attribute, value in p.links
+             if value.strip().lower().startswith(("http:", "https:", "//", "ftp:", "ws:", "wss:"))]
+    lowered = page.lower()
+    found += [f"css url: {part[:60]}" for part in lowered.split("url(")[1:]
+              if part.lstrip("'\" ").startswith(("http", "//"))]
+    found += ["@import"] if "@import" in lowered else []
+    return found
 
 
 def probe(page: str) -> Probe:

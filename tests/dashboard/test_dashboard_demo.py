@@ -24,13 +24,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from dashboard_support import AS_OF, probe  # AS_OF: the demo feed's last day
+from dashboard_support import AS_OF, external_references, probe, raw  # AS_OF: the demo feed's last day
 
 from projections import catch_up, ensure_schema, kpi_document, tenants
 from services.core.app import App, app_for_url
 from services.core.ingest import ingest_lines
 from services.doors.dashboard import render_dashboard
 from services.doors.dashboard.text import percent_text
+from services.doors.dashboard.views import PHASES
 from services.simulator.demo_data import generate
 
 REPO = Path(__file__).resolve().parents[2]
@@ -68,21 +69,27 @@ async def demo(module_database_url: str) -> AsyncIterator[Demo]:
 async def test_every_demo_company_and_department_renders(demo: Demo):
     names = await tenants(demo.app.pool)
     assert len(names) >= 9
-    overview = probe(await render_dashboard(demo.app.pool, as_of=AS_OF))
+    overview = probe(await render_dashboard(demo.app, as_of=AS_OF))
     assert overview.tenant_cards == names
     for tenant in names:
         doc = await kpi_document(demo.app.pool, tenant, AS_OF)
         for lang in ("da", "en"):
-            p = probe(await render_dashboard(demo.app.pool, as_of=AS_OF, lang=lang, tenant=tenant))
-            assert p.lang == lang
+            page = await render_dashboard(demo.app, as_of=AS_OF, lang=lang, tenant=tenant)
+            p = probe(page)
+            assert p.lang == lang and p.phases == ["1", "2", "3", "4"]
             assert p.departments == list(doc["departments"]), tenant
-            scopes = [doc["company"], *doc["departments"].values()]
-            assert [g["value"] for g in p.gauges] == [
-                "–" if s["agreement_completion_rate"] is None else percent_text(s["agreement_completion_rate"], lang)
-                for s in scopes
-            ]
-            assert len(p.strips) == len(scopes) and all(len(s) == 12 for s in p.strips)
-            assert (("Sæsontilpasning" if lang == "da" else "Season fit") in p.all_text)
+            assert {(key, value) for phase, _, key, value in p.kpis if phase} == {
+                (key, raw(doc["company"][key])) for _, keys in PHASES for key in keys}
+            assert p.statuses == [doc["company"]["cycle_status"]] + [
+                f["cycle_status"] for f in doc["departments"].values()]
+            assert len(p.strips) == 1 + len(doc["departments"]) and all(len(s) == 12 for s in p.strips)
+            assert ("Sæsontilpasning" if lang == "da" else "Season fit") in p.all_text
+            assert external_references(page) == []
+        for department in doc["departments"]:
+            p = probe(await render_dashboard(demo.app, as_of=AS_OF, tenant=tenant, department=department))
+            figures = doc["departments"][department]
+            assert {(key, value) for phase, _, key, value in p.kpis if phase} == {
+                (key, raw(figures[key])) for _, keys in PHASES for key in keys if key != "committee_meetings_12m"}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -166,36 +173,56 @@ def chromium() -> str:
     return binary
 
 
-def test_browser_screenshot_of_a_company_page(chromium: str, server: str, tmp_path: Path):
-    url = f"{server}/?tenant={SCREENSHOT_TENANT}&as_of={AS_OF.isoformat()}"
+# Every page type, as the browser shows it: (file name, URL path and query, window height).
+PAGES = [
+    ("overview", "/?lang=da", 1400),
+    ("company-trae-og-busk", f"/?tenant={SCREENSHOT_TENANT}", 3600),
+    ("company-bitzer-en", f"/?tenant={DEMO_TENANT}&lang=en", 3600),
+    ("department-bitzer", f"/?tenant={DEMO_TENANT}&department=production", 3200),
+    ("managers-bitzer", f"/dashboard/{DEMO_TENANT}/managers", 1600),
+    ("manager-bitzer", f"/dashboard/{DEMO_TENANT}/managers?manager=E00001&lang=en", 2000),
+    ("competences-bitzer", f"/dashboard/{DEMO_TENANT}/competences", 1600),
+    ("greb-bitzer", f"/dashboard/{DEMO_TENANT}/greb", 2400),
+    ("print-bitzer", f"/dashboard/{DEMO_TENANT}/print", 2200),
+    ("funding-bitzer", f"/dashboard/{DEMO_TENANT}/funding", 1600),
+]
+
+
+@pytest.mark.parametrize(("name", "path", "height"), PAGES, ids=[name for name, _, _ in PAGES])
+def test_browser_screenshot_of_every_page_type(chromium: str, server: str, tmp_path: Path, name: str, path: str,
+                                               height: int):
+    url = f"{server}{path}{'&' if '?' in path else '?'}as_of={AS_OF.isoformat()}"
     shot = tmp_path / "dash.png"
     result = _run_chromium(chromium, tmp_path / "profile", "--enable-logging=stderr", "--v=0",
-                           f"--screenshot={shot}", "--window-size=1280,2000", url)
+                           f"--screenshot={shot}", f"--window-size=1280,{height}", "--hide-scrollbars", url)
     assert shot.exists(), result.stderr[-3000:]
     data = shot.read_bytes()
     assert len(data) > 30_000, "the screenshot is nearly empty"
-    width, height, distinct = _png_facts(data)
-    assert (width, height) == (1280, 2000)
+    width, shot_height, distinct = _png_facts(data)
+    assert (width, shot_height) == (1280, height)
     assert distinct > 32, "the screenshot is a single colour"
     assert _console_lines(result.stderr) == []
-    if os.environ.get("EDUPLAN_SAVE_SCREENSHOTS") and len(data) < 300_000:
+    if os.environ.get("EDUPLAN_SAVE_SCREENSHOTS") and len(data) < 1_000_000:
         SCREENSHOTS.mkdir(exist_ok=True)
-        (SCREENSHOTS / f"dashboard-{SCREENSHOT_TENANT}.png").write_bytes(data)
+        (SCREENSHOTS / f"{name}.png").write_bytes(data)
 
 
-async def test_browser_renders_the_gauges_and_strips(chromium: str, server: str, demo: Demo, tmp_path: Path):
+async def test_browser_renders_the_phases_and_the_kpi_documents_figures(chromium: str, server: str, demo: Demo,
+                                                                        tmp_path: Path):
     doc = await kpi_document(demo.app.pool, DEMO_TENANT, AS_OF)
     url = f"{server}/?tenant={DEMO_TENANT}&as_of={AS_OF.isoformat()}&lang=en"
     result = _run_chromium(chromium, tmp_path / "profile", "--enable-logging=stderr", "--v=0", "--dump-dom", url)
     assert result.returncode == 0, result.stderr[-3000:]
     assert _console_lines(result.stderr) == []
     p = probe(result.stdout)
-    assert p.lang == "en"
-    assert len(p.gauges) == 1 + len(doc["departments"])
-    assert p.gauges[0]["value"] == percent_text(doc["company"]["agreement_completion_rate"], "en")
+    assert p.lang == "en" and p.phases == ["1", "2", "3", "4"]
+    assert {(key, value) for phase, _, key, value in p.kpis if phase} == {
+        (key, raw(doc["company"][key])) for _, keys in PHASES for key in keys}
+    assert p.gauges[0]["value"] == ("–" if doc["company"]["on_track_rate"] is None
+                                    else percent_text(doc["company"]["on_track_rate"], "en"))
     assert p.departments == list(doc["departments"])
-    assert len(p.strips) == 1 + len(doc["departments"]) and all(len(s) == 12 for s in p.strips)
-    assert "Agreements completed on time" in p.all_text
+    assert len(p.strips) == 1 + len(doc["departments"]) and len(p.charts) >= 5
+    assert "Clarifying competence needs" in p.all_text
 
     overview = _run_chromium(chromium, tmp_path / "profile2", "--dump-dom", f"{server}/?as_of={AS_OF.isoformat()}")
     assert overview.returncode == 0, overview.stderr[-3000:]

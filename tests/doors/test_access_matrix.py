@@ -49,11 +49,13 @@ CONTRACT_RULES: list[tuple[str, str, frozenset[str] | str, str | None]] = [
     ("POST", r"/v1/tenants/\{tenant\}/employees/\{employee_id\}/erase", frozenset({"admin"}), "path"),
     ("GET", r"/v1/rejections", frozenset({"admin"}), "all"),
     ("GET", r"/", frozenset({"leadership"}), "each"),
+    ("GET", r"/dashboard/\{tenant\}/(managers|competences|greb|print|funding)", frozenset({"leadership"}), "path"),
     ("GET", r"/v1/tenants", frozenset({"leadership"}), "each"),
     ("GET", r"/v1/tenants/\{tenant\}", frozenset({"leadership"}), "path"),
     ("GET", r"/metrics", frozenset(), "all"),
     ("GET", r"/(docs|openapi\.json)", frozenset(), "none"),
     ("GET", r"/healthz", PUBLIC, None),
+    ("GET", r"/docs/assets/\{name\}", PUBLIC, None),
     ("GET", r"/signin", PUBLIC, None),
     ("POST", r"/(signin|signout)", PUBLIC, None),
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 EXIT_NOT_FOUND = 1
@@ -28,6 +28,15 @@ def date_arg(text: str) -> date:
 
     try:
         return parse_day(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def instant_arg(text: str) -> datetime:
+    from services.core.reads import parse_instant
+
+    try:
+        return parse_instant(text)
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
 

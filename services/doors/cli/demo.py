@@ -7,19 +7,21 @@ import asyncio
 import json
 import socket
 import sys
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from rich.console import Console
 
 from services.core.app import open_app
-from services.doors.cli.common import Commands, port_number
+from services.doors.cli.common import Commands, date_arg, port_number
 from services.doors.cli.words import Words, words_of
 
 
 def register(commands: Commands) -> None:
     demo = commands.add_parser("demo", help="load the sample companies, print their KPIs and serve the dashboard")
     demo.add_argument("--no-serve", action="store_true", help="print the summary and stop")
+    demo.add_argument("--as-of", type=date_arg, default=None, metavar="YYYY-MM-DD",
+                      help="the day the sample history runs up to and the KPIs are read on (default: today)")
     demo.add_argument("--host", default=None, help="address the dashboard listens on (default 127.0.0.1)")
     demo.add_argument("--port", type=port_number, default=None,
                       help="port of the dashboard (default 8000, or a free one when it is taken)")
@@ -27,17 +29,18 @@ def register(commands: Commands) -> None:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    return run_demo(serve_after=not args.no_serve, host=args.host, port=args.port, words=words_of(args))
+    return run_demo(serve_after=not args.no_serve, host=args.host, port=args.port, as_of=args.as_of,
+                    words=words_of(args))
 
 
 HEADLINE = (
     ("active_employees", "headline_staff"),
-    ("agreement_completion_rate", "headline_on_time"),
     ("participation_rate_12m", "headline_took_part"),
     ("training_hours_per_employee_12m", "headline_hours"),
     ("mus_coverage", "headline_mus"),
     ("knowledge_sharing_rate", "headline_shared"),
 )
+"""The headline table's KPI columns and the words of their headings."""
 
 
 def _free_port(host: str, preferred: int) -> int:
@@ -51,20 +54,26 @@ def _free_port(host: str, preferred: int) -> int:
     return preferred
 
 
-async def load_demo(console: Console, words: Words | None = None
+async def load_demo(console: Console, as_of: date | None = None, words: Words | None = None,
                     ) -> tuple[Any, dict[str, dict[str, int]], list[dict[str, Any]]]:
+    """Load the sample companies with a history that runs up to ``as_of`` (today by default), so the
+    running cycle is as far along as the calendar, and read their KPI documents on that day."""
     from projections import catch_up, ensure_schema, tenants
     from services.core.ingest import ingest_lines
     from services.core.reads import kpi_document
     from services.doors.progress import CountProgress
     from services.doors.render import print_outcome_summary
-    from services.simulator.demo_data import generate
+    from services.simulator.demo_data import DEMO_START, generate
 
     app = await open_app(max_size=8)
     settings = app.settings
     where = "EDUPLAN_DATABASE_URL" if settings.database_url else f"embedded PostgreSQL under {settings.data_dir}"
     console.print(f"[bold]eduplan demo[/] — database: {where}")
-    lines = (item if isinstance(item, str) else json.dumps(item, ensure_ascii=False) for item in generate())
+    as_of = as_of or date.today()
+    # A fixed first day: a run on a later day extends the history already loaded rather than contradicting it.
+    start = DEMO_START if as_of >= DEMO_START + timedelta(days=365) else None
+    lines = (item if isinstance(item, str) else json.dumps(item, ensure_ascii=False)
+             for item in generate(start=start, end=as_of))
     done = 0
     words = words or Words()
     with CountProgress(words("loading")) as progress:
@@ -75,10 +84,10 @@ async def load_demo(console: Console, words: Words | None = None
                 progress.update(done, done)
 
         counts = await ingest_lines(app.intake, lines, door="demo", on_progress=advance)
-    print_outcome_summary(counts.by_tenant, console, words=words)
+    # The demo is read by a person: its tables are drawn whole even when piped.
+    print_outcome_summary(counts.by_tenant, console, words=words, terminal=True)
     await ensure_schema(app.pool)
     await catch_up(app.pool)
-    as_of = date.today()
     docs = []
     for tenant in await tenants(app.pool):
         # Its last_cycle tells whether the completion target was met; the current cycle is still running.
@@ -93,25 +102,31 @@ def print_headlines(docs: list[dict[str, Any]], console: Console, words: Words |
     if not docs:
         return
     words = words or Words()
-    headings = [words("col_tenant"), *(words(label) for _, label in HEADLINE), words("headline_last_cycle")]
+    headings = [words("col_tenant"), words("headline_this_cycle"), *(words(label) for _, label in HEADLINE),
+                words("headline_last_cycle")]
     grid = Grid(words("headline_title", as_of=docs[0]["as_of"]), headings,
                 right=frozenset(range(1, len(headings))))
     for doc in docs:
         company = doc["company"]
+        # The running cycle is judged by the agreements due so far (§7), not by all it has made.
+        due = company.get("agreements_due_to_date") or 0
+        this_cycle = fmt("cycle_status", company.get("cycle_status"), words)
+        if due:
+            this_cycle += " " + words("headline_due", done=company.get("agreements_due_completed_on_time"), due=due)
         last = doc["last_cycle"]["company"]
         sign = {True: "≥", False: "<", None: "vs"}[last.get("target_met")]
         last_rate = fmt("agreement_completion_rate", last.get("agreement_completion_rate"), words)
         target = fmt("completion_target", last.get("completion_target"), words)
-        grid.rows.append([doc["tenant"], *(fmt(key, company.get(key), words) for key, _ in HEADLINE),
+        grid.rows.append([doc["tenant"], this_cycle, *(fmt(key, company.get(key), words) for key, _ in HEADLINE),
                           f"{last_rate} {sign} {target}"])
-    show([grid], console=console)
+    show([grid], console=console, terminal=True)
 
 
 def run_demo(*, serve_after: bool = True, host: str | None = None, port: int | None = None,
-             words: Words | None = None) -> int:
+             as_of: date | None = None, words: Words | None = None) -> int:
     # Piped output is not cut to 80 columns: the tables are meant to be read whole.
     console = Console() if sys.stdout.isatty() else Console(width=140)
-    app, _, docs = asyncio.run(load_demo(console, words))
+    app, _, docs = asyncio.run(load_demo(console, as_of, words))
     print_headlines(docs, console, words)
     if not serve_after:
         return 0
@@ -119,6 +134,7 @@ def run_demo(*, serve_after: bool = True, host: str | None = None, port: int | N
 
     host = host or app.settings.http_host
     port = _free_port(host, port or app.settings.http_port)
-    console.print((words or Words())("dashboard_at", url=f"[bold]http://{host}:{port}/[/]"))
+    query = "" if as_of is None or as_of == date.today() else f"?as_of={as_of.isoformat()}"
+    console.print((words or Words())("dashboard_at", url=f"[bold]http://{host}:{port}/{query}[/]"))
     serve(host=host, port=port)
     return 0

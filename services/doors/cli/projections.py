@@ -9,11 +9,12 @@ import json
 import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from services.core.app import App, open_app
-from services.doors.cli.common import Commands, UsageError, date_arg
+from services.core.reads import KNOWN_AT_HELP
+from services.doors.cli.common import Commands, UsageError, date_arg, instant_arg
 from services.doors.cli.words import Words, words_of
 
 RUNNER_WAIT_SECONDS = 2.0
@@ -24,7 +25,8 @@ def register(commands: Commands) -> None:
     kpi = commands.add_parser("kpi", help="the KPI document of a tenant as of a date, or a series of KPIs")
     kpi.add_argument("--tenant", required=True, help="the tenant (company) to report on")
     kpi.add_argument("--as-of", type=date_arg, default=None, metavar="YYYY-MM-DD",
-                     help="the business date the figures are as of (default: today)")
+                     help="the business date the figures are as of (default: today, or the day of --known-at)")
+    kpi.add_argument("--known-at", type=instant_arg, default=None, metavar="INSTANT", help=KNOWN_AT_HELP)
     kpi.add_argument("--department", default=None,
                      help="only this department under `departments` (its key, or its registered name)")
     kpi.add_argument("--by", choices=("department", "manager"), default="department",
@@ -39,7 +41,9 @@ def register(commands: Commands) -> None:
 
     competences = commands.add_parser("competences", help="each active employee's competence levels and targets")
     competences.add_argument("--tenant", required=True, help="the tenant (company)")
-    competences.add_argument("--as-of", type=date_arg, default=None, help="YYYY-MM-DD (default: today)")
+    competences.add_argument("--as-of", type=date_arg, default=None,
+                             help="YYYY-MM-DD (default: today, or the day of --known-at)")
+    competences.add_argument("--known-at", type=instant_arg, default=None, metavar="INSTANT", help=KNOWN_AT_HELP)
     competences.add_argument("--department", default=None,
                              help="only employees of this department (its key, or its registered name)")
     competences.add_argument("--json", action="store_true", help="print the contract's JSON")
@@ -81,7 +85,8 @@ async def department_key(app: App, tenant: str, department: str | None) -> str |
         return None
     from services.core import reads
 
-    names = await reads.department_names(app, tenant, wait=RUNNER_WAIT_SECONDS, catch_up_here=True)
+    await reads.require_fresh_tenant(app, tenant, wait=RUNNER_WAIT_SECONDS, catch_up_here=True)
+    names = await reads.department_names(app, tenant)
     if department in names:
         return department
     named = [key for key, name in names.items() if name.casefold() == department.strip().casefold()]
@@ -126,19 +131,19 @@ def run_kpi(args: argparse.Namespace) -> int:
     if args.start or args.end or args.keys:
         raise UsageError(words_of(args)("series_only"))
     return show_kpis(args.tenant, args.as_of, args.department, as_json=args.json, by_manager=args.by == "manager",
-                     words=words_of(args))
+                     words=words_of(args), known_at=args.known_at)
 
 
 def show_kpis(tenant: str, as_of: date | None, department: str | None, *, as_json: bool,
-              by_manager: bool = False, words: Words | None = None) -> int:
+              by_manager: bool = False, words: Words | None = None, known_at: datetime | None = None) -> int:
     from services.core import reads
     from services.doors.render import print_kpis
 
     async def read(app: App) -> Any:
         # With no runner up (a plain `eduplan ingest` before), the projections are folded here.
         key = await department_key(app, tenant, department)
-        return await reads.kpi_document(app, tenant, as_of or date.today(), key, by_manager=by_manager,
-                                        wait=RUNNER_WAIT_SECONDS, catch_up_here=True)
+        return await reads.kpi_document(app, tenant, as_of or reads.day_of(known_at), key, by_manager=by_manager,
+                                        wait=RUNNER_WAIT_SECONDS, catch_up_here=True, known_at=known_at)
 
     def print_named(named: Named) -> None:
         print_kpis(named.found, words=words or Words(), company=named.company, departments=named.departments)
@@ -164,7 +169,7 @@ def show_series(args: argparse.Namespace) -> int:
     async def read(app: App) -> Any:
         key = await department_key(app, args.tenant, args.department)
         return await reads.kpi_series(app, args.tenant, request, key, by_manager=args.by == "manager",
-                                      wait=RUNNER_WAIT_SECONDS, catch_up_here=True)
+                                      wait=RUNNER_WAIT_SECONDS, catch_up_here=True, known_at=args.known_at)
 
     def print_named(named: Named) -> None:
         print_series(named.found, words=words_of(args), company=named.company)
@@ -178,8 +183,9 @@ def show_competences(args: argparse.Namespace) -> int:
 
     async def read(app: App) -> Any:
         key = await department_key(app, args.tenant, args.department)
-        return await reads.competence_matrix(app, args.tenant, args.as_of or date.today(), key,
-                                             wait=RUNNER_WAIT_SECONDS, catch_up_here=True)
+        return await reads.competence_matrix(app, args.tenant, args.as_of or reads.day_of(args.known_at), key,
+                                             wait=RUNNER_WAIT_SECONDS, catch_up_here=True,
+                                             known_at=args.known_at)
 
     def print_named(named: Named) -> None:
         print_competences(named.found, words=words_of(args), company=named.company,

@@ -239,7 +239,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "demo_database": ("database", "database"),
     "headline_title": ("Headline KPIs as of {as_of}", "Nøgletal pr. {as_of}"),
     "headline_staff": ("staff", "ansatte"),
-    "headline_on_time": ("on time, this cycle", "til tiden, denne cyklus"),
+    "headline_this_cycle": ("this cycle", "denne cyklus"),
+    "headline_due": ("({done} of {due} due)", "({done} af {due} med frist)"),
     "headline_took_part": ("took part", "deltog"),
     "headline_hours": ("hours each", "timer pr. ansat"),
     "headline_mus": ("MUS", "MUS"),
@@ -376,7 +377,15 @@ HELP_DA: dict[str, str] = {
     "refuse a plan of another tenant": "afvis en plan for en anden virksomhed",
     "print every outcome": "udskriv hvert udfald",
     "the tenant (company) to report on": "virksomheden, der skal opgøres",
-    "the business date the figures are as of (default: today)": "datoen, tallene opgøres pr. (standard: i dag)",
+    "the business date the figures are as of (default: today, or the day of --known-at)":
+        "datoen, tallene opgøres pr. (standard: i dag, eller dagen for --known-at)",
+    "YYYY-MM-DD (default: today, or the day of --known-at)": "ÅÅÅÅ-MM-DD (standard: i dag, eller dagen for --known-at)",
+    "an RFC 3339 instant with offset, e.g. 2026-03-10T08:00:00Z: only messages recorded by then count "
+    "(default: now)":
+        "et tidspunkt efter RFC 3339 med tidszone, fx 2026-03-10T08:00:00Z: kun beskeder modtaget inden da "
+        "tæller med (standard: nu)",
+    "the day the sample history runs up to and the KPIs are read on (default: today)":
+        "dagen, eksempelhistorikken går frem til, og nøgletallene opgøres pr. (standard: i dag)",
     "only this department under `departments` (its key, or its registered name)":
         "kun denne afdeling under `departments` (dens nøgle eller registrerede navn)",
     "manager: also every key per manager": "manager: også alle nøgletal pr. leder",

@@ -1,6 +1,7 @@
 """The dashboard's access pages and banner: sign-in, refusals, and the line that says who is looking.
 
-Pure HTML, escaped, with the dashboard's CSS and no script. :func:`access_banner` is the hook a page
+From the templates ``access.html``, ``banner.html`` and ``sign_out.html`` (autoescaped), with the
+dashboard's CSS and no script. :func:`access_banner` is the hook a page
 layout calls at the top of its body: it reads who the current request acts for from :data:`viewer`
 (set by the dashboard's route) and says "open mode" (no token exists: anyone on this machine sees the
 dashboard), or who is signed in with a sign-out button, or nothing.
@@ -9,11 +10,13 @@ dashboard), or who is signed in with a sign-out button, or nothing.
 from __future__ import annotations
 
 from contextvars import ContextVar
-from html import escape
+from typing import Any
+
+from markupsafe import Markup
 
 from services.core.access import Principal
-from services.doors.dashboard.html import CSS
 from services.doors.dashboard.text import norm_lang
+from services.doors.dashboard.views import CSS
 
 __all__ = ["access_banner", "render_refusal", "render_signin", "viewer"]
 
@@ -61,57 +64,38 @@ def _t(lang: str, key: str) -> str:
     return TEXT[norm_lang(lang)][key]
 
 
-def sign_out_form(lang: str) -> str:
-    return (f'<form method="post" action="/signout" style="margin:0">'
-            f'<button type="submit">{escape(_t(lang, "sign_out"))}</button></form>')
+def _render(template: str, lang: str, **context: Any) -> str:
+    from services.doors.dashboard.views import ENV
+
+    return ENV.get_template(template).render(lang=norm_lang(lang), t=TEXT[norm_lang(lang)], **context)
+
+
+def sign_out_form(lang: str) -> Markup:
+    return Markup(_render("sign_out.html", lang))
 
 
 def access_banner(lang: str) -> str:
     """The banner for the top of a dashboard page (empty when there is nothing to say)."""
     who = viewer.get()
-    if who is None:
+    if who is None or not (who.open_mode or who.via_session):
         return ""
-    if who.open_mode:
-        return (f'<p class="access-banner open-mode" role="status" style="{_OPEN_STYLE}">'
-                f'{escape(_t(lang, "open_mode"))}</p>')
-    if who.via_session:
-        label = _t(lang, "signed_in").format(who=who.name or who.token_id, role=who.role.value)
-        return (f'<div class="access-banner" style="{_SIGNED_STYLE}"><span>{escape(label)}</span>'
-                f"{sign_out_form(lang)}</div>")
-    return ""
+    label = _t(lang, "signed_in").format(who=who.name or who.token_id, role=who.role.value)
+    return _render("banner.html", lang, who=who, label=label, sign_out=sign_out_form(lang), open_style=_OPEN_STYLE,
+                   signed_style=_SIGNED_STYLE).strip()
 
 
-def _page(lang: str, title: str, body: str) -> str:
-    lang = norm_lang(lang)
-    return ("<!DOCTYPE html>\n"
-            f'<html lang="{lang}"><head><meta charset="utf-8">'
-            '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{escape(title)} – eduplan</title><style>{CSS}</style></head><body>"
-            f'<header class="topbar"><a class="brand" href="/">eduplan</a></header>'
-            f"<main>{body}</main></body></html>")
+def _page(lang: str, title: str, **context: Any) -> str:
+    return _render("access.html", lang, title=title, css=Markup(CSS), **context)
 
 
 def render_signin(lang: str, *, next_path: str = "/", message: str | None = None, open_mode: bool = False) -> str:
     """The sign-in form (posting to ``/signin``), or in open mode a note that none is needed."""
     if open_mode:
-        body = (f"<h1>{escape(_t(lang, 'title'))}</h1><p class=\"notice\">{escape(_t(lang, 'open_signin'))}</p>"
-                f'<p><a href="/">{escape(_t(lang, "to_dashboard"))}</a></p>')
-        return _page(lang, _t(lang, "title"), body)
-    note = f'<p class="notice" role="alert">{escape(message)}</p>' if message else ""
-    body = (
-        f"<h1>{escape(_t(lang, 'title'))}</h1>{note}<p>{escape(_t(lang, 'lead'))}</p>"
-        '<form method="post" action="/signin" class="signin">'
-        f'<input type="hidden" name="next" value="{escape(next_path)}">'
-        f'<input type="hidden" name="lang" value="{escape(norm_lang(lang))}">'
-        f'<label for="token">{escape(_t(lang, "token"))}</label> '
-        '<input type="password" id="token" name="token" autocomplete="off" required size="60"> '
-        f'<button type="submit">{escape(_t(lang, "submit"))}</button></form>'
-    )
-    return _page(lang, _t(lang, "title"), body)
+        return _page(lang, _t(lang, "title"), kind="open")
+    return _page(lang, _t(lang, "title"), kind="signin", next_path=next_path, message=message)
 
 
 def render_refusal(lang: str, message: str, *, signed_in: bool) -> str:
     """403: the token may not see this; sign out, or sign in with another token."""
-    action = sign_out_form(lang) if signed_in else f'<p><a href="/signin">{escape(_t(lang, "other_token"))}</a></p>'
-    body = f"<h1>{escape(_t(lang, 'refused'))}</h1><p class=\"notice\">{escape(message)}</p>{action}"
-    return _page(lang, _t(lang, "refused"), body)
+    return _page(lang, _t(lang, "refused"), kind="refused", message=message, signed_in=signed_in,
+                 sign_out=sign_out_form(lang))

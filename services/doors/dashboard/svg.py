@@ -1,4 +1,4 @@
-"""Inline SVG charts of the dashboard: the agreement completion gauge and the 12-month season strip.
+"""Inline SVG charts of the dashboard: the cycle gauge, the 12-month season strip and line charts.
 
 Server-side only: the browser needs no script. Every chart has a text alternative (``role="img"`` with
 a label, and a ``<title>`` per month in the strip), and its numbers are plain SVG text.
@@ -47,10 +47,14 @@ class SeasonStrip:
         )
 
 
-def gauge(rate: float | None, target: float, target_met: bool | None, lang: str, *, label: str, uid: str) -> str:
-    """A half-circle gauge from 0 to 100 % with the rate as a filled arc and the target as a tick."""
-    status = "no-agreements" if rate is None else ("on-track" if target_met else "at-risk")
-    status_text = t(lang, {"no-agreements": "no_agreements", "on-track": "on_track", "at-risk": "at_risk"}[status])
+STATUSES = ("on_track", "behind", "nothing_due_yet")
+
+
+def gauge(rate: float | None, target: float, status: str, lang: str, *, label: str, uid: str) -> str:
+    """A half-circle gauge from 0 to 100 % with the rate as a filled arc and the target as a tick; ``status``
+    is the cycle's (``on_track``, ``behind``, ``nothing_due_yet``): nothing due is never shown as behind."""
+    status = status if status in STATUSES else "nothing_due_yet"
+    status_text = t(lang, f"status_{status}")
     value_text = "–" if rate is None else percent_text(rate, lang)
     target_text = percent_text(target, lang)
     aria = f"{label}: {value_text if rate is not None else t(lang, 'no_data')}, " \
@@ -67,7 +71,7 @@ def gauge(rate: float | None, target: float, target_met: bool | None, lang: str,
     ]
     if rate is not None and rate > 0:
         filled = min(100.0, max(0.0, float(Decimal(repr(float(rate))) * 100)))
-        colour = "#1a7f37" if target_met else "#b4410c"
+        colour = {"on_track": "#1a7f37", "behind": "#b4410c"}.get(status, "#8a94a3")
         parts.append(
             f'<path class="value value-{status}" d="{arc}" fill="none" stroke="{colour}" stroke-width="18"'
             f' pathLength="100" stroke-dasharray="{filled:.2f} 100"/>'
@@ -138,3 +142,71 @@ def strip(months: tuple[date, ...], row: SeasonRow, lang: str, *, scope: str, ui
         parts.append("</g>")
     parts.append("</svg>")
     return "".join(parts)
+
+
+_LW, _LH, _PAD_L, _PAD_R, _PAD_T, _PAD_B = 520, 170, 44, 12, 12, 30
+
+
+def line_chart(points: list[tuple[date, float | None]], lang: str, *, label: str, uid: str, percent: bool = True,
+               target: float | None = None, unit: str = "") -> str:
+    """A line over dated values (None leaves a gap), with its scale, a tooltip per point and, for a rate, the
+    target as a dashed line. The values ride along as ``data-values`` (JSON-like, empty for None)."""
+    values = [v for _, v in points if v is not None]
+    top = 1.0 if percent else max([*values, 0.0]) or 1.0
+    if not percent:
+        top = _nice_top(top)
+    plot_w, plot_h = _LW - _PAD_L - _PAD_R, _LH - _PAD_T - _PAD_B
+    n = len(points)
+
+    def x(i: int) -> float:
+        return _PAD_L + (plot_w * i / (n - 1) if n > 1 else plot_w / 2)
+
+    def y(v: float) -> float:
+        return _PAD_T + plot_h * (1 - min(max(v / top, 0.0), 1.0))
+
+    def shown(v: float) -> str:
+        return percent_text(v, lang) if percent else number(v, lang, 1) + (f" {unit}" if unit else "")
+
+    title_id = f"{uid}-title"
+    data = ",".join("" if v is None else repr(float(v)) for _, v in points)
+    parts = [
+        f'<svg class="line-chart" viewBox="0 0 {_LW} {_LH}" role="img" aria-labelledby="{title_id}"'
+        f' data-values="{data}" data-dates="{",".join(d.isoformat() for d, _ in points)}">',
+        f"<title id=\"{title_id}\">{escape(label)}</title>",
+    ]
+    for frac in (0.0, 0.5, 1.0):
+        gy = _PAD_T + plot_h * (1 - frac)
+        parts.append(f'<line class="grid" x1="{_PAD_L}" y1="{gy:.1f}" x2="{_LW - _PAD_R}" y2="{gy:.1f}"/>')
+        parts.append(f'<text class="axis" x="{_PAD_L - 6}" y="{gy + 4:.1f}" text-anchor="end">'
+                     f"{escape(shown(top * frac) if not percent else percent_text(frac, lang))}</text>")
+    if target is not None and percent:
+        ty = y(float(target))
+        tip = f"{t(lang, 'target_line')} {percent_text(float(target), lang)}"
+        parts.append(f'<line class="target-line" x1="{_PAD_L}" y1="{ty:.1f}" x2="{_LW - _PAD_R}" y2="{ty:.1f}">'
+                     f"<title>{escape(tip)}</title></line>")
+    runs: list[list[str]] = [[]]
+    for i, (_, v) in enumerate(points):
+        if v is None:
+            runs.append([])
+        else:
+            runs[-1].append(f"{x(i):.1f},{y(float(v)):.1f}")
+    for run in runs:
+        if len(run) > 1:
+            parts.append(f'<polyline class="line" fill="none" points="{" ".join(run)}"/>')
+    for i, (d, v) in enumerate(points):
+        if v is not None:
+            tip = f"{month_year(d, lang)}: {shown(float(v))}"
+            parts.append(f'<circle class="dot" cx="{x(i):.1f}" cy="{y(float(v)):.1f}" r="3">'
+                         f"<title>{escape(tip)}</title></circle>")
+        if n <= 6 or i % 6 == (n - 1) % 6:
+            parts.append(f'<text class="axis" x="{x(i):.1f}" y="{_LH - 10}" text-anchor="middle">'
+                         f"{escape(month_year(d, lang))}</text>")
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _nice_top(value: float) -> float:
+    for step in (1, 2, 5, 10, 20, 25, 50, 100, 200, 500, 1000):
+        if value <= step:
+            return float(step)
+    return float(math.ceil(value / 1000) * 1000)

@@ -1,13 +1,18 @@
-"""GET /: the leadership dashboard; its refusals (bad date, unknown tenant, figures behind) as pages.
+"""The leadership dashboard's pages; their refusals (bad date, unknown tenant, figures behind) as pages.
 
-A browser signs in once (``services.doors.http.signin``) and is then known by its session cookie. A token
-for one tenant sees that tenant's page (also at ``/`` without ``?tenant=``); another tenant's page answers
-as if that tenant had no message on record.
+``GET /`` is the overview of every company the reader holds, or with ``?tenant=`` one company's page (with
+``&department=`` one department's). The company's other pages live under ``/dashboard/{tenant}/``: the
+managers (``?manager=`` one of them), the competence matrix, the tools in detail, the leadership group's
+meeting paper and funding. A browser signs in once (``services.doors.http.signin``) and is then known by its
+session cookie. A token for one tenant sees that tenant's pages (also at ``/`` without ``?tenant=``);
+another tenant's pages answer as if that tenant had no message on record.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date
+from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
@@ -18,22 +23,19 @@ from services.doors.http.deps import core
 
 router = APIRouter()
 
+_AS_OF = Query(None, description="YYYY-MM-DD; default today")
+_LANG = Query("da", description="da (default) or en")
+_PAGE = requires("leadership", session=True)
 
-@router.get("/", response_class=HTMLResponse, summary="The leadership dashboard")
-async def dashboard(
-    request: Request,
-    as_of: str | None = Query(None, description="YYYY-MM-DD; default today"),
-    lang: str = Query("da", description="da or en"),
-    tenant: str | None = Query(None, description="one company's page; none = all companies"),
-    principal: Principal = requires("leadership", tenant="each", session=True),
-) -> HTMLResponse:
-    from services.doors.dashboard import render_dashboard
+
+async def _answer(principal: Principal, tenant: str | None, as_of: str | None, lang: str,
+                  page: Callable[[date], Awaitable[str]]) -> HTMLResponse:
+    """The page, or the page that says why there is none (422 bad date, 404 unknown tenant, 503 behind)."""
+    from services.doors.dashboard import render_notice, render_unknown_tenant
     from services.doors.dashboard.access_pages import viewer
-    from services.doors.dashboard.html import render_notice, render_unknown_tenant
     from services.doors.dashboard.text import norm_lang, t
 
     viewer.set(principal)  # the page's access banner: open mode, or who is signed in
-    tenant = (tenant or "").strip() or principal.tenant
     try:
         day = parse_day(as_of) if as_of else date.today()
     except ValueError:
@@ -42,11 +44,82 @@ async def dashboard(
     if tenant is not None and not principal.holds(tenant):
         return HTMLResponse(render_unknown_tenant(tenant, as_of=day, lang=lang), status_code=404)
     try:
-        page = await render_dashboard(core(request).pool, as_of=day, lang=lang, tenant=tenant)
+        return HTMLResponse(await page(day))
     except UnknownTenant:
         return HTMLResponse(render_unknown_tenant(tenant or "", as_of=day, lang=lang), status_code=404)
     except ProjectionsBehind as behind:
         notice = t(norm_lang(lang), "catching_up", seconds=behind.retry_after)
         return HTMLResponse(render_notice(tenant, notice, as_of=day, lang=lang, refresh=behind.retry_after),
                             status_code=503, headers={"Retry-After": str(behind.retry_after)})
-    return HTMLResponse(page)
+
+
+def _text(value: str | None) -> str | None:
+    return (value or "").strip() or None
+
+
+@router.get("/", response_class=HTMLResponse, summary="The leadership dashboard")
+async def dashboard(
+    request: Request,
+    as_of: str | None = _AS_OF,
+    lang: str = _LANG,
+    tenant: str | None = Query(None, description="one company's page; none = all companies"),
+    department: str | None = Query(None, description="one department's page of the company"),
+    principal: Principal = requires("leadership", tenant="each", session=True),
+) -> HTMLResponse:
+    from services.doors.dashboard import render_dashboard
+
+    tenant = _text(tenant) or principal.tenant
+    return await _answer(principal, tenant, as_of, lang, lambda day: render_dashboard(
+        core(request), as_of=day, lang=lang, tenant=tenant, department=_text(department)))
+
+
+@router.get("/dashboard/{tenant}/managers", response_class=HTMLResponse, summary="The company's managers")
+async def managers_page(request: Request, tenant: str,
+        principal: Principal = _PAGE, as_of: str | None = _AS_OF, lang: str = _LANG,
+                        manager: str | None = None, department: str | None = None) -> HTMLResponse:
+    from services.doors.dashboard import render_managers
+
+    return await _page(request, principal, tenant, as_of, lang, render_managers, manager=_text(manager),
+                       department=_text(department))
+
+
+@router.get("/dashboard/{tenant}/competences", response_class=HTMLResponse, summary="The competence matrix")
+async def competences_page(request: Request, tenant: str,
+        principal: Principal = _PAGE, as_of: str | None = _AS_OF, lang: str = _LANG,
+                           department: str | None = None) -> HTMLResponse:
+    from services.doors.dashboard import render_competences
+
+    return await _page(request, principal, tenant, as_of, lang, render_competences, department=_text(department))
+
+
+@router.get("/dashboard/{tenant}/greb", response_class=HTMLResponse, summary="The tools (greb) in detail")
+async def greb_page(request: Request, tenant: str,
+        principal: Principal = _PAGE, as_of: str | None = _AS_OF, lang: str = _LANG,
+                    department: str | None = None) -> HTMLResponse:
+    from services.doors.dashboard import render_greb
+
+    return await _page(request, principal, tenant, as_of, lang, render_greb, department=_text(department))
+
+
+@router.get("/dashboard/{tenant}/print", response_class=HTMLResponse,
+            summary="The leadership group's meeting paper (print-friendly)")
+async def print_page(request: Request, tenant: str,
+        principal: Principal = _PAGE, as_of: str | None = _AS_OF, lang: str = _LANG) -> HTMLResponse:
+    from services.doors.dashboard import render_print
+
+    return await _page(request, principal, tenant, as_of, lang, render_print)
+
+
+@router.get("/dashboard/{tenant}/funding", response_class=HTMLResponse, summary="Funding: expected, claimed, lost")
+async def funding_page(request: Request, tenant: str,
+        principal: Principal = _PAGE, as_of: str | None = _AS_OF, lang: str = _LANG,
+                       year: int | None = None) -> HTMLResponse:
+    from services.doors.dashboard import render_funding
+
+    return await _page(request, principal, tenant, as_of, lang, render_funding, year=year)
+
+
+async def _page(request: Request, principal: Principal, tenant: str, as_of: str | None, lang: str,
+                render: Callable[..., Awaitable[str]], **options: Any) -> HTMLResponse:
+    return await _answer(principal, tenant, as_of, lang, lambda day: render(
+        core(request), tenant, as_of=day, lang=lang, **options))

@@ -1,22 +1,34 @@
-"""What route handlers share: the application core of the running app, and its counters."""
+"""What route handlers share: the application core of the running app, and its Prometheus metrics."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi import Request
+from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from services.core.app import App
 
+OUTCOMES = ("accepted", "duplicate", "rejected")
+
 
 class Metrics:
+    """The app's own registry (never the process-wide one: two apps in one process count apart)."""
+
     def __init__(self) -> None:
-        self.outcomes = {"accepted": 0, "duplicate": 0, "rejected": 0}
-        self.requests = 0
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.messages = Counter("eduplan_messages", "Messages through the HTTP door, by outcome", ["status"],
+                                registry=self.registry)
+        for status in OUTCOMES:
+            self.messages.labels(status=status)  # every outcome listed from the start, at 0
+        self.log_position = Gauge("eduplan_log_max_position", "The highest position in the event log",
+                                  registry=self.registry)
+        self.projection_lag = Gauge("eduplan_projection_lag_events", "Events a projection has yet to read",
+                                    ["projection"], registry=self.registry)
 
     def count(self, outcomes: list[dict[str, Any]]) -> None:
         for outcome in outcomes:
-            self.outcomes[outcome["status"]] += 1
+            self.messages.labels(status=outcome["status"]).inc()
 
 
 def core(request: Request) -> App:

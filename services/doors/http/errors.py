@@ -6,12 +6,20 @@ The dashboard renders the same refusals as pages of its own (``services.doors.ht
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from services.core.reads import InvalidCursor, ProjectionsBehind, UnknownTenant
 
 
-async def _unknown_tenant(request: Request, error: Exception) -> JSONResponse:
+async def _unknown_tenant(request: Request, error: Exception) -> Response:
+    if request.url.path.startswith("/dashboard/") and "text/html" in request.headers.get("accept", ""):
+        from datetime import date
+
+        from services.doors.dashboard import render_unknown_tenant
+
+        assert isinstance(error, UnknownTenant)
+        page = render_unknown_tenant(error.tenant, as_of=date.today(), lang=request.query_params.get("lang", "da"))
+        return HTMLResponse(page, status_code=404)  # a browser on a dashboard page gets a page
     return JSONResponse({"detail": str(error)}, status_code=404)
 
 

@@ -3,7 +3,6 @@ competence matrix. Figures come from the projections; this router only translate
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -11,6 +10,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from domain.fields import Day
 from services.core import reads
 from services.core.access import Principal
+from services.core.reads import KNOWN_AT_HELP, KnownAt
 from services.doors.http.access import requires
 from services.doors.http.deps import core
 
@@ -40,6 +40,7 @@ async def get_series(
     keys: Annotated[str | None, Query(description="comma-separated KPI keys (default: every key)")] = None,
     department: str | None = None,
     group_by: Literal["department", "manager"] = "department",
+    known_at: Annotated[KnownAt | None, Query(description=KNOWN_AT_HELP)] = None,
 ) -> Any:
     from projections import InvalidRead, SeriesRequest
 
@@ -47,13 +48,17 @@ async def get_series(
         series = SeriesRequest.checked(start, end, step, keys.split(",") if keys is not None else None)
     except InvalidRead as error:
         raise HTTPException(422, str(error)) from None
-    return await reads.kpi_series(core(request), tenant, series, department, by_manager=group_by == "manager")
+    return await reads.kpi_series(core(request), tenant, series, department, by_manager=group_by == "manager",
+                                  known_at=known_at)
 
 
 @router.get("/v1/tenants/{tenant}/competences", summary="Each active employee's competence levels and targets",
             dependencies=[requires("leadership")])
 async def get_competences(
-    request: Request, tenant: str, as_of: Day | None = Query(None, description="YYYY-MM-DD; default today"),
+    request: Request, tenant: str,
+    as_of: Day | None = Query(None, description="YYYY-MM-DD; default today (the day of known_at)"),
     department: str | None = None,
+    known_at: KnownAt | None = Query(None, description=KNOWN_AT_HELP),
 ) -> Any:
-    return await reads.competence_matrix(core(request), tenant, as_of or date.today(), department)
+    return await reads.competence_matrix(core(request), tenant, as_of or reads.day_of(known_at), department,
+                                         known_at=known_at)

@@ -21,6 +21,7 @@ from domain.errors import Reason
 from services.core.intake import Prepared, prepare
 from services.doors.http.access import Principal, requires
 from services.doors.http.deps import core, metrics
+from services.doors.http.schemas import MESSAGES_BODY, MESSAGES_RESPONSES
 
 router = APIRouter()
 
@@ -28,7 +29,8 @@ MAX_BODY_BYTES = 32 * 1024 * 1024
 _STATUS_CODES = {"accepted": 201, "duplicate": 200, "rejected": 422}
 
 
-@router.post("/v1/messages", summary="Submit one message or an array of messages")
+@router.post("/v1/messages", summary="Submit one message or an array of messages", status_code=201,
+             openapi_extra=MESSAGES_BODY, responses=MESSAGES_RESPONSES, response_model=None)
 async def post_messages(request: Request, principal: Principal = requires("hr_system", tenant="each")) -> JSONResponse:
     body = await request.body()
     if len(body) > MAX_BODY_BYTES:

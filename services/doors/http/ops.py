@@ -1,11 +1,12 @@
-"""Operations: liveness and Prometheus metrics."""
+"""Operations: liveness and Prometheus metrics (``prometheus_client``'s text format)."""
 
 from __future__ import annotations
 
 import contextlib
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from services.doors.http.access import public, requires
 from services.doors.http.deps import core, metrics
@@ -25,18 +26,13 @@ async def healthz(request: Request) -> JSONResponse:
 # Service-wide counts, no tenant named: any role may scrape them, with a token for every tenant.
 @router.get("/metrics", response_class=PlainTextResponse, summary="Prometheus metrics",
             dependencies=[requires("any", tenant="all")])
-async def get_metrics(request: Request) -> str:
+async def get_metrics(request: Request) -> Response:
     counters = metrics(request)
-    lines = ["# TYPE eduplan_messages_total counter"]
-    for outcome, n in counters.outcomes.items():
-        lines.append(f'eduplan_messages_total{{status="{outcome}"}} {n}')
     pool = core(request).pool
-    events = await pool.fetchval("SELECT coalesce(max(position), 0) FROM events")
-    lines += ["# TYPE eduplan_log_max_position gauge", f"eduplan_log_max_position {events}"]
+    counters.log_position.set(await pool.fetchval("SELECT coalesce(max(position), 0) FROM events"))
     with contextlib.suppress(Exception):
         from projections import status
 
-        lines.append("# TYPE eduplan_projection_lag_events gauge")
         for row in await status(pool):
-            lines.append(f'eduplan_projection_lag_events{{projection="{row["name"]}"}} {row.get("lag", 0)}')
-    return "\n".join(lines) + "\n"
+            counters.projection_lag.labels(projection=row["name"]).set(row.get("lag", 0) or 0)
+    return Response(generate_latest(counters.registry), media_type=CONTENT_TYPE_LATEST)

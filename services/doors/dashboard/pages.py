@@ -1,0 +1,115 @@
+"""The dashboard's pages as pure functions of what the reads answered (no I/O): each chooses what to show
+and hands it to its template (``views.render``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from services.doors.dashboard.season import season_strip
+from services.doors.dashboard.views import CHARTS, UI, charts, render
+
+__all__ = ["company_page", "competences_page", "funding_page", "greb_page", "managers_page", "overview_page",
+           "print_page"]
+
+
+def _chart_titles(ui: UI, drawn: int) -> list[str]:
+    titles = [ui.t("chart_completion_cycles"), ui.t("chart_completion_month"), *(ui.t(t) for _, t, _ in CHARTS)]
+    return titles[len(titles) - drawn:]
+
+
+def company_page(ui: UI, doc: Mapping[str, Any], series: Mapping[str, Any] | None, greb: Mapping[str, Any],
+                 facts: Mapping[str, Any] | None, department: str | None = None) -> str:
+    """A company's page around the four phases, or one department's (``department``)."""
+    tenant = str(doc["tenant"])
+    departments = doc.get("departments") or {}
+    strip = season_strip(facts, ui.as_of, list(departments)) if facts is not None else None
+    cycle_start = date.fromisoformat(doc["cycle"]["start"]) if doc.get("cycle") else None
+    last = doc.get("last_cycle")
+    last_departments = (last or {}).get("departments") or {}
+    if department is None:
+        figures = doc["company"]
+        scope = None
+        strip_rows = [] if strip is None else [
+            (ui.t("company"), strip.company, True, figures.get("season_fit_rate")),
+            *((ui.dept(k), strip.row_for(k), False, f.get("season_fit_rate")) for k, f in departments.items()),
+        ]
+        rows = [(k, ui.dept(k), ui.url("/", tenant=tenant, department=k), f) for k, f in departments.items()]
+        last_rows = [("company", ui.t("company"), last["company"])] if last else []
+        last_rows += [(k, ui.dept(k), f) for k, f in last_departments.items()]
+        heading, kind = ui.company_name or tenant, "company"
+    else:
+        figures = departments.get(department) or {}
+        scope = ("departments", department)
+        strip_rows = [] if strip is None else [
+            (ui.dept(department), strip.row_for(department), False, figures.get("season_fit_rate"))]
+        rows = []
+        last_rows = [(k, ui.dept(k), f) for k, f in last_departments.items() if k == department]
+        heading, kind = ui.dept(department), "department"
+    drawn = charts(ui, series, cycle_start, figures.get("completion_target"), scope) if series is not None else []
+    return render(
+        "scope.html", ui, path="/", params={"tenant": tenant, "department": department},
+        tenant_nav=True, kind=kind, heading=heading, department=department, doc=doc, figures=figures, greb=greb,
+        strip=strip, strip_rows=strip_rows, charts=drawn, chart_titles=_chart_titles(ui, len(drawn)),
+        last_cycle=last, last_rows=last_rows, rows=rows, rows_title=ui.t("departments"),
+        rows_head=ui.t("department"),
+    )
+
+
+def overview_page(ui: UI, companies: list[dict[str, Any]]) -> str:
+    """Every company: ``companies`` are ``{"tenant", "name", "doc"}``."""
+    return render("overview.html", ui, path="/", companies=companies)
+
+
+def managers_page(ui: UI, doc: Mapping[str, Any], manager: str | None, department: str | None) -> str:
+    """Every manager's figures (a KPI document by manager), or one manager's page."""
+    managers = doc.get("managers") or {}
+    path = f"/dashboard/{ui.tenant}/managers"
+    if manager is None:
+        rows = [(m, m, ui.page("managers", manager=m), f) for m, f in managers.items()]
+        return render("scope_list.html", ui, path=path, params={"department": department}, tenant_nav=True,
+                      heading=ui.t("managers_title"), rows=rows, rows_head=ui.t("manager"), doc=doc)
+    last = doc.get("last_cycle") or {}
+    last_rows = [(m, m, f) for m, f in (last.get("managers") or {}).items() if m == manager]
+    return render(
+        "scope.html", ui, path=path, params={"manager": manager, "department": department}, tenant_nav=True,
+        kind="manager", heading=ui.t("manager_title", manager=manager), department=None, doc=doc,
+        figures=managers.get(manager) or {}, greb=None, strip=None, strip_rows=[], charts=[], chart_titles=[],
+        last_cycle=doc.get("last_cycle"), last_rows=last_rows, rows=[], rows_title="", rows_head="",
+    )
+
+
+MATRIX_ROWS = 400
+"""The most people one matrix page lists; a larger company's page links to each department's."""
+
+
+def competences_page(ui: UI, matrix: Mapping[str, Any], department: str | None) -> str:
+    employees = list(matrix["employees"])
+    per_department: dict[str, int] = {}
+    for e in employees:
+        per_department[e["department"]] = per_department.get(e["department"], 0) + 1
+    shown = employees[:MATRIX_ROWS]
+    names = sorted({name for e in shown for name in e["competences"]})
+    return render("competences.html", ui, path=f"/dashboard/{ui.tenant}/competences",
+                  params={"department": department}, tenant_nav=True, matrix={**matrix, "employees": shown},
+                  competences=names, department=department, total=len(employees),
+                  departments=sorted(per_department.items(), key=lambda item: ui.dept(item[0])))
+
+
+def greb_page(ui: UI, doc: Mapping[str, Any], greb: Mapping[str, Any], department: str | None) -> str:
+    figures = doc["company"] if department is None else ((doc.get("departments") or {}).get(department) or {})
+    return render("greb.html", ui, path=f"/dashboard/{ui.tenant}/greb", params={"department": department},
+                  tenant_nav=True, greb=greb, figures=figures, doc=doc, department=department)
+
+
+def print_page(ui: UI, doc: Mapping[str, Any], greb: Mapping[str, Any]) -> str:
+    scopes = [("company", ui.t("company"), doc["company"])]
+    scopes += [(k, ui.dept(k), f) for k, f in (doc.get("departments") or {}).items()]
+    return render("print.html", ui, path=f"/dashboard/{ui.tenant}/print", tenant_nav=False, doc=doc, greb=greb,
+                  scopes=scopes)
+
+
+def funding_page(ui: UI, report: Mapping[str, Any], year: int | None) -> str:
+    return render("funding.html", ui, path=f"/dashboard/{ui.tenant}/funding", params={"year": year},
+                  tenant_nav=True, report=report)
