@@ -183,6 +183,26 @@ def test_the_first_day_gives_kpis_and_actions(first_day: tuple[str, Path]) -> No
                                                                    ("review_missing", "m3")}
 
 
+async def test_the_first_day_gives_a_dashboard(first_day: tuple[str, Path]) -> None:
+    import httpx
+
+    from services.core.app import app_for_url
+    from services.doors.http import create_app
+
+    url, _ = first_day
+    core = await app_for_url(url)
+    api = create_app(app=core, run_projections=False)
+    try:
+        async with api.router.lifespan_context(api):
+            transport = httpx.ASGITransport(app=api)
+            async with httpx.AsyncClient(transport=transport, base_url="http://eduplan.test") as http:
+                page = await http.get("/", params={"tenant": TENANT, "as_of": AS_OF, "lang": "da"})
+    finally:
+        await core.close()
+    assert page.status_code == 200, page.text[:500]
+    assert "Kontor og salg" in page.text and "Produktion" in page.text
+
+
 def test_kpi_in_danish_with_department_names(first_day: tuple[str, Path]) -> None:
     url, tmp_path = first_day
     for piped in (run(url, tmp_path, "kpi", "--tenant", TENANT, "--as-of", AS_OF, lang_env="da_DK.UTF-8"),
