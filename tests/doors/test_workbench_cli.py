@@ -115,6 +115,7 @@ def test_a_table_is_tab_separated_when_piped_and_whole_on_a_narrow_terminal() ->
 # --- the first day with spreadsheets only (README) -------------------------------------------------
 
 FILLED: dict[str, list[dict[str, str]]] = {
+    "company": [{"navn": "Smedjen A/S", "cvr_nr": "12345678", "registreret_dato": "01-01-2026"}],
     "departments": [{"afdeling": "produktion", "navn": "Produktion"},
                     {"afdeling": "kontor", "navn": "Kontor og salg"}],
     "employees": [
@@ -258,7 +259,7 @@ def test_companies_and_errors_in_danish(first_day: tuple[str, Path]) -> None:
     url, tmp_path = first_day
     danish = ok(run(url, tmp_path, "companies", lang_env="da_DK.UTF-8")).splitlines()
     assert danish[0].split("\t") == ["nøgle", "navn", "CVR-nr.", "registreret"]
-    assert danish[1].split("\t")[0] == TENANT
+    assert danish[1].split("\t") == [TENANT, "Smedjen A/S", "12345678", "2026-01-01"]
     assert ok(run(url, tmp_path, "companies", "--lang", "en")).splitlines()[0] == "tenant\tname\tcvr\tregistered_on"
     unknown = run(url, tmp_path, "kpi", "--tenant", "ingen-saadan", "--lang", "da")
     assert unknown.returncode == 1 and "der er ingen beskeder for virksomheden 'ingen-saadan'" in unknown.stderr

@@ -189,6 +189,13 @@ class Kind:
 
 
 KINDS: dict[str, Kind] = {kind.name: kind for kind in (
+    Kind("company", "CompanyRegistered", (
+        Column("name", "navn", required=True, aliases=("virksomhed", "firmanavn"),
+               example_en="Smedjen A/S", example_da="Smedjen A/S"),
+        Column("cvr", "cvr_nr", aliases=("cvrnr", "cvr_nummer"), example_en="12345678", example_da="12345678"),
+        Column("registered_on", "registreret_dato", read_date, required=True, aliases=("registreret",),
+               example_en="2026-01-01", example_da="01-01-2026"),
+    ), row_id=("name",), occurred_on="registered_on"),
     Kind("departments", "DepartmentRegistered", (
         Column("department", "afdeling", required=True, aliases=("afdelingsnr", "department_id"),
                example_en="production", example_da="produktion"),

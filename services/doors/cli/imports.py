@@ -12,7 +12,7 @@ from typing import Any
 from services.doors.cli.common import Commands, UsageError
 from services.doors.cli.words import Words, words_of
 
-_KINDS_HELP = "employees, reviews, agreements, bookings, completions, departments or runs"
+_KINDS_HELP = "company, departments, employees, reviews, agreements, bookings, completions or runs"
 
 
 def register(commands: Commands) -> None:

@@ -416,9 +416,10 @@ HELP_DA: dict[str, str] = {
         "Kolonneoverskrifter kan være på dansk eller engelsk; `eduplan import --template TYPE` viser dem.",
     "the spreadsheet (.csv or .xlsx; - is not accepted)": "regnearket (.csv eller .xlsx; - kan ikke bruges)",
     "the company (tenant) the rows belong to": "virksomheden, rækkerne hører til",
-    "what each row is: employees, reviews, agreements, bookings, completions, departments or runs":
-        "hvad hver række er: employees (medarbejdere), reviews (MUS), agreements (aftaler), bookings "
-        "(tilmeldinger), completions (gennemførte kurser), departments (afdelinger) eller runs (kursushold)",
+    "what each row is: company, departments, employees, reviews, agreements, bookings, completions or runs":
+        "hvad hver række er: company (virksomheden), departments (afdelinger), employees (medarbejdere), "
+        "reviews (MUS), agreements (aftaler), bookings (tilmeldinger), completions (gennemførte kurser) "
+        "eller runs (kursushold)",
     "write the template of KIND (header row and a Danish and an English example) instead; its headers are "
     "Danish with --lang da (or a Danish LANG)":
         "skriv i stedet skabelonen for TYPE (overskriftsrække og et dansk og et engelsk eksempel); "
