@@ -319,3 +319,24 @@ def test_a_department_renamed_is_shown_by_its_new_name(first_day: tuple[str, Pat
     ok(run(url, tmp_path, "import", "--tenant", TENANT, "--kind", "departments", str(renamed)))
     heading = ok(run(url, tmp_path, "kpi", "--tenant", TENANT, "--as-of", AS_OF)).splitlines()[0]
     assert heading.split("\t") == ["KPI", "company", "Administration", "Produktion"]
+
+
+def test_a_plan_in_danish_names_its_company_and_departments(capsys: pytest.CaptureFixture[str]) -> None:
+    from services.doors.cli.plan import Names, print_plan
+
+    document = {
+        "plan_id": "p1", "tenant": TENANT, "from": "2026-07-01", "to": "2026-12-31", "status": "feasible",
+        "objective": 1993, "bound": 2000, "gap": 0.0035,
+        "solver": {"name": "OR-Tools CP-SAT", "version": "9", "wall_time_s": 0.25},
+        "assignments": [{"agreement_id": "a2", "employee_id": "m2", "department": "produktion", "run_id": "r1",
+                         "starts_on": "2026-08-10", "ends_on": "2026-08-14", "value": 995}],
+        "unplanned": [{"agreement_id": "a3", "employee_id": "m3", "why": "no_eligible_run",
+                       "detail": {"en": "No course run fits.", "da": "Intet kursushold passer."}}],
+    }
+    print_plan(document, Words("da"), Names("Smedjen A/S", {"produktion": "Produktion"}))
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "Plan p1 for Smedjen A/S, 2026-07-01 til 2026-12-31"
+    assert "gyldig, ikke bevist optimal: værdi 1993, grænse 2000 (afstand 0,35%)" in lines[1] and "0,25 s" in lines[1]
+    assert ["a2", "m2", "Produktion", "r1", "2026-08-10", "2026-08-14", "995"] in [line.split("\t") for line in lines]
+    assert ["a3", "m3", "no_eligible_run", "Intet kursushold passer."] in [line.split("\t") for line in lines]
+    assert "Ikke planlagt (1):" in lines
