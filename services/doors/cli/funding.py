@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from services.doors.cli.common import Commands, date_arg
-from services.doors.cli.words import Words, words_of
+from services.doors.cli.words import TEXT, Words, words_of
 
 
 def register(commands: Commands) -> None:
@@ -57,7 +57,8 @@ def _print(report: dict[str, Any], words: Words, company_name: str | None = None
     for booking in report["bookings"]:
         for line in booking["schemes"]:
             grid.rows.append([booking["booking_id"], booking["employee_id"], booking["starts_on"], line["scheme"],
-                              line["state"], line["deadline"] or "", words.amount(line["expected"]),
+                              words(f"funding_{line['state']}") if f"funding_{line['state']}" in TEXT
+                              else line["state"], line["deadline"] or "", words.amount(line["expected"]),
                               words.amount(line["paid"]), words.amount(line["at_risk"]), words.amount(line["lost"])])
     show([grid])
     company = report["totals"]["company"]
