@@ -180,7 +180,8 @@ COMPANY_COLUMNS = ("tenant", "name", "cvr", "registered_on")
 
 def print_companies(companies: list[dict[str, Any]], console: Console | None = None, *,
                     words: Words = ENGLISH) -> None:
-    grid = Grid(words("companies"), [words(f"col_{column}") for column in COMPANY_COLUMNS])
+    headings = [words("col_company_id"), *(words(f"col_{column}") for column in COMPANY_COLUMNS[1:])]
+    grid = Grid(words("companies"), headings)
     for company in companies:
         grid.rows.append([company[column] or "–" for column in COMPANY_COLUMNS])
     show([grid], console=console)

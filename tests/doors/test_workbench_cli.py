@@ -258,7 +258,7 @@ def test_a_department_is_chosen_by_its_key_or_its_name(first_day: tuple[str, Pat
 def test_companies_and_errors_in_danish(first_day: tuple[str, Path]) -> None:
     url, tmp_path = first_day
     danish = ok(run(url, tmp_path, "companies", lang_env="da_DK.UTF-8")).splitlines()
-    assert danish[0].split("\t") == ["nøgle", "navn", "CVR-nr.", "registreret"]
+    assert danish[0].split("\t") == ["id", "navn", "CVR-nr.", "registreret"]
     assert danish[1].split("\t") == [TENANT, "Smedjen A/S", "12345678", "2026-01-01"]
     assert ok(run(url, tmp_path, "companies", "--lang", "en")).splitlines()[0] == "tenant\tname\tcvr\tregistered_on"
     unknown = run(url, tmp_path, "kpi", "--tenant", "ingen-saadan", "--lang", "da")

@@ -124,7 +124,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "competences_title": ("{company} — competences as of {as_of}", "{company} — kompetencer pr. {as_of}"),
     # Companies
     "companies": ("Companies", "Virksomheder"),
-    "col_tenant": ("tenant", "nøgle"),
+    "col_tenant": ("tenant", "virksomhed"),
+    "col_company_id": ("tenant", "id"),
     "col_name": ("name", "navn"),
     "col_cvr": ("cvr", "CVR-nr."),
     "col_registered_on": ("registered_on", "registreret"),
@@ -234,10 +235,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "col_revoked": ("revoked", "tilbagekaldt"),
     "all_tenants": ("all tenants", "alle virksomheder"),
     "token_created": ("token {id} ({role}, {scope}) created; it is shown only this once",
-                      "token {id} ({role}, {scope}) er oprettet; den vises kun denne ene gang"),
+                      "token {id} ({role}, {scope}) er oprettet; det vises kun denne ene gang"),
     "token_revoked": ("token {id} revoked at {when}", "token {id} tilbagekaldt {when}"),
     "no_token": ("there is no token with the id {id!r} (see `eduplan tokens list`)",
-                 "der findes ingen token med id'et {id!r} (se `eduplan tokens list`)"),
+                 "der findes intet token med id'et {id!r} (se `eduplan tokens list`)"),
     # Erasure
     "erased": ("erased personal data of {employee}", "personoplysningerne om {employee} er slettet"),
     "no_key": ("no key held for {employee}", "der findes ingen nøgle for {employee}"),
@@ -444,20 +445,20 @@ HELP_DA: dict[str, str] = {
     "where --template writes (.xlsx or .csv; default: CSV on standard output)":
         "hvor --template skriver (.xlsx eller .csv; standard: CSV på standardoutput)",
     "print one outcome per row as JSON (with its row number)": "udskriv ét udfald pr. række som JSON (med rækkenummer)",
-    "create a token and print it, once": "opret en token og udskriv den, én gang",
+    "create a token and print it, once": "opret et token og udskriv det, én gang",
     "every token: id, name, role, tenant, created, last used, revoked":
         "alle tokens: id, navn, rolle, virksomhed, oprettet, sidst brugt, tilbagekaldt",
-    "revoke a token (and end its dashboard sessions)": "tilbagekald en token (og afslut dens sessioner i overblikket)",
+    "revoke a token (and end its dashboard sessions)": "tilbagekald et token (og afslut dets sessioner i overblikket)",
     "hr_system: send messages; leadership: KPIs, reads and dashboard; auditor: also the log, rejections, audit "
     "and exports; admin: everything":
         "hr_system: sende beskeder; leadership: nøgletal, opslag og overblik; auditor: også loggen, afviste "
         "beskeder, revision og eksport; admin: alt",
-    "the one tenant the token is for": "den ene virksomhed, token gælder for",
-    "the token is for every tenant": "token gælder for alle virksomheder",
-    "who or what holds it (shown in `tokens list`)": "hvem eller hvad der har den (vises i `tokens list`)",
-    "print the token and its record as JSON": "udskriv token og dens oplysninger som JSON",
+    "the one tenant the token is for": "den ene virksomhed, tokenet gælder for",
+    "the token is for every tenant": "tokenet gælder for alle virksomheder",
+    "who or what holds it (shown in `tokens list`)": "hvem eller hvad der har det (vises i `tokens list`)",
+    "print the token and its record as JSON": "udskriv tokenet og dets oplysninger som JSON",
     "one JSON object per token": "ét JSON-objekt pr. token",
-    "the token's id, as `tokens list` shows it": "tokens id, som `tokens list` viser det",
+    "the token's id, as `tokens list` shows it": "tokenets id, som `tokens list` viser det",
     "xAPI 1.0.3 statements (JSON Lines) of bookings, completions, knowledge sharing and cancellations":
         "xAPI 1.0.3-udsagn (JSON Lines) om tilmeldinger, gennemførte kurser, videndeling og afmeldinger",
     "the tenant (a company) whose records to export": "virksomheden, hvis data skal eksporteres",
