@@ -2,8 +2,8 @@
 
 The kinds of the contract's table come from ``projections.kpi.actions``; the funding read adds its own
 (``funding_deadline``, ``funding_unclaimed``). Each action says in ``detail`` what is missing, in a short
-English sentence that names the agreement or course by its title — never a person (names are personal data,
-readable only while their key exists; the employee is named by ``employee_id``).
+English (or, asked for, Danish) sentence that names the agreement or course by its title — never a person
+(names are personal data, readable only while their key exists; the employee is named by ``employee_id``).
 """
 
 from __future__ import annotations
@@ -53,7 +53,32 @@ _DETAILS: Mapping[str, Callable[[Mapping[str, Any]], str]] = {
 }
 
 
-def _action(row: Mapping[str, Any]) -> dict[str, Any]:
+_DETAILS_DA: Mapping[str, Callable[[Mapping[str, Any]], str]] = {
+    "agreement_overdue": lambda r: (
+        f"aftalen {_named(r['title'], r['ref'])} havde frist {_day(r['until_date'])} og er ikke gennemført"),
+    "agreement_not_booked": lambda r: (
+        f"aftalen {_named(r['title'], r['ref'])} fra {_day(r['on_date'])} har ingen tilmelding"
+        f" (frist {_day(r['until_date'])})"),
+    "review_missing": lambda r: (
+        f"ingen MUS siden ansættelsen {_day(r['on_date'])}" if r["about"] == "hiring"
+        else f"ingen MUS siden samtalen {_day(r['on_date'])}"),
+    "follow_up_due": lambda r: (
+        f"MUS'en {_day(r['on_date'])} satte opfølgning til {_day(r['until_date'])};"
+        " ingen uddannelse aftalt siden samtalen"),
+    "check_in_missing": lambda r: (
+        f"ingen lederopfølgning under {_named(r['title'], 'kurset')}"
+        f" ({_day(r['on_date'])} til {_day(r['until_date'])})"),
+    "sharing_missing": lambda r: (
+        f"{_named(r['title'], 'kurset')} blev gennemført {_day(r['on_date'])}; ingen videndeling endnu"),
+    "substitute_missing": lambda r: (
+        f"{_named(r['title'], 'kurset')} starter {_day(r['on_date'])} i en travl måned; ingen afløser aftalt"),
+    "buddy_missing": lambda r: (
+        f"{_named(r['title'], 'kurset')} starter {_day(r['on_date'])}; ingen makker"),
+}
+
+
+def _action(row: Mapping[str, Any], details: Mapping[str, Callable[[Mapping[str, Any]], str]] = _DETAILS
+            ) -> dict[str, Any]:
     return {
         "kind": row["kind"],
         "employee_id": row["employee_id"],
@@ -61,7 +86,7 @@ def _action(row: Mapping[str, Any]) -> dict[str, Any]:
         "department": row["department"],
         "ref": row["ref"],
         "since": row["since"].isoformat(),
-        "detail": _DETAILS[row["kind"]](row),
+        "detail": details[row["kind"]](row),
     }
 
 
@@ -71,16 +96,18 @@ def _order(action: Mapping[str, Any]) -> tuple[str, ...]:
 
 
 async def actions_of(pool: asyncpg.Pool, tenant: str, as_of: date, manager: str | None = None,
-                     department: str | None = None) -> dict[str, Any]:
+                     department: str | None = None, *, lang: str = "en") -> dict[str, Any]:
     """The actions document of a tenant on ``as_of`` (whether the tenant is on record and the projections are
-    up to date is the caller's check: ``services.core.reads``)."""
+    up to date is the caller's check: ``services.core.reads``); ``lang="da"``: the contract's kinds' details
+    in Danish."""
     from services.core.funding.report import funding_action_list
 
     # Two reads on two connections: the funding read's arithmetic runs while the table's statement does.
     rows, funding = await asyncio.gather(action_rows(pool, tenant, as_of, manager, department),
                                          funding_action_list(pool, tenant, as_of, manager=manager,
                                                              department=department))
-    found = [_action(row) for row in rows]
+    details = _DETAILS_DA if lang == "da" else _DETAILS
+    found = [_action(row, details) for row in rows]
     found += [
         {field: action[field] for field in FIELDS}
         for action in funding

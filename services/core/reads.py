@@ -335,14 +335,14 @@ async def funding_report(
 
 async def actions(
     core: App, tenant: str, as_of: date, manager: str | None = None, department: str | None = None, *,
-    catch_up_here: bool = False, wait: float | None = None,
+    catch_up_here: bool = False, wait: float | None = None, lang: str = "en",
 ) -> dict[str, Any]:
     """The HR manager's actions on ``as_of`` (CONTRACT §7), of the employees active then (of that manager and
-    department on ``as_of``, when given)."""
+    department on ``as_of``, when given); ``lang="da"``: their details in Danish."""
     from services.core.actions import actions_of
 
     await require_fresh_tenant(core, tenant, wait=wait, catch_up_here=catch_up_here)
-    return await actions_of(core.pool, tenant, as_of, manager, department)
+    return await actions_of(core.pool, tenant, as_of, manager, department, lang=lang)
 
 
 async def calendar(

@@ -189,6 +189,13 @@ class Kind:
 
 
 KINDS: dict[str, Kind] = {kind.name: kind for kind in (
+    Kind("company", "CompanyRegistered", (
+        Column("name", "navn", required=True, aliases=("virksomhed", "firmanavn"),
+               example_en="Smedjen A/S", example_da="Smedjen A/S"),
+        Column("cvr", "cvr_nr", aliases=("cvrnr", "cvr_nummer"), example_en="12345678", example_da="12345678"),
+        Column("registered_on", "registreret_dato", read_date, required=True, aliases=("registreret",),
+               example_en="2026-01-01", example_da="01-01-2026"),
+    ), row_id=("name",), occurred_on="registered_on"),
     Kind("departments", "DepartmentRegistered", (
         Column("department", "afdeling", required=True, aliases=("afdelingsnr", "department_id"),
                example_en="production", example_da="produktion"),
@@ -253,6 +260,7 @@ KINDS: dict[str, Kind] = {kind.name: kind for kind in (
                example_en="2026-06-08", example_da="08-06-2026"),
         Column("ends_on", "slutdato", read_date, required=True, aliases=("slut",),
                example_en="2026-06-12", example_da="12-06-2026"),
+        Column("run_id", "hold_id", aliases=("holdnr", "kursushold"), example_en="r-2026-06", example_da="r-2026-06"),
         Column("buddies", "makkere", read_list, aliases=("makker", "buddy"), example_en="e-0002", example_da="m-0003"),
         Column("collective", "kollektivt", read_bool, aliases=("kollektiv", "fælleskursus"),
                example_en="no", example_da="nej"),
@@ -266,5 +274,27 @@ KINDS: dict[str, Kind] = {kind.name: kind for kind in (
                example_en="37", example_da="7,4"),
         Column("passed", "bestået", read_bool, example_en="yes", example_da="ja"),
     ), row_id=("booking_id",), occurred_on="completed_on"),
+    Kind("runs", "CourseRunAnnounced", (
+        Column("run_id", "hold_id", required=True, aliases=("holdnr", "kursushold"),
+               example_en="r-2026-06", example_da="r-2026-09"),
+        Column("title", "titel", required=True, aliases=("kursus", "kursustitel"),
+               example_en="Forklift certificate", example_da="Truckcertifikat"),
+        Column("kind", "kursustype", COURSE_KINDS, aliases=("course_kind", "type"),
+               example_en="amu", example_da="amu"),
+        Column("code", "kursuskode", aliases=("course_code", "amu_nr", "amunr"), example_en="47592",
+               example_da="47592"),
+        Column("competence", "kompetence", example_en="forklift", example_da="truck"),
+        Column("provider", "udbyder", aliases=("skole",), example_en="AMU Syd", example_da="AMU Syd"),
+        Column("starts_on", "startdato", read_date, required=True, aliases=("start",),
+               example_en="2026-06-08", example_da="07-09-2026"),
+        Column("ends_on", "slutdato", read_date, required=True, aliases=("slut",),
+               example_en="2026-06-12", example_da="11-09-2026"),
+        Column("hours", "timer", read_number, required=True, aliases=("kursustimer",),
+               example_en="37", example_da="37"),
+        Column("seats", "pladser", read_integer, required=True, aliases=("antal_pladser",),
+               example_en="12", example_da="8"),
+        Column("fee", "pris", read_number, aliases=("deltagerbetaling", "gebyr"),
+               example_en="1250.50", example_da="1.250,50"),
+    ), row_id=("run_id",), occurred_on=""),
 )}
 """Every kind ``eduplan import --kind`` takes, by name."""

@@ -16,6 +16,14 @@ from typing import Any
 
 from services.core.funding.loader import RulesError
 from services.doors.cli.common import EXIT_NOT_FOUND, EXIT_TRY_AGAIN, EXIT_USAGE, UsageError
+from services.doors.cli.words import (
+    Words,
+    add_lang_option,
+    language_of_argv,
+    speak_argparse,
+    translate_help,
+    words_of,
+)
 
 COMMAND_MODULES = (
     "services.doors.cli.actions",
@@ -33,12 +41,38 @@ COMMAND_MODULES = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(lang: str = "en") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="eduplan", description="Plan and follow up employees' further education.")
+    add_lang_option(parser, top=True)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(commands)
+    for sub in subparsers_of(parser):
+        if not any("--lang" in action.option_strings for action in sub._actions):
+            add_lang_option(sub)
+    translate_help([parser, *subparsers_of(parser)], lang)
     return parser
+
+
+def subparsers_of(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """Every parser below ``parser`` (its commands, their actions, …), each once."""
+    found: list[argparse.ArgumentParser] = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in dict.fromkeys(action.choices.values()):
+                found += [sub, *subparsers_of(sub)]
+    return found
+
+
+def _said(error: Exception, words: Words) -> str:
+    """The one line an error is told in, in the chosen language where the command knows its words."""
+    from services.core.reads import ProjectionsBehind, UnknownTenant
+
+    if isinstance(error, UnknownTenant):
+        return words("unknown_tenant", tenant=error.tenant)
+    if isinstance(error, ProjectionsBehind):
+        return words("projections_behind", seconds=error.retry_after)
+    return str(error)
 
 
 def _exit_on_sigterm(signum: int, frame: Any) -> None:
@@ -48,7 +82,9 @@ def _exit_on_sigterm(signum: int, frame: Any) -> None:
 def main(argv: list[str] | None = None) -> int:
     # A plain exit on SIGTERM runs the exit handlers (the embedded PostgreSQL counts its users).
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    args = build_parser().parse_args(argv)
+    lang = language_of_argv(sys.argv[1:] if argv is None else argv)
+    speak_argparse(lang)
+    args = build_parser(lang).parse_args(argv)
     from infra.db import StartupError
     from services.core.access import OpenModeOffLoopback
     from services.core.reads import InvalidCursor, ProjectionsBehind, UnknownTenant
@@ -62,13 +98,14 @@ def main(argv: list[str] | None = None) -> int:
         (StartupError, EXIT_NOT_FOUND),
         (ProjectionsBehind, EXIT_TRY_AGAIN),
     )
+    words = words_of(args)
     try:
         result = args.run(args)
     except tuple(kind for kind, _ in exit_codes) as error:
-        print(f"eduplan: {error}", file=sys.stderr)
+        print(f"eduplan: {_said(error, words)}", file=sys.stderr)
         return next(code for kind, code in exit_codes if isinstance(error, kind))
     except RulesError as error:
-        print(f"eduplan: funding rules: {error}", file=sys.stderr)
+        print(f"eduplan: {words('funding_rules', error=error)}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from services.doors.cli.common import Commands, date_arg
+from services.doors.cli.words import TEXT, words_of
 
 RUNNER_WAIT_SECONDS = 2.0
 """How long the command waits for a running projection runner before it folds the projections itself."""
@@ -28,53 +29,52 @@ def register(commands: Commands) -> None:
                          help="the business date the actions are as of (default: today)")
     actions.add_argument("--manager", default=None, metavar="EMPLOYEE_ID",
                          help="only employees whose manager on that date is this employee")
-    actions.add_argument("--department", default=None, help="only employees in this department on that date")
+    actions.add_argument("--department", default=None,
+                         help="only employees in this department on that date (its key, or its registered name)")
     actions.add_argument("--json", action="store_true", help="print the contract's JSON document instead of a table")
     actions.set_defaults(run=run_actions)
 
 
 def run_actions(args: argparse.Namespace) -> int:
-    document = asyncio.run(_read(args.tenant, args.as_of or date.today(), args.manager, args.department))
+    words = words_of(args)
+    # The JSON is the contract's, in English; the table's details are in the chosen language.
+    lang = "en" if args.json else words.lang
+    named = asyncio.run(_read(args.tenant, args.as_of or date.today(), args.manager, args.department, lang))
+    document = named.found
     if args.json:
         print(json.dumps(document, ensure_ascii=False, indent=2))
-    elif sys.stdout.isatty():
-        _table(document)
-    else:
-        _tsv(document)
+        return 0
+    from services.doors.render import Grid, say, show
+    from services.doors.render import named as display_name
+
+    title = words("actions_title", company=named.company or document["tenant"], as_of=document["as_of"])
+    grid = Grid(title, [words(f"col_{column}") for column in COLUMNS])
+    for action in document["actions"]:
+        row = {**action, "kind": words(f"action_{action['kind']}") if f"action_{action['kind']}" in TEXT
+               else action["kind"], "department": display_name(action["department"] or "", named.departments)}
+        grid.rows.append([_cell(row[column]) for column in COLUMNS])
+    show([grid])
+    if sys.stdout.isatty():
+        say(words("actions_count", n=len(document["actions"])))
     return 0
 
 
-async def _read(tenant: str, as_of: date, manager: str | None, department: str | None) -> dict[str, Any]:
+async def _read(tenant: str, as_of: date, manager: str | None, department: str | None, lang: str) -> Any:
     from services.core import reads
-    from services.core.app import open_app
+    from services.core.app import App, open_app
+    from services.doors.cli.projections import department_key, with_names
+
+    async def read(app: App) -> dict[str, Any]:
+        key = await department_key(app, tenant, department)
+        return await reads.actions(app, tenant, as_of, manager, key, catch_up_here=True,
+                                   wait=RUNNER_WAIT_SECONDS, lang=lang)
 
     app = await open_app(max_size=4)
     try:
-        return await reads.actions(app, tenant, as_of, manager, department, catch_up_here=True,
-                                   wait=RUNNER_WAIT_SECONDS)
+        return await with_names(tenant, read)(app)
     finally:
         await app.close()
 
 
 def _cell(value: Any) -> str:
     return "" if value is None else str(value).replace("\t", " ").replace("\n", " ")
-
-
-def _tsv(document: dict[str, Any]) -> None:
-    print("\t".join(COLUMNS))
-    for action in document["actions"]:
-        print("\t".join(_cell(action[column]) for column in COLUMNS))
-
-
-def _table(document: dict[str, Any]) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=f"Actions — {document['tenant']} as of {document['as_of']}")
-    for column in COLUMNS:
-        table.add_column(column, overflow="fold")
-    for action in document["actions"]:
-        table.add_row(*(_cell(action[column]) for column in COLUMNS))
-    console = Console()
-    console.print(table)
-    console.print(f"{len(document['actions'])} action(s)")

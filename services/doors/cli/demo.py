@@ -14,6 +14,7 @@ from rich.console import Console
 
 from services.core.app import open_app
 from services.doors.cli.common import Commands, date_arg, port_number
+from services.doors.cli.words import Words, words_of
 
 
 def register(commands: Commands) -> None:
@@ -28,16 +29,18 @@ def register(commands: Commands) -> None:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    return run_demo(serve_after=not args.no_serve, host=args.host, port=args.port, as_of=args.as_of)
+    return run_demo(serve_after=not args.no_serve, host=args.host, port=args.port, as_of=args.as_of,
+                    words=words_of(args))
 
 
 HEADLINE = (
-    ("active_employees", "staff"),
-    ("participation_rate_12m", "took part"),
-    ("training_hours_per_employee_12m", "hours each"),
-    ("mus_coverage", "MUS"),
-    ("knowledge_sharing_rate", "shared"),
+    ("active_employees", "headline_staff"),
+    ("participation_rate_12m", "headline_took_part"),
+    ("training_hours_per_employee_12m", "headline_hours"),
+    ("mus_coverage", "headline_mus"),
+    ("knowledge_sharing_rate", "headline_shared"),
 )
+"""The headline table's KPI columns and the words of their headings."""
 
 
 def _free_port(host: str, preferred: int) -> int:
@@ -51,7 +54,7 @@ def _free_port(host: str, preferred: int) -> int:
     return preferred
 
 
-async def load_demo(console: Console, as_of: date | None = None,
+async def load_demo(console: Console, as_of: date | None = None, words: Words | None = None,
                     ) -> tuple[Any, dict[str, dict[str, int]], list[dict[str, Any]]]:
     """Load the sample companies with a history that runs up to ``as_of`` (today by default), so the
     running cycle is as far along as the calendar, and read their KPI documents on that day."""
@@ -72,7 +75,8 @@ async def load_demo(console: Console, as_of: date | None = None,
     lines = (item if isinstance(item, str) else json.dumps(item, ensure_ascii=False)
              for item in generate(start=start, end=as_of))
     done = 0
-    with CountProgress("loading sample companies") as progress:
+    words = words or Words()
+    with CountProgress(words("loading")) as progress:
         def advance(_: int) -> None:
             nonlocal done
             done += 1
@@ -80,7 +84,8 @@ async def load_demo(console: Console, as_of: date | None = None,
                 progress.update(done, done)
 
         counts = await ingest_lines(app.intake, lines, door="demo", on_progress=advance)
-    print_outcome_summary(counts.by_tenant, console)
+    # The demo is read by a person: its tables are drawn whole even when piped.
+    print_outcome_summary(counts.by_tenant, console, words=words, terminal=True)
     await ensure_schema(app.pool)
     await catch_up(app.pool)
     docs = []
@@ -91,41 +96,38 @@ async def load_demo(console: Console, as_of: date | None = None,
     return app, counts.by_tenant, docs
 
 
-def print_headlines(docs: list[dict[str, Any]], console: Console) -> None:
-    from rich.table import Table
-
-    from services.doors.render import fmt
+def print_headlines(docs: list[dict[str, Any]], console: Console, words: Words | None = None) -> None:
+    from services.doors.render import Grid, fmt, show
 
     if not docs:
         return
-    table = Table(title=f"Headline KPIs as of {docs[0]['as_of']}")
-    table.add_column("tenant")
-    table.add_column("this cycle", justify="right")
-    for _, label in HEADLINE:
-        table.add_column(label, justify="right")
-    table.add_column("last cycle vs target", justify="right")
+    words = words or Words()
+    headings = [words("col_tenant"), words("headline_this_cycle"), *(words(label) for _, label in HEADLINE),
+                words("headline_last_cycle")]
+    grid = Grid(words("headline_title", as_of=docs[0]["as_of"]), headings,
+                right=frozenset(range(1, len(headings))))
     for doc in docs:
         company = doc["company"]
         # The running cycle is judged by the agreements due so far (§7), not by all it has made.
         due = company.get("agreements_due_to_date") or 0
-        this_cycle = fmt("cycle_status", company.get("cycle_status"))
+        this_cycle = fmt("cycle_status", company.get("cycle_status"), words)
         if due:
-            this_cycle += f" ({company.get('agreements_due_completed_on_time')} of {due} due)"
+            this_cycle += " " + words("headline_due", done=company.get("agreements_due_completed_on_time"), due=due)
         last = doc["last_cycle"]["company"]
         sign = {True: "≥", False: "<", None: "vs"}[last.get("target_met")]
-        last_rate = fmt("agreement_completion_rate", last.get("agreement_completion_rate"))
-        target = fmt("completion_target", last.get("completion_target"))
-        table.add_row(doc["tenant"], this_cycle, *(fmt(key, company.get(key)) for key, _ in HEADLINE),
-                      f"{last_rate} {sign} {target}")
-    console.print(table)
+        last_rate = fmt("agreement_completion_rate", last.get("agreement_completion_rate"), words)
+        target = fmt("completion_target", last.get("completion_target"), words)
+        grid.rows.append([doc["tenant"], this_cycle, *(fmt(key, company.get(key), words) for key, _ in HEADLINE),
+                          f"{last_rate} {sign} {target}"])
+    show([grid], console=console, terminal=True)
 
 
 def run_demo(*, serve_after: bool = True, host: str | None = None, port: int | None = None,
-             as_of: date | None = None) -> int:
+             as_of: date | None = None, words: Words | None = None) -> int:
     # Piped output is not cut to 80 columns: the tables are meant to be read whole.
     console = Console() if sys.stdout.isatty() else Console(width=140)
-    app, _, docs = asyncio.run(load_demo(console, as_of))
-    print_headlines(docs, console)
+    app, _, docs = asyncio.run(load_demo(console, as_of, words))
+    print_headlines(docs, console, words)
     if not serve_after:
         return 0
     from services.doors.http import serve
@@ -133,6 +135,6 @@ def run_demo(*, serve_after: bool = True, host: str | None = None, port: int | N
     host = host or app.settings.http_host
     port = _free_port(host, port or app.settings.http_port)
     query = "" if as_of is None or as_of == date.today() else f"?as_of={as_of.isoformat()}"
-    console.print(f"Dashboard: [bold]http://{host}:{port}/{query}[/]  (Ctrl-C to stop)")
+    console.print((words or Words())("dashboard_at", url=f"[bold]http://{host}:{port}/{query}[/]"))
     serve(host=host, port=port)
     return 0

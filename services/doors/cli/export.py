@@ -10,6 +10,7 @@ import tempfile
 from typing import IO
 
 from services.doors.cli.common import Commands, UsageError, date_arg
+from services.doors.cli.words import words_of
 
 
 def register(commands: Commands) -> None:
@@ -32,7 +33,7 @@ def _cmd_xapi(args: argparse.Namespace) -> int:
     try:
         handle, partial = tempfile.mkstemp(prefix=".xapi-", suffix=".partial", dir=directory)
     except OSError as error:
-        raise UsageError(f"cannot write {args.out}: {error.strerror}") from None
+        raise UsageError(words_of(args)("cannot_write", path=args.out, why=error.strerror)) from None
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
             asyncio.run(_export(args, out))

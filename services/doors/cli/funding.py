@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from services.doors.cli.common import Commands, date_arg
+from services.doors.cli.words import TEXT, Words, words_of
 
 
 def register(commands: Commands) -> None:
@@ -21,41 +22,44 @@ def register(commands: Commands) -> None:
 
 
 def _cmd_funding(args: argparse.Namespace) -> int:
-    report = asyncio.run(_report(args.tenant, args.as_of or date.today(), args.year))
+    report, company = asyncio.run(_report(args.tenant, args.as_of or date.today(), args.year))
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
     else:
-        _print(report)
+        _print(report, words_of(args), company)
     return 0
 
 
-async def _report(tenant: str, as_of: date, year: int | None) -> dict[str, Any]:
+async def _report(tenant: str, as_of: date, year: int | None) -> tuple[dict[str, Any], str | None]:
     from services.core import reads
     from services.core.app import open_app
 
     app = await open_app(max_size=4)
     try:
-        return await reads.funding_report(app, tenant, as_of, year, catch_up_here=True, wait=2.0)
+        report = await reads.funding_report(app, tenant, as_of, year, catch_up_here=True, wait=2.0)
+        company = await reads.companies(app, tenant)
+        return report, company[0]["name"] if company else None
     finally:
         await app.close()
 
 
-def _print(report: dict[str, Any]) -> None:
-    from rich.console import Console
-    from rich.table import Table
+_COLUMNS = ("col_booking", "employee", "col_starts", "col_scheme", "col_state", "col_deadline", "expected", "paid",
+            "at_risk", "lost")
+_TOTALS = ("expected", "applied", "granted", "paid", "at_risk", "lost", "gross_cost", "net_cost")
 
-    title = f"Funding — {report['tenant']} as of {report['as_of']}" + (f", {report['year']}" if report["year"] else "")
-    table = Table(title=title)
-    for column in ("booking", "employee", "starts", "scheme", "state", "deadline", "expected", "paid", "at risk",
-                   "lost"):
-        table.add_column(column, justify="right" if column in ("expected", "paid", "at risk", "lost") else "left")
+
+def _print(report: dict[str, Any], words: Words, company_name: str | None = None) -> None:
+    from services.doors.render import Grid, say, show
+
+    title = words("funding_title", company=company_name or report["tenant"], as_of=report["as_of"])
+    title += f", {report['year']}" if report["year"] else ""
+    grid = Grid(title, [words(key) for key in _COLUMNS], right=frozenset({6, 7, 8, 9}))
     for booking in report["bookings"]:
         for line in booking["schemes"]:
-            table.add_row(booking["booking_id"], booking["employee_id"], booking["starts_on"], line["scheme"],
-                          line["state"], line["deadline"] or "", line["expected"] or "?", line["paid"],
-                          line["at_risk"] or "?", line["lost"] or "?")
-    console = Console()
-    console.print(table)
+            grid.rows.append([booking["booking_id"], booking["employee_id"], booking["starts_on"], line["scheme"],
+                              words(f"funding_{line['state']}") if f"funding_{line['state']}" in TEXT
+                              else line["state"], line["deadline"] or "", words.amount(line["expected"]),
+                              words.amount(line["paid"]), words.amount(line["at_risk"]), words.amount(line["lost"])])
+    show([grid])
     company = report["totals"]["company"]
-    console.print("Company: " + ", ".join(f"{k} {company[k]}" for k in ("expected", "applied", "granted", "paid",
-                                                                         "at_risk", "lost", "gross_cost", "net_cost")))
+    say(f"{words('company_totals')}: " + ", ".join(f"{words(k)} {words.amount(company[k])}" for k in _TOTALS))

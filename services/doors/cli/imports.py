@@ -5,14 +5,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from services.doors.cli.common import Commands, UsageError
+from services.doors.cli.words import Words, words_of
 
-_KINDS_HELP = "employees, reviews, agreements, bookings, completions or departments"
+_KINDS_HELP = "company, departments, employees, reviews, agreements, bookings, completions or runs"
 
 
 def register(commands: Commands) -> None:
@@ -28,47 +28,39 @@ def register(commands: Commands) -> None:
     imp.add_argument("--tenant", help="the company (tenant) the rows belong to")
     imp.add_argument("--kind", choices=sorted(KINDS), metavar="KIND", help=f"what each row is: {_KINDS_HELP}")
     imp.add_argument("--template", choices=sorted(KINDS), metavar="KIND",
-                     help="write the template of KIND (header row and a Danish and an English example) instead")
+                     help="write the template of KIND (header row and a Danish and an English example) instead;"
+                          " its headers are Danish with --lang da (or a Danish LANG)")
     imp.add_argument("--out", help="where --template writes (.xlsx or .csv; default: CSV on standard output)")
     imp.add_argument("--json", action="store_true", help="print one outcome per row as JSON (with its row number)")
-    imp.add_argument("--lang", choices=("da", "en"), default=None,
-                     help="language of the output and of the template's headers (default: from LANG)")
     imp.set_defaults(run=_cmd_import)
 
 
-def _lang(args: argparse.Namespace) -> str:
-    if args.lang:
-        return str(args.lang)
-    return "da" if os.environ.get("LANG", "").lower().startswith("da") else "en"
-
-
-_TEXT = {
-    "en": {"row": "row", "accepted": "accepted", "duplicate": "duplicate", "rejected": "rejected"},
-    "da": {"row": "række", "accepted": "modtaget", "duplicate": "dublet", "rejected": "afvist"},
-}
+def summary(counts: Any, words: Words) -> str:
+    """The closing line of an ingest or import: how many rows (messages) were accepted, duplicates, rejected."""
+    return words("summary", accepted=counts.accepted, duplicate=counts.duplicate, rejected=counts.rejected)
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    lang = _lang(args)
+    words = words_of(args)
     if args.template:
-        return _write_template(args.template, args.out, lang)
+        return _write_template(args.template, args.out, words)
     if not args.file or not args.tenant or not args.kind:
-        raise UsageError("import needs --tenant, --kind and FILE (or --template KIND)")
+        raise UsageError(words("import_needs"))
     from domain.messages import TENANT_PATTERN
 
     if not TENANT_PATTERN.fullmatch(args.tenant):
-        raise UsageError(f"--tenant {args.tenant!r} is not a tenant name (lowercase letters, digits and hyphens)")
+        raise UsageError(words("not_a_tenant", tenant=args.tenant))
     from services.core.imports.sheets import SheetError
 
     try:
-        counts = asyncio.run(_import(args, lang))
+        counts = asyncio.run(_import(args, words))
     except SheetError as error:
         raise UsageError(str(error)) from None
-    print(counts.summary(), file=sys.stderr if args.json else sys.stdout)
+    print(summary(counts, words), file=sys.stderr if args.json else sys.stdout)
     return 0
 
 
-async def _import(args: argparse.Namespace, lang: str) -> Any:
+async def _import(args: argparse.Namespace, words: Words) -> Any:
     from services.core.app import open_app
     from services.core.audit import checkpoint_pending
     from services.core.imports.importer import RowOutcome, import_sheet
@@ -78,7 +70,6 @@ async def _import(args: argparse.Namespace, lang: str) -> Any:
     probe = open_sheet(args.file)  # an unreadable file is a usage error before the database is opened
     size = probe.size
     probe.close()
-    words = _TEXT[lang]
     out = sys.stdout
 
     def show(result: RowOutcome) -> None:
@@ -86,14 +77,14 @@ async def _import(args: argparse.Namespace, lang: str) -> Any:
         if args.json:
             out.write(json.dumps({"row": result.row, **outcome}, ensure_ascii=False) + "\n")
             return
-        line = f"{words['row']} {result.row}\t{words[outcome['status']]}"
+        line = f"{words('row')} {result.row}\t{words(outcome['status'])}"
         if outcome["status"] == "rejected":
             line += f"\t{outcome['reason']}\t{outcome['detail']}"
         out.write(line + "\n")
 
     app = await open_app(max_size=3)
     try:
-        with ByteProgress("import", size) as progress:
+        with ByteProgress(words("progress_import"), size) as progress:
             last = 0
 
             def advance(position: int, total: int | None) -> None:
@@ -110,14 +101,14 @@ async def _import(args: argparse.Namespace, lang: str) -> Any:
         await app.close()
 
 
-def _write_template(kind: str, out: str | None, lang: str) -> int:
+def _write_template(kind: str, out: str | None, words: Words) -> int:
     from services.core.imports.templates import write_template
 
     target = Path(out) if out else None
     try:
-        content = write_template(kind, target, lang)
+        content = write_template(kind, target, words.lang)
     except OSError as error:
-        raise UsageError(f"cannot write {out}: {error.strerror}") from None
+        raise UsageError(words("cannot_write", path=out, why=error.strerror)) from None
     if content is not None:
         sys.stdout.buffer.write(content)
         sys.stdout.flush()

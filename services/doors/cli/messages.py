@@ -10,6 +10,7 @@ import sys
 from typing import Any
 
 from services.doors.cli.common import Commands, UsageError, non_negative_int, positive_int
+from services.doors.cli.words import words_of
 
 
 def register(commands: Commands) -> None:
@@ -59,6 +60,9 @@ def register(commands: Commands) -> None:
 
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
+    from services.doors.cli.imports import summary
+
+    words = words_of(args)
     if args.file == "-":
         source = sys.stdin.buffer
         total = None
@@ -66,14 +70,14 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         try:
             source = open(args.file, "rb")  # noqa: SIM115 - closed below
         except OSError as error:
-            raise UsageError(f"cannot read {args.file}: {error.strerror}") from None
+            raise UsageError(words("cannot_read", path=args.file, why=error.strerror)) from None
         total = os.fstat(source.fileno()).st_size if os.path.isfile(args.file) else None
     try:
         counts = asyncio.run(_ingest(source, args, total))
     finally:
         if source is not sys.stdin.buffer:
             source.close()
-    print(counts.summary(), file=sys.stderr if args.json else sys.stdout)
+    print(summary(counts, words), file=sys.stderr if args.json else sys.stdout)
     return 0
 
 
@@ -91,7 +95,7 @@ async def _ingest(source: Any, args: argparse.Namespace, total: int | None) -> A
             out.write(json.dumps(outcome, ensure_ascii=False) + "\n")
 
         on_outcome = print_outcome if args.json else None
-        with ByteProgress("ingest", total) as progress:
+        with ByteProgress(words_of(args)("progress_ingest"), total) as progress:
             counts = await ingest_stream(app.intake, source, workers=args.workers, batch_size=args.batch_size,
                                          on_outcome=on_outcome, on_progress=progress.advance)
         await checkpoint_pending(app.pool, app.audit_keys)  # what was ingested ends signed
@@ -119,7 +123,11 @@ def _cmd_rejections(args: argparse.Namespace) -> int:
         return 0
     from services.doors.render import print_rejections
 
-    print_rejections(args.tenant or "messages without a readable tenant", rejections)
+    words = words_of(args)
+    if not rejections and args.unattributed:
+        print(words("no_unattributed"))
+        return 0
+    print_rejections(args.tenant or words("without_tenant"), rejections, words=words)
     return 0
 
 
@@ -161,8 +169,9 @@ def _cmd_erase(args: argparse.Namespace) -> int:
             await app.close()
 
     erased = asyncio.run(run())
-    print(f"erased personal data of {args.employee}" if erased.key_destroyed else f"no key held for {args.employee}")
-    print(f"rejected messages naming {args.employee} made unreadable: {erased.rejections_dropped}")
+    words = words_of(args)
+    print(words("erased" if erased.key_destroyed else "no_key", employee=args.employee))
+    print(words("erased_rejections", employee=args.employee, n=erased.rejections_dropped))
     return 0
 
 
@@ -174,8 +183,8 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     try:
         n = write_jsonl(sys.stdout if args.out == "-" else args.out, **kwargs)
     except OSError as error:
-        raise UsageError(f"cannot write {args.out}: {error.strerror}") from None
+        raise UsageError(words_of(args)("cannot_write", path=args.out, why=error.strerror)) from None
     except ValueError as error:
         raise UsageError(str(error)) from None
-    print(f"wrote {n} lines", file=sys.stderr)
+    print(words_of(args)("wrote_lines", n=n), file=sys.stderr)
     return 0

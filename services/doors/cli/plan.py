@@ -7,10 +7,12 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
 from services.doors.cli.common import Commands, UsageError, date_arg
+from services.doors.cli.words import TEXT, Words, words_of
 
 T = TypeVar("T")
 EXIT_REFUSED = 1
@@ -75,23 +77,35 @@ def _cmd_propose(args: argparse.Namespace) -> int:
     missing = [flag for flag, value in (("--tenant", args.tenant), ("--from", args.window_from),
                                         ("--to", args.window_to)) if value is None]
     if missing:
-        raise UsageError(f"plan needs {', '.join(missing)} (or an action: accept, show)")
+        raise UsageError(words_of(args)("plan_needs", missing=", ".join(missing)))
     try:
         check_window(args.window_from, args.window_to)
     except BadWindow as error:
         raise UsageError(f"--{error.field}: {error.detail}") from None
     options = SolverOptions() if args.time_limit is None else SolverOptions(time_limit=args.time_limit)
+    async def made(app: Any) -> tuple[dict[str, Any], Names]:
+        return await _named(app, await propose(app, args.tenant, args.window_from, args.window_to, options,
+                                               catch_up_here=True))
+
     try:
-        document = _with_app(lambda app: propose(app, args.tenant, args.window_from, args.window_to, options,
-                                                   catch_up_here=True))
-    except UnknownTenant as error:
-        print(f"eduplan: {error}", file=sys.stderr)
+        document, names = _with_app(made)
+    except UnknownTenant:
+        print(f"eduplan: {words_of(args)('unknown_tenant', tenant=args.tenant)}", file=sys.stderr)
         return 1
     if args.json:
         print(json.dumps(document, ensure_ascii=False, indent=2))
     else:
-        print_plan(document)
+        print_plan(document, words_of(args), names)
     return 0
+
+
+async def _named(app: Any, document: dict[str, Any]) -> tuple[dict[str, Any], Names]:
+    """A plan document, with the display names of its company and departments."""
+    from services.core import reads
+
+    company = await reads.companies(app, document["tenant"])
+    departments = await reads.department_names(app, document["tenant"])
+    return document, Names(company[0]["name"] if company else None, departments)
 
 
 def _cmd_accept(args: argparse.Namespace) -> int:
@@ -105,7 +119,7 @@ def _cmd_accept(args: argparse.Namespace) -> int:
         print(f"eduplan: {error}", file=sys.stderr)
         return 1
     except StalePlan as error:
-        print(f"eduplan: plan {error.plan_id} is refused; make a new plan. What changed since:", file=sys.stderr)
+        print(f"eduplan: {words_of(args)('plan_refused', plan_id=error.plan_id)}", file=sys.stderr)
         for change in error.changes:
             print(f"  - {change.detail}", file=sys.stderr)
         return EXIT_REFUSED
@@ -113,40 +127,74 @@ def _cmd_accept(args: argparse.Namespace) -> int:
     if args.accept_json:
         for outcome in acceptance.outcomes:
             print(json.dumps(outcome, ensure_ascii=False))
-    print(f"accepted={counts['accepted']} duplicate={counts['duplicate']} rejected={counts['rejected']}",
-          file=sys.stderr if args.accept_json else sys.stdout)
+    words = words_of(args)
+    print(words("summary", **counts), file=sys.stderr if args.accept_json else sys.stdout)
     for outcome in acceptance.outcomes:
         if outcome["status"] == "rejected":
-            print(f"rejected {outcome.get('message_id')}: {outcome['reason']}: {outcome['detail']}", file=sys.stderr)
+            print(words("plan_rejected", message_id=outcome.get("message_id"), reason=outcome["reason"],
+                        detail=outcome["detail"]), file=sys.stderr)
     return 1 if counts["rejected"] else 0
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
     from services.core.planning.service import UnknownPlan, show
 
+    async def shown(app: Any) -> tuple[dict[str, Any], Names]:
+        plan = await show(app, args.plan_id)
+        if args.show_json:
+            return plan.document, Names(None, {})
+        return await _named(app, plan.document)
+
     try:
-        plan = _with_app(lambda app: show(app, args.plan_id))
+        document, names = _with_app(shown)
     except UnknownPlan as error:
         print(f"eduplan: {error}", file=sys.stderr)
         return 1
     if args.show_json:
-        print(json.dumps(plan.document, ensure_ascii=False, indent=2))
+        print(json.dumps(document, ensure_ascii=False, indent=2))
     else:
-        print_plan(plan.document)
+        print_plan(document, words_of(args), names)
     return 0
 
 
-def print_plan(doc: dict[str, Any]) -> None:
+@dataclass(frozen=True)
+class Names:
+    """The display names of a plan's company and departments, where registered."""
+
+    company: str | None
+    departments: dict[str, str]
+
+
+def print_plan(doc: dict[str, Any], words: Words | None = None, names: Names | None = None) -> None:
+    """The plan: a head, then its assignments and the agreements left unplanned as tables (tab-separated
+    values when piped)."""
+    from services.doors.render import Grid, named, say, show
+
+    words = words or Words()
+    names = names or Names(None, {})
     solver = doc["solver"]
-    print(f"Plan {doc['plan_id']} for {doc['tenant']}, {doc['from']} to {doc['to']}")
-    print(f"  {doc['status']}: objective {doc['objective']}, bound {doc['bound']} (gap {doc['gap']:.2%}),"
-          f" {solver['name']} {solver['version']} in {solver['wall_time_s']} s")
-    print(f"\nPlanned ({len(doc['assignments'])}):")
-    for a in doc["assignments"]:
-        print(f"  {a['agreement_id']:<16} {a['employee_id']:<12} {a['department']:<12} run {a['run_id']:<14}"
-              f" {a['starts_on']} – {a['ends_on']}  {a['value']:>5}")
-    print(f"\nUnplanned ({len(doc['unplanned'])}):")
-    for u in doc["unplanned"]:
-        print(f"  {u['agreement_id']:<16} {u['employee_id']:<12} {u['why']:<16} {u['detail'].get('en', '')}")
+    gap = f"{doc['gap']:.2%}"
+    say(words("plan_head", plan_id=doc["plan_id"], company=names.company or doc["tenant"], start=doc["from"],
+              end=doc["to"]))
+    status = f"plan_{doc['status']}"
+    say(words("plan_status", status=words(status) if status in TEXT else doc["status"], objective=doc["objective"],
+              bound=doc["bound"], gap=words.amount(gap), solver=f"{solver['name']} {solver['version']}",
+              seconds=words.amount(str(solver["wall_time_s"]))))
+    say("\n" + words("plan_planned", n=len(doc["assignments"])))
     if doc["assignments"]:
-        print(f"\nTo book it: eduplan plan accept {doc['plan_id']} [--on YYYY-MM-DD]")
+        planned = Grid(None, [words(key) for key in ("col_agreement", "col_employee_id", "col_department",
+                                                      "plan_run", "col_starts", "col_ends", "col_value")],
+                       right=frozenset({6}))
+        for a in doc["assignments"]:
+            planned.rows.append([a["agreement_id"], a["employee_id"], named(a["department"], names.departments),
+                                 a["run_id"], a["starts_on"], a["ends_on"], str(a["value"])])
+        show([planned])
+    say("\n" + words("plan_unplanned", n=len(doc["unplanned"])))
+    if doc["unplanned"]:
+        unplanned = Grid(None, [words(key) for key in ("col_agreement", "col_employee_id", "col_why", "col_detail")])
+        for u in doc["unplanned"]:
+            detail = u["detail"].get(words.lang) or u["detail"].get("en", "")
+            unplanned.rows.append([u["agreement_id"], u["employee_id"], u["why"], detail])
+        show([unplanned])
+    if doc["assignments"]:
+        say("\n" + words("plan_book", plan_id=doc["plan_id"]))

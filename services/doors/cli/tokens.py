@@ -18,6 +18,7 @@ from domain.messages import TENANT_PATTERN
 from infra.tokens import TokenRecord, TokenStore
 from services.core.access import Role
 from services.doors.cli.common import EXIT_NOT_FOUND, Commands, UsageError
+from services.doors.cli.words import Words, words_of
 
 T = TypeVar("T")
 
@@ -68,8 +69,8 @@ def _cmd_create(args: argparse.Namespace) -> int:
         print(json.dumps({"token": text, **_as_json(record)}))
     else:
         print(text)
-        print(f"token {record.id} ({record.role}, {_scope(record)}) created; it is shown only this once",
-              file=sys.stderr)
+        words = words_of(args)
+        print(words("token_created", id=record.id, role=record.role, scope=_scope(record, words)), file=sys.stderr)
     return 0
 
 
@@ -79,30 +80,29 @@ def _cmd_list(args: argparse.Namespace) -> int:
         for record in records:
             print(json.dumps(_as_json(record)))
         return 0
-    from rich.console import Console
-    from rich.table import Table
+    from services.doors.render import Grid, show
 
-    table = Table()
-    for column in ("id", "name", "role", "tenant", "created", "last used", "revoked"):
-        table.add_column(column)
+    words = words_of(args)
+    grid = Grid(None, [words(f"col_{c}") for c in ("id", "name", "role", "tenant", "created", "last_used",
+                                                     "revoked")])
     for r in records:
-        table.add_row(r.id, r.name or "", r.role, _scope(r), _when(r.created_at), _when(r.last_used_at),
-                      _when(r.revoked_at))
-    Console(width=None if sys.stdout.isatty() else 160).print(table)
+        grid.rows.append([r.id, r.name or "", r.role, _scope(r, words), _when(r.created_at), _when(r.last_used_at),
+                          _when(r.revoked_at)])
+    show([grid])
     return 0
 
 
 def _cmd_revoke(args: argparse.Namespace) -> int:
     record = _with_tokens(lambda tokens: tokens.revoke(args.id))
     if record is None:
-        print(f"eduplan: there is no token with the id {args.id!r} (see `eduplan tokens list`)", file=sys.stderr)
+        print(f"eduplan: {words_of(args)('no_token', id=args.id)}", file=sys.stderr)
         return EXIT_NOT_FOUND
-    print(f"token {record.id} revoked at {_when(record.revoked_at)}")
+    print(words_of(args)("token_revoked", id=record.id, when=_when(record.revoked_at)))
     return 0
 
 
-def _scope(record: TokenRecord) -> str:
-    return record.tenant if record.tenant is not None else "all tenants"
+def _scope(record: TokenRecord, words: Words) -> str:
+    return record.tenant if record.tenant is not None else words("all_tenants")
 
 
 def _when(moment: Any) -> str:
