@@ -6,12 +6,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 from services.doors.dashboard.season import season_strip
+from services.doors.dashboard.text import ACTION_KIND_ORDER
 from services.doors.dashboard.views import CHARTS, UI, charts, render
 
-__all__ = ["company_page", "competences_page", "funding_page", "greb_page", "managers_page", "overview_page",
-           "print_page"]
+__all__ = ["actions_page", "company_page", "competences_page", "funding_page", "greb_page", "managers_page",
+           "overview_page", "print_page"]
 
 
 def _chart_titles(ui: UI, drawn: int) -> list[str]:
@@ -20,8 +22,9 @@ def _chart_titles(ui: UI, drawn: int) -> list[str]:
 
 
 def company_page(ui: UI, doc: Mapping[str, Any], series: Mapping[str, Any] | None, greb: Mapping[str, Any],
-                 facts: Mapping[str, Any] | None, department: str | None = None) -> str:
-    """A company's page around the four phases, or one department's (``department``)."""
+                 facts: Mapping[str, Any] | None, department: str | None = None, *, actions: int | None = None) -> str:
+    """A company's page around the four phases, or one department's (``department``); ``actions``: how many
+    things there are to follow up in it (linked to the actions page)."""
     tenant = str(doc["tenant"])
     departments = doc.get("departments") or {}
     strip = season_strip(facts, ui.as_of, list(departments)) if facts is not None else None
@@ -53,7 +56,8 @@ def company_page(ui: UI, doc: Mapping[str, Any], series: Mapping[str, Any] | Non
         tenant_nav=True, kind=kind, heading=heading, department=department, doc=doc, figures=figures, greb=greb,
         strip=strip, strip_rows=strip_rows, charts=drawn, chart_titles=_chart_titles(ui, len(drawn)),
         last_cycle=last, last_rows=last_rows, rows=rows, rows_title=ui.t("departments"),
-        rows_head=ui.t("department"),
+        rows_head=ui.t("department"), actions=actions,
+        actions_href=ui.page("actions", department=department),
     )
 
 
@@ -62,8 +66,10 @@ def overview_page(ui: UI, companies: list[dict[str, Any]]) -> str:
     return render("overview.html", ui, path="/", companies=companies)
 
 
-def managers_page(ui: UI, doc: Mapping[str, Any], manager: str | None, department: str | None) -> str:
-    """Every manager's figures (a KPI document by manager), or one manager's page."""
+def managers_page(ui: UI, doc: Mapping[str, Any], manager: str | None, department: str | None, *,
+                  actions: int | None = None) -> str:
+    """Every manager's figures (a KPI document by manager), or one manager's page (``actions``: how many
+    things there are to follow up for the manager's employees)."""
     managers = doc.get("managers") or {}
     path = f"/dashboard/{ui.tenant}/managers"
     if manager is None:
@@ -77,6 +83,7 @@ def managers_page(ui: UI, doc: Mapping[str, Any], manager: str | None, departmen
         kind="manager", heading=ui.t("manager_title", manager=manager), department=None, doc=doc,
         figures=managers.get(manager) or {}, greb=None, strip=None, strip_rows=[], charts=[], chart_titles=[],
         last_cycle=doc.get("last_cycle"), last_rows=last_rows, rows=[], rows_title="", rows_head="",
+        actions=actions, actions_href=ui.page("actions", manager=manager, department=department),
     )
 
 
@@ -113,3 +120,35 @@ def print_page(ui: UI, doc: Mapping[str, Any], greb: Mapping[str, Any]) -> str:
 def funding_page(ui: UI, report: Mapping[str, Any], year: int | None) -> str:
     return render("funding.html", ui, path=f"/dashboard/{ui.tenant}/funding", params={"year": year},
                   tenant_nav=True, report=report)
+
+
+ACTIONS_PER_KIND = 300
+"""The most actions of one kind a page lists; the CSV file has them all."""
+
+
+def action_groups(actions: list[Mapping[str, Any]]) -> list[tuple[str, list[Mapping[str, Any]]]]:
+    """The actions grouped by kind, in the page's order of kinds, each group in the read's order."""
+    groups: dict[str, list[Mapping[str, Any]]] = {}
+    for action in actions:
+        groups.setdefault(str(action["kind"]), []).append(action)
+    known = [kind for kind in ACTION_KIND_ORDER if kind in groups]
+    return [(kind, groups[kind]) for kind in known + sorted(set(groups) - set(known))]
+
+
+def actions_page(ui: UI, document: Mapping[str, Any], manager: str | None, department: str | None) -> str:
+    """What is to be followed up (the actions read), per company, department or manager, grouped by kind."""
+    groups = action_groups(list(document["actions"]))
+    if manager is not None:
+        heading = ui.t("manager_title", manager=manager)
+    elif department is not None:
+        heading = ui.dept(department)
+    else:
+        heading = ui.company_name or str(ui.tenant)
+    csv = {"as_of": ui.as_of.isoformat(), "manager": manager, "department": department}
+    base = f"/v1/tenants/{ui.tenant}/actions.csv"
+    return render("actions.html", ui, path=f"/dashboard/{ui.tenant}/actions",
+                  params={"manager": manager, "department": department}, tenant_nav=True, heading=heading,
+                  manager=manager, department=department, groups=groups, total=len(document["actions"]),
+                  per_kind=ACTIONS_PER_KIND,
+                  csv_da=base + "?" + urlencode({k: v for k, v in {**csv, "lang": "da"}.items() if v is not None}),
+                  csv_en=base + "?" + urlencode({k: v for k, v in {**csv, "lang": "en"}.items() if v is not None}))
