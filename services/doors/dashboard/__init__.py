@@ -198,6 +198,12 @@ async def render_actions(core: App, tenant: str, *, as_of: date, lang: str = "da
     return pages.actions_page(ui, document, manager, department)
 
 
+async def render_plan(core: App, tenant: str, *, as_of: date, lang: str = "da", plan: str | None = None) -> str:
+    """The planning assistant's latest plan (or the one asked for by ``plan``), read only."""
+    ui = await _ui(core, tenant, as_of, lang)
+    return pages.plan_page(ui, await reads.plan_view(core, tenant, plan), plan)
+
+
 def render_unknown_tenant(tenant: str, *, as_of: date, lang: str = "da") -> str:
     """A tenant nobody has sent anything for (or one the reader may not see: the same page)."""
     ui = UI(lang, as_of)

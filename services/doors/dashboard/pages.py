@@ -3,8 +3,9 @@ and hands it to its template (``views.render``)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -13,7 +14,7 @@ from services.doors.dashboard.text import ACTION_KIND_ORDER
 from services.doors.dashboard.views import CHARTS, UI, charts, render
 
 __all__ = ["actions_page", "company_page", "competences_page", "funding_page", "greb_page", "managers_page",
-           "overview_page", "print_page"]
+           "overview_page", "plan_page", "print_page"]
 
 
 def _chart_titles(ui: UI, drawn: int) -> list[str]:
@@ -152,3 +153,77 @@ def actions_page(ui: UI, document: Mapping[str, Any], manager: str | None, depar
                   per_kind=ACTIONS_PER_KIND,
                   csv_da=base + "?" + urlencode({k: v for k, v in {**csv, "lang": "da"}.items() if v is not None}),
                   csv_en=base + "?" + urlencode({k: v for k, v in {**csv, "lang": "en"}.items() if v is not None}))
+
+
+def _month(day: str) -> str:
+    return day[:7]
+
+
+def _months_between(first: str, last: str) -> list[str]:
+    """Every month ``YYYY-MM`` from ``first`` to ``last``."""
+    year, month = int(first[:4]), int(first[5:7])
+    found = []
+    while f"{year:04d}-{month:02d}" <= last:
+        found.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return found
+
+
+def plan_rows(document: Mapping[str, Any]) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """The plan's assignments per department and month of the run's start (``YYYY-MM``), each with its run's
+    course and hours; departments, months and rows in order (starts_on, employee, agreement)."""
+    runs = document.get("runs") or {}
+    found: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    ordered = sorted(document["assignments"], key=lambda a: (a["starts_on"], a["employee_id"], a["agreement_id"]))
+    for a in ordered:
+        run = runs.get(a["run_id"]) or {}
+        row = {**a, "title": run.get("title"), "code": run.get("code"), "provider": run.get("provider"),
+               "hours": run.get("hours")}
+        found.setdefault(str(a.get("department") or ""), {}).setdefault(_month(a["starts_on"]), []).append(row)
+    return found
+
+
+def _hours(rows: list[dict[str, Any]]) -> float:
+    return float(sum(row["hours"] or 0 for row in rows))
+
+
+def plan_page(ui: UI, view: Mapping[str, Any], plan_id: str | None) -> str:
+    """The planning assistant's plan, read only: its figures, warnings and reasons, and month by month per
+    department who goes on which run; or how to make one."""
+    document = view.get("plan")
+    path = f"/dashboard/{ui.tenant}/plan"
+    common: dict[str, Any] = {"tenant_nav": True, "recent": view.get("recent") or [], "asked": plan_id,
+              "command": f"eduplan plan --tenant {ui.tenant} --from {ui.as_of.isoformat()} "
+                         f"--to {(ui.as_of + timedelta(days=365)).isoformat()}"}
+    if document is None:
+        return render("plan.html", ui, path=path, params={"plan": plan_id}, plan=None, **common)
+    per_department = plan_rows(document)
+    departments = sorted(per_department, key=lambda key: ui.dept(key or None).lower())
+    starts = [a["starts_on"] for a in document["assignments"]]
+    months = _months_between(_month(min(starts)), _month(max(starts))) if starts else []
+    matrix = {
+        key: {m: (len({r["employee_id"] for r in rows}), _hours(rows)) for m, rows in per_department[key].items()}
+        for key in departments
+    }
+    reasons = Counter(u["why"] for u in document["unplanned"])
+    warnings: list[tuple[str, str]] = []
+    if document["status"] != "optimal":
+        warnings.append(("feasible", ui.t("warn_feasible", objective=ui.num(document["objective"]),
+                                          bound=ui.num(document["bound"]), gap=ui.percent_text(document["gap"]))))
+    if document["unplanned"]:
+        listed = ", ".join(f"{ui.num(n)} {ui.t('why_' + why) if ui.has('why_' + why) else why}"
+                           for why, n in reasons.most_common())
+        warnings.append(("unplanned", ui.t("warn_unplanned", n=ui.num(len(document["unplanned"])), reasons=listed)))
+    if not document["assignments"]:
+        warnings.append(("empty", ui.t("warn_empty")))
+    if date.fromisoformat(document["from"]) < ui.as_of and not view.get("acceptances"):
+        warnings.append(("started", ui.t("warn_started", start=ui.day(document["from"]), as_of=ui.day(ui.as_of))))
+    totals = {
+        "assignments": len(document["assignments"]),
+        "unplanned": len(document["unplanned"]),
+        "people": len({a["employee_id"] for a in document["assignments"]}),
+        "hours": sum(_hours(rows) for by_month in per_department.values() for rows in by_month.values()),
+    }
+    return render("plan.html", ui, path=path, params={"plan": plan_id}, plan=document, view=view,
+                  per_department=per_department, departments=departments, months=months, matrix=matrix,
+                  warnings=warnings, totals=totals, hours_of=_hours, **common)

@@ -131,6 +131,16 @@ async def actions_page(request: Request, tenant: str,
                        department=_text(department))
 
 
+@router.get("/dashboard/{tenant}/plan", response_class=HTMLResponse,
+            summary="The planning assistant's latest plan (?plan= another), read only")
+async def plan_page(request: Request, tenant: str,
+        principal: Principal = _PAGE, as_of: str | None = _AS_OF, lang: str = _LANG,
+                    plan: str | None = None) -> HTMLResponse:
+    from services.doors.dashboard import render_plan
+
+    return await _page(request, principal, tenant, as_of, lang, render_plan, plan=_text(plan))
+
+
 async def _page(request: Request, principal: Principal, tenant: str, as_of: str | None, lang: str,
                 render: Callable[..., Awaitable[str]], **options: Any) -> HTMLResponse:
     return await _answer(principal, tenant, as_of, lang, lambda day: render(
