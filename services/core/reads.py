@@ -52,6 +52,7 @@ __all__ = [
     "kpi_document",
     "kpi_document_and_series",
     "memory",
+    "plan_view",
     "parse_day",
     "parse_instant",
     "day_of",
@@ -343,6 +344,26 @@ async def actions(
 
     await require_fresh_tenant(core, tenant, wait=wait, catch_up_here=catch_up_here)
     return await actions_of(core.pool, tenant, as_of, manager, department, lang=lang)
+
+
+async def plan_view(core: App, tenant: str, plan_id: str | None = None, *, recent: int = 10) -> dict[str, Any]:
+    """A plan of the planning assistant as a reader sees it (CONTRACT §8): ``plan`` (its document, or None: the
+    tenant has none, or none by that id), ``made_at``, ``acceptances`` and the tenant's ``recent`` plans (newest
+    first). The latest plan made without ``plan_id``. Plans are stored documents, not projections: only the
+    tenant must be on record."""
+    from infra.plans import PlanStore
+
+    await require_tenant(core.store, tenant)
+    store = PlanStore(core.pool)
+    found = await (store.load(plan_id) if plan_id else store.latest(tenant))
+    if found is not None and found.tenant != tenant:
+        found = None
+    listed = await store.recent(tenant, recent)
+    if found is None:
+        return {"tenant": tenant, "plan": None, "made_at": None, "acceptances": [], "recent": listed}
+    return {"tenant": tenant, "plan": found.document, "made_at": await store.made_at(found.plan_id),
+            "solver": {"name": found.solver, "version": found.solver_version},
+            "acceptances": await store.acceptances(found.plan_id), "recent": listed}
 
 
 async def calendar(

@@ -185,6 +185,9 @@ PAGES = [
     ("greb-bitzer", f"/dashboard/{DEMO_TENANT}/greb", 2400),
     ("print-bitzer", f"/dashboard/{DEMO_TENANT}/print", 2200),
     ("funding-bitzer", f"/dashboard/{DEMO_TENANT}/funding", 1600),
+    ("actions-bitzer", f"/dashboard/{DEMO_TENANT}/actions", 2400),
+    ("actions-department-bitzer", f"/dashboard/{DEMO_TENANT}/actions?department=production&lang=en", 2000),
+    ("plan-none-bitzer", f"/dashboard/{DEMO_TENANT}/plan", 900),
 ]
 
 

@@ -11,7 +11,9 @@ costs the freshness gate and the rendering.
 Pages (all as of a date, Danish or English):
 - the overview of every company the reader may see, and a company's page around the report's four phases;
 - a department's page (``?department=``), the managers and one manager's page;
-- the competence matrix, the tools (greb) in detail, the leadership group's meeting paper, funding.
+- the competence matrix, the tools (greb) in detail, the leadership group's meeting paper, funding;
+- what is to be followed up (the actions read, per company, department or manager) and the latest plan of the
+  planning assistant (read only: the dashboard never proposes or accepts one).
 """
 
 from __future__ import annotations
@@ -31,12 +33,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "months_ending",
+    "render_actions",
     "render_competences",
     "render_dashboard",
     "render_funding",
     "render_greb",
     "render_managers",
     "render_notice",
+    "render_plan",
     "render_print",
     "render_unknown_tenant",
     "trend_request",
@@ -86,6 +90,12 @@ def _document(core: App, tenant: str, as_of: date, department: str | None = None
                        lambda: reads.kpi_document(core, tenant, as_of, department))
 
 
+def _actions(core: App, tenant: str, as_of: date, *, manager: str | None = None,
+             department: str | None = None) -> Awaitable[dict[str, Any]]:
+    return _remembered(core, tenant, ("actions", as_of, manager, department),
+                       lambda: reads.actions(core, tenant, as_of, manager, department))
+
+
 def _greb(core: App, tenant: str, as_of: date, department: str | None = None) -> Awaitable[dict[str, Any]]:
     return _remembered(core, tenant, ("greb", as_of, department),
                        lambda: reads.greb_views(core, tenant, as_of, department))
@@ -118,13 +128,14 @@ async def render_dashboard(core: App, *, as_of: date, lang: str = "da", tenant: 
     ui = await _ui(core, tenant, as_of, lang)
     first, last = months_ending(as_of)[0], month_end(as_of.replace(day=1))
     request = trend_request(as_of)
-    (doc, series), greb, facts = await asyncio.gather(
+    (doc, series), greb, facts, actions = await asyncio.gather(
         _remembered(core, tenant, ("doc+series", as_of, department),
                     lambda: reads.kpi_document_and_series(core, tenant, as_of, request, department)),
         _greb(core, tenant, as_of, department),
         _remembered(core, tenant, ("season", as_of), lambda: reads.season_facts(core, tenant, as_of, first, last)),
+        _actions(core, tenant, as_of, department=department),
     )
-    return pages.company_page(ui, doc, series, greb, facts, department)
+    return pages.company_page(ui, doc, series, greb, facts, department, actions=len(actions["actions"]))
 
 
 async def _overview(core: App, as_of: date, lang: str) -> str:
@@ -145,7 +156,10 @@ async def render_managers(core: App, tenant: str, *, as_of: date, lang: str = "d
     ui = await _ui(core, tenant, as_of, lang)
     doc = await _remembered(core, tenant, ("doc", as_of, department, "by_manager"),
                             lambda: reads.kpi_document(core, tenant, as_of, department, by_manager=True))
-    return pages.managers_page(ui, doc, manager, department)
+    if manager is None:
+        return pages.managers_page(ui, doc, manager, department)
+    actions = await _actions(core, tenant, as_of, manager=manager, department=department)
+    return pages.managers_page(ui, doc, manager, department, actions=len(actions["actions"]))
 
 
 async def render_competences(core: App, tenant: str, *, as_of: date, lang: str = "da",
@@ -174,6 +188,20 @@ async def render_funding(core: App, tenant: str, *, as_of: date, lang: str = "da
     """The funding report: totals per company and department, and every booking's claims."""
     ui = await _ui(core, tenant, as_of, lang)
     return pages.funding_page(ui, await reads.funding_report(core, tenant, as_of, year), year)
+
+
+async def render_actions(core: App, tenant: str, *, as_of: date, lang: str = "da", manager: str | None = None,
+                         department: str | None = None) -> str:
+    """What is to be followed up on ``as_of``: the actions read (CONTRACT §7), grouped by kind."""
+    ui = await _ui(core, tenant, as_of, lang)
+    document = await _actions(core, tenant, as_of, manager=manager, department=department)
+    return pages.actions_page(ui, document, manager, department)
+
+
+async def render_plan(core: App, tenant: str, *, as_of: date, lang: str = "da", plan: str | None = None) -> str:
+    """The planning assistant's latest plan (or the one asked for by ``plan``), read only."""
+    ui = await _ui(core, tenant, as_of, lang)
+    return pages.plan_page(ui, await reads.plan_view(core, tenant, plan), plan)
 
 
 def render_unknown_tenant(tenant: str, *, as_of: date, lang: str = "da") -> str:

@@ -101,6 +101,19 @@ class UI:
     def day(self, value: date | str | None) -> str:
         return "–" if value is None else day(value, self.lang)
 
+    def days_since(self, value: date | str) -> int:
+        """Days from ``value`` to the page's date (negative when ``value`` is after it)."""
+        return (self.as_of - (date.fromisoformat(value) if isinstance(value, str) else value)).days
+
+    def ago(self, value: date | str) -> str:
+        """How long ago ``value`` was, seen from the page's date: "for 12 dage siden", "i dag", "om 3 dage"."""
+        n = self.days_since(value)
+        if n == 0:
+            return self.t("today")
+        if n == 1:
+            return self.t("day_ago")
+        return self.t("days_ago", n=self.num(n)) if n > 0 else self.t("in_days", n=self.num(-n))
+
     def month(self, value: date | str) -> str:
         d = date.fromisoformat(value + "-01" if isinstance(value, str) and len(value) == 7 else str(value))
         return month_year(d, self.lang)

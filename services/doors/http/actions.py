@@ -32,7 +32,7 @@ async def get_actions(request: Request, tenant: str, as_of: Day | None = _AS_OF,
 
 @router.get("/v1/tenants/{tenant}/actions.csv", summary="The actions as CSV for Excel (UTF-8 with BOM, ';')",
             response_class=Response, responses={200: {"content": {_CSV: {}}}},
-            dependencies=[requires("leadership")])
+            dependencies=[requires("leadership", session=True)])  # also a download from the dashboard's page
 async def get_actions_csv(request: Request, tenant: str, as_of: Day | None = _AS_OF, manager: str | None = _MANAGER,
                           department: str | None = _DEPARTMENT, lang: Literal["da", "en"] = "en") -> Response:
     document = await reads.actions(core(request), tenant, as_of or date.today(), manager, department)

@@ -3,7 +3,8 @@
 ``GET /`` is the overview of every company the reader holds, or with ``?tenant=`` one company's page (with
 ``&department=`` one department's). The company's other pages live under ``/dashboard/{tenant}/``: the
 managers (``?manager=`` one of them), the competence matrix, the tools in detail, the leadership group's
-meeting paper and funding. A browser signs in once (``services.doors.http.signin``) and is then known by its
+meeting paper, funding, what is to be followed up (``actions``) and the planning assistant's latest plan
+(``plan``; read only). A browser signs in once (``services.doors.http.signin``) and is then known by its
 session cookie. A token for one tenant sees that tenant's pages (also at ``/`` without ``?tenant=``);
 another tenant's pages answer as if that tenant had no message on record.
 """
@@ -117,6 +118,27 @@ async def funding_page(request: Request, tenant: str,
     from services.doors.dashboard import render_funding
 
     return await _page(request, principal, tenant, as_of, lang, render_funding, year=year)
+
+
+@router.get("/dashboard/{tenant}/actions", response_class=HTMLResponse,
+            summary="What is to be followed up, per company, department (?department=) or manager (?manager=)")
+async def actions_page(request: Request, tenant: str,
+        principal: Principal = _PAGE, as_of: str | None = _AS_OF, lang: str = _LANG,
+                       manager: str | None = None, department: str | None = None) -> HTMLResponse:
+    from services.doors.dashboard import render_actions
+
+    return await _page(request, principal, tenant, as_of, lang, render_actions, manager=_text(manager),
+                       department=_text(department))
+
+
+@router.get("/dashboard/{tenant}/plan", response_class=HTMLResponse,
+            summary="The planning assistant's latest plan (?plan= another), read only")
+async def plan_page(request: Request, tenant: str,
+        principal: Principal = _PAGE, as_of: str | None = _AS_OF, lang: str = _LANG,
+                    plan: str | None = None) -> HTMLResponse:
+    from services.doors.dashboard import render_plan
+
+    return await _page(request, principal, tenant, as_of, lang, render_plan, plan=_text(plan))
 
 
 async def _page(request: Request, principal: Principal, tenant: str, as_of: str | None, lang: str,
