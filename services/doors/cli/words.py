@@ -298,6 +298,30 @@ def words_of(args: argparse.Namespace | None) -> Words:
 
 
 HELP_DA: dict[str, str] = {
+    # eduplan audit
+    "verify, checkpoint and export the tamper-evident event log":
+        "kontrollér, underskriv og eksportér den manipulationssikre hændelseslog",
+    "check a tenant's log against its hash chain and signed checkpoints; exit 0 intact, 1 broken":
+        "kontrollér en virksomheds log mod dens hashkæde og underskrevne kontrolpunkter; exit 0 intakt, 1 brudt",
+    "the tenant whose log to verify (with --file: must match the export)":
+        "virksomheden, hvis log skal kontrolleres (med --file: skal svare til eksporten)",
+    "verify this export offline (no database)": "kontrollér denne eksport offline (uden database)",
+    "an Ed25519 public key (PEM) that checks the checkpoints; repeat it for keys used earlier "
+    "(default EDUPLAN_AUDIT_PUBLIC_KEY; HMAC checkpoints take EDUPLAN_AUDIT_KEY)":
+        "en offentlig Ed25519-nøgle (PEM), der kontrollerer kontrolpunkterne; gentag den for tidligere brugte "
+        "nøgler (standard EDUPLAN_AUDIT_PUBLIC_KEY; HMAC-kontrolpunkter bruger EDUPLAN_AUDIT_KEY)",
+    "sign a checkpoint over a tenant's events now": "underskriv et kontrolpunkt over en virksomheds hændelser nu",
+    "the tenant to checkpoint": "virksomheden, der skal have et kontrolpunkt",
+    "every tenant with unsigned events": "alle virksomheder med uunderskrevne hændelser",
+    "write a tenant's events with hashes and its checkpoints (JSON Lines)":
+        "skriv en virksomheds hændelser med hashværdier og dens kontrolpunkter (JSON Lines)",
+    "the tenant to export": "virksomheden, der skal eksporteres",
+    "only up to this cursor (default: the whole log)": "kun til og med denne cursor (standard: hele loggen)",
+    "the file to write (- = standard output)": "filen, der skal skrives (- = standardoutput)",
+    "write a new Ed25519 key pair for signing checkpoints":
+        "skriv et nyt Ed25519-nøglepar til underskrift af kontrolpunkter",
+    "the private key file (created, mode 600); the public key goes to FILE.pub":
+        "den private nøglefil (oprettes med rettigheder 600); den offentlige nøgle skrives til FILE.pub",
     "Plan and follow up employees' further education.":
         "Planlæg og følg op på medarbejdernes efter- og videreuddannelse.",
     LANG_HELP: "sprog i beskeder og tabeloverskrifter: da eller en (standard: da, når LANG begynder med da, ellers en)",
