@@ -60,7 +60,7 @@ async def load_demo(console: Console, as_of: date | None = None, words: Words | 
     running cycle is as far along as the calendar, and read their KPI documents on that day."""
     from projections import catch_up, ensure_schema, tenants
     from services.core.ingest import ingest_lines
-    from services.core.reads import kpi_document
+    from services.core.reads import companies, kpi_document
     from services.doors.progress import CountProgress
     from services.doors.render import print_outcome_summary
     from services.simulator.demo_data import DEMO_START, generate
@@ -89,9 +89,11 @@ async def load_demo(console: Console, as_of: date | None = None, words: Words | 
     await ensure_schema(app.pool)
     await catch_up(app.pool)
     docs = []
+    names = {company["tenant"]: company["name"] for company in await companies(app, catch_up_here=True)}
     for tenant in await tenants(app.pool):
         # Its last_cycle tells whether the completion target was met; the current cycle is still running.
-        docs.append(await kpi_document(app, tenant, as_of, catch_up_here=True))
+        doc = await kpi_document(app, tenant, as_of, catch_up_here=True)
+        docs.append({**doc, "name": names.get(tenant) or tenant})
     await app.close()
     return app, counts.by_tenant, docs
 
@@ -102,10 +104,10 @@ def print_headlines(docs: list[dict[str, Any]], console: Console, words: Words |
     if not docs:
         return
     words = words or Words()
-    headings = [words("col_tenant"), words("headline_this_cycle"), *(words(label) for _, label in HEADLINE),
-                words("headline_last_cycle")]
+    headings = [words("col_tenant"), words("col_company"), words("headline_this_cycle"),
+                *(words(label) for _, label in HEADLINE), words("headline_last_cycle")]
     grid = Grid(words("headline_title", as_of=docs[0]["as_of"]), headings,
-                right=frozenset(range(1, len(headings))))
+                right=frozenset(range(2, len(headings))))
     for doc in docs:
         company = doc["company"]
         # The running cycle is judged by the agreements due so far (§7), not by all it has made.
@@ -117,7 +119,8 @@ def print_headlines(docs: list[dict[str, Any]], console: Console, words: Words |
         sign = {True: "≥", False: "<", None: "vs"}[last.get("target_met")]
         last_rate = fmt("agreement_completion_rate", last.get("agreement_completion_rate"), words)
         target = fmt("completion_target", last.get("completion_target"), words)
-        grid.rows.append([doc["tenant"], this_cycle, *(fmt(key, company.get(key), words) for key, _ in HEADLINE),
+        grid.rows.append([doc["tenant"], doc.get("name") or doc["tenant"], this_cycle,
+                          *(fmt(key, company.get(key), words) for key, _ in HEADLINE),
                           f"{last_rate} {sign} {target}"])
     show([grid], console=console, terminal=True)
 

@@ -125,6 +125,7 @@ TEXT: dict[str, tuple[str, str]] = {
     # Companies
     "companies": ("Companies", "Virksomheder"),
     "col_tenant": ("tenant", "virksomhed"),
+    "col_company": ("company", "navn"),
     "col_company_id": ("tenant", "id"),
     "col_name": ("name", "navn"),
     "col_cvr": ("cvr", "CVR-nr."),
