@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
 from domain.funding.facts import CourseFacts
-from domain.funding.hours import add_months, counted_hours, course_days
+from domain.funding.hours import CountedHours, add_months, counted_hours, course_day_count, shifted
 from domain.funding.money import ZERO, kroner, text
 from domain.funding.rules import FULL_WEEK_HOURS, VEU_SCHEME, FundPeriod, FundRules, VeuRules
 
@@ -48,22 +48,22 @@ def _refused(scheme: str, deadline: date | None, explain: list[Explain]) -> Expe
     return Expected(scheme, ZERO, False, deadline, tuple(explain))
 
 
-def _hours(course: CourseFacts, full_week: Decimal) -> tuple[dict[date, Fraction], Explain]:
+def _hours(course: CourseFacts, full_week: Decimal) -> tuple[CountedHours, Explain]:
     cap = min(Fraction(full_week), course.weekly_hours)
-    days = course_days(course.starts_on, course.ends_on)
-    counted, weeks = counted_hours(days, course.hours, cap)
-    capped = [w for w in weeks if w.counted < w.hours]
+    counted = counted_hours(course.starts_on, course.ends_on, course.hours, cap)
     source = "hours attended" if course.hours_attended else "hours booked"
-    sentence = (f"{_number(course.hours)} {source} spread over {len(days)} course days; at most {_number(cap)} h"
+    sentence = (f"{_number(course.hours)} {source} spread over {counted.days} course days; at most {_number(cap)} h"
                 f" a week (a full week, or the employee's usual hours)")
-    if capped:
-        sentence += "; capped in week " + ", ".join(f"{w.week[0]}-W{w.week[1]:02d}" for w in capped)
-    return counted, step("hours", sentence, hours=course.hours, weekly_cap=cap, counted_hours=sum(counted.values()))
+    if counted.capped_weeks:
+        sentence += "; capped in week " + ", ".join(f"{year}-W{week:02d}" for year, week in counted.capped)
+        if counted.capped_weeks > len(counted.capped):
+            sentence += f" and {counted.capped_weeks - len(counted.capped)} more weeks"
+    return counted, step("hours", sentence, hours=course.hours, weekly_cap=cap, counted_hours=counted.total)
 
 
 def veu_expected(veu: VeuRules, course: CourseFacts) -> Expected:
     """VEU wage compensation and transport allowance, paid to the company when it pays the wage."""
-    deadline = course.ends_on + timedelta(days=veu.deadline_days_after_end)
+    deadline = shifted(course.ends_on, veu.deadline_days_after_end)
     explain = [step("veu.deadline", f"applied for at enrolment; the claim lapses {veu.deadline_days_after_end}"
                     f" days after the course ends ({deadline.isoformat()})")]
     if course.cancelled:
@@ -77,7 +77,7 @@ def veu_expected(veu: VeuRules, course: CourseFacts) -> Expected:
     counted, hours_step = _hours(course, veu.full_week_hours)
     explain.append(hours_step)
     exact = Fraction(0)
-    for year, hours in _by_year(counted):
+    for year, hours in counted.by_year:
         rates = veu.years.get(year)
         if rates is None or rates.hourly_rate is None:
             explain.append(step("veu.rate", f"the VEU rate for {year} is not configured", year=year))
@@ -85,7 +85,7 @@ def veu_expected(veu: VeuRules, course: CourseFacts) -> Expected:
         exact += hours * rates.hourly_rate
         explain.append(step("veu.rate", f"{_number(hours)} h in {year} at {rates.rate_text}", year=year,
                             hours=hours, rate=rates.hourly_rate, source=rates.source))
-    wage_limit = None if course.hourly_wage is None else Fraction(course.hourly_wage) * sum(counted.values())
+    wage_limit = None if course.hourly_wage is None else Fraction(course.hourly_wage) * counted.total
     if wage_limit is not None and exact > wage_limit:
         exact = wage_limit
         explain.append(step("veu.wage_cap", "at most the wage paid for those hours", hourly_wage=course.hourly_wage))
@@ -113,8 +113,9 @@ def _veu_refusal(veu: VeuRules, course: CourseFacts) -> Explain | None:
         if not unused:
             return step("veu.education", f"a {level} education used within the last {veu.higher_unused_years} years"
                         " gives no VEU")
-    before = sum(course.employed_on(course.starts_on - timedelta(n)) for n in range(1, 15))
-    after = sum(course.employed_on(course.ends_on + timedelta(n)) for n in range(1, 15))
+    # days before 0001-01-01 or after 9999-12-31 count as the calendar's first or last day
+    before = sum(course.employed_on(shifted(course.starts_on, -n)) for n in range(1, 15))
+    after = sum(course.employed_on(shifted(course.ends_on, n)) for n in range(1, 15))
     if before + after < veu.employment_days:
         return step("veu.employment", f"employed {before} of the 14 days before and {after} of the 14 days after the"
                     f" course; {veu.employment_days} are needed")
@@ -127,23 +128,14 @@ def _veu_refusal(veu: VeuRules, course: CourseFacts) -> Explain | None:
     return None
 
 
-def _by_year(counted: Mapping[date, Fraction]) -> list[tuple[int, Fraction]]:
-    years: dict[int, Fraction] = {}
-    for day, hours in counted.items():
-        years[day.year] = years.get(day.year, Fraction(0)) + hours
-    return sorted(years.items())
-
-
-def _transport(veu: VeuRules, course: CourseFacts, counted: Mapping[date, Fraction],
-               explain: list[Explain]) -> Decimal | None:
+def _transport(veu: VeuRules, course: CourseFacts, counted: CountedHours, explain: list[Explain]) -> Decimal | None:
     if course.travel_km is None or course.travel_km <= veu.free_km:
         explain.append(step("veu.transport", f"no transport allowance (a round trip of at most {veu.free_km} km,"
                             " or none recorded)"))
         return ZERO
     per_day = min(Fraction(course.travel_km - veu.free_km), Fraction(veu.max_km_per_day))
     exact = Fraction(0)
-    for year in sorted({day.year for day in counted}):
-        days = sum(1 for day in counted if day.year == year)
+    for year, days in counted.days_by_year:
         rates = veu.years.get(year)
         if rates is None or rates.km_rate is None:
             explain.append(step("veu.transport", f"the transport rate for {year} is not configured", year=year))
@@ -189,7 +181,7 @@ def _fund_refusal(fund: FundRules, course: CourseFacts, agreements: Mapping[str,
 def _fund_course(fund: FundRules, course: CourseFacts, agreements: Mapping[str, tuple[str, ...]],
                  veu: Expected | None, used_days: dict[int, int], paid_in_year: dict[int, Decimal]) -> Expected:
     period = fund.period_on(course.starts_on)
-    deadline = course.starts_on - timedelta(days=period.lead_time_days) if period else None
+    deadline = shifted(course.starts_on, -period.lead_time_days) if period else None
     explain: list[Explain] = []
     if period is not None:
         explain.append(step("fund.deadline", f"apply at least {period.lead_time_days} days before the course starts"
@@ -202,7 +194,7 @@ def _fund_course(fund: FundRules, course: CourseFacts, agreements: Mapping[str, 
     year = course.starts_on.year
     assert course.hired_on is not None
     available = _days_available(period, add_months(course.hired_on, period.seniority_months).year, year, used_days)
-    days = len(course_days(course.starts_on, course.ends_on))
+    days = course_day_count(course.starts_on, course.ends_on)
     covered = min(days, available)
     used_days[year] = used_days.get(year, 0) + covered
     explain.append(step("fund.days", f"{covered} of {days} course days covered ({available} days left in {year}:"
@@ -241,7 +233,7 @@ def _days_available(period: FundPeriod, first_year: int, year: int, used_days: M
 def _wage_cover(fund: FundRules, period: FundPeriod, course: CourseFacts, veu: Expected | None, share: Fraction,
                 explain: list[Explain]) -> Decimal | None:
     counted, hours_step = _hours(course, FULL_WEEK_HOURS)
-    hours = sum(counted.values()) * share
+    hours = counted.total * share
     explain.append(hours_step)
     veu_part = Fraction(0)
     tops_up = period.veu_first if period.wage_cover_percent is not None else period.hourly_includes_veu

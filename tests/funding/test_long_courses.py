@@ -6,6 +6,7 @@ such a tenant answer."""
 from __future__ import annotations
 
 import json
+import random
 import subprocess
 import sys
 import textwrap
@@ -22,6 +23,7 @@ from test_funding_reads import TENANT, core, envelope, ingest  # noqa: F401 - co
 from domain.funding.claims import ClaimStep, claim_line, funding_actions
 from domain.funding.expected import fund_expected, veu_expected
 from domain.funding.facts import CourseFacts
+from domain.funding.hours import LISTED_WEEKS, counted_hours
 from domain.funding.money import kroner
 from domain.funding.rules import RuleBook
 from services.core.app import App
@@ -103,15 +105,15 @@ def test_courses_of_eight_thousand_years_are_counted_without_listing_their_days(
     assert vocational["veu"]["amount"] == "0.00" and not vocational["veu"]["eligible"]
     days = _weekdays(date(2025, 5, 5), date(9990, 12, 31))
     fund_days = next(s for s in vocational["fund"]["explain"] if s["rule"] == "fund.days")
-    assert fund_days["days"] == days and fund_days["covered_days"] == 6
+    assert fund_days["days"] == days and fund_days["covered_days"] == 12  # 6 days a year and 6 saved
     hours = next(s for s in vocational["fund"]["explain"] if s["rule"] == "hours")
     assert hours["counted_hours"] == "1000" and "capped" not in hours["text"]
-    assert vocational["fund"]["amount"] == str(kroner(Fraction(1000) * Fraction(6, days) * Fraction("272.75")))
+    assert vocational["fund"]["amount"] == str(kroner(Fraction(1000) * Fraction(12, days) * Fraction("272.75")))
 
     capped = found["vocational-2022"]["fund"]
     hours = next(s for s in capped["explain"] if s["rule"] == "hours")
     # 10^12 h: every ISO week counts its cap, 37 h (a week of 5 course days; the first and last weeks have fewer)
-    assert hours["text"].count("-W") <= 12 and "more weeks" in hours["text"]
+    assert hours["text"].count("-W") <= 54 and "more weeks" in hours["text"]
     assert capped["amount"] == "9000.50"  # the yearly cap
 
 
@@ -161,3 +163,38 @@ async def test_the_funding_reads_answer_for_a_course_ending_on_the_calendars_las
     assert veu["b2"]["deadline"] == "2025-07-04"
     actions = await funding_action_list(core.pool, TENANT, date(2025, 6, 1))
     assert {(a["kind"], a["ref"]) for a in actions} >= {("funding_unclaimed", "b1"), ("funding_unclaimed", "b2")}
+
+
+def _listed(starts_on: date, ends_on: date, total: Fraction, cap: Fraction) -> tuple[object, ...]:
+    """The same figures by listing every day (as the hours were counted before): per year, days per year, the
+    capped weeks."""
+    days = [starts_on + timedelta(n) for n in range((ends_on - starts_on).days + 1)]
+    days = [d for d in days if d.weekday() < 5] or days
+    weeks: dict[tuple[int, int], list[date]] = {}
+    for d in days:
+        weeks.setdefault(d.isocalendar()[:2], []).append(d)
+    by_year: dict[int, Fraction] = {}
+    count: dict[int, int] = {}
+    capped = []
+    for week, in_week in sorted(weeks.items()):
+        hours = total / len(days) * len(in_week)
+        kept = min(hours, cap)
+        for d in in_week:
+            by_year[d.year] = by_year.get(d.year, Fraction(0)) + (total / len(days) * kept / hours if hours else 0)
+            count[d.year] = count.get(d.year, 0) + 1
+        if kept < hours:
+            capped.append(week)
+    return len(days), sum(by_year.values()), sorted(by_year.items()), sorted(count.items()), capped
+
+
+def test_the_counted_hours_equal_those_of_listing_every_day() -> None:
+    rng = random.Random(11)
+    for n in range(400):
+        starts = date(2019, 12, 20) + timedelta(days=rng.randint(0, 800))
+        ends = starts + timedelta(days=rng.choice([0, 1, 2, 4, 6, 7, 9, 13, 30, rng.randint(0, 900)]))
+        total = Fraction(rng.choice([0, 1, 7, 37, 40, 150, 999, 5000]), rng.choice([1, 2, 3]))
+        cap = Fraction(rng.choice([0, 20, 30, 37]))
+        got = counted_hours(starts, ends, total, cap)
+        days, in_all, by_year, count, capped = _listed(starts, ends, total, cap)
+        assert (got.days, got.total, list(got.by_year), list(got.days_by_year)) == (days, in_all, by_year, count), n
+        assert got.capped_weeks == len(capped) and list(got.capped) == capped[:LISTED_WEEKS], n

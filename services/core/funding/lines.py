@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -14,6 +14,7 @@ from typing import Any
 from domain.funding.claims import ClaimLine, ClaimStep, Placement, claim_line
 from domain.funding.expected import Expected, fund_expected, step, veu_expected
 from domain.funding.facts import CourseFacts
+from domain.funding.hours import shifted
 from domain.funding.money import ZERO, kroner
 from domain.funding.rules import VEU_SCHEME, RuleBook
 from projections.kpi.funding_read import FundingFacts
@@ -147,8 +148,8 @@ def claimable_courses(book: RuleBook, facts: FundingFacts, as_of: date,
             and not (b["cancelled_on"] is not None and b["cancelled_on"] <= as_of)]
     veu_open = set()
     if book.veu is not None:
-        lapse = timedelta(days=book.veu.deadline_days_after_end)
-        veu_open = {b["booking_id"] for b in rows if b["ends_on"] + lapse >= as_of}
+        lapse = book.veu.deadline_days_after_end
+        veu_open = {b["booking_id"] for b in rows if shifted(b["ends_on"], lapse) >= as_of}
     ahead = replace(facts, bookings=[b for b in rows if b["starts_on"] >= as_of])
     whole = {c.employee_id for c in course_facts(ahead, as_of)
              if any(scheme in book.funds for scheme in book.agreements.get(c.collective_agreement or "", ()))}
