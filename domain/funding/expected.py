@@ -7,7 +7,7 @@ half up to the øre; a scheme's amount is the sum of its rounded parts.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -61,8 +61,53 @@ def _hours(course: CourseFacts, full_week: Decimal) -> tuple[CountedHours, Expla
     return counted, step("hours", sentence, hours=course.hours, weekly_cap=cap, counted_hours=counted.total)
 
 
+class _Memo:
+    """Expected amounts already computed under one set of rules, by the inputs they depend on: a course run booked
+    by many employees of the same terms is computed once, and again only when a booking's own facts change (a
+    read on another date finds the same inputs). Bounded: emptied when full; a new set of rules starts anew."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.rules: object = None
+        self.found: dict[Hashable, Expected] = {}
+
+    def get(self, rules: object, key: Hashable, compute: Callable[[], Expected]) -> Expected:
+        if rules is not self.rules:
+            self.rules, self.found = rules, {}
+        found = self.found.get(key)
+        if found is None:
+            if len(self.found) >= self.size:
+                self.found = {}
+            found = self.found[key] = compute()
+        return found
+
+
+_VEU_MEMO = _Memo(50_000)
+
+
+def _veu_inputs(course: CourseFacts) -> Hashable:
+    """Everything ``veu_expected`` reads of a course (not the booking's or the employee's id, title or department;
+    a hiring 14 days or more before the course, or a leaving more than 14 days after it, is the same as any other
+    such: only employment in the 14 days either side counts)."""
+    start, end = course.starts_on.toordinal(), course.ends_on.toordinal()
+    hired = course.hired_on
+    if hired is not None and hired.toordinal() <= start - 14:
+        hired = date.min
+    left = course.left_on
+    if left is not None and left.toordinal() > end + 14:
+        left = None
+    return (course.starts_on, course.ends_on, course.cancelled, course.kind, course.education_level,
+            course.job_family, course.higher_last_used_on, hired, left, course.apprentice, course.public_benefits,
+            course.hourly_wage, course.weekly_hours, course.hours, course.hours_attended, course.travel_km)
+
+
 def veu_expected(veu: VeuRules, course: CourseFacts) -> Expected:
-    """VEU wage compensation and transport allowance, paid to the company when it pays the wage."""
+    """VEU wage compensation and transport allowance, paid to the company when it pays the wage (computed once per
+    set of the inputs it depends on, ``_veu_inputs``)."""
+    return _VEU_MEMO.get(veu, _veu_inputs(course), lambda: _veu_expected(veu, course))
+
+
+def _veu_expected(veu: VeuRules, course: CourseFacts) -> Expected:
     deadline = shifted(course.ends_on, veu.deadline_days_after_end)
     explain = [step("veu.deadline", f"applied for at enrolment; the claim lapses {veu.deadline_days_after_end}"
                     f" days after the course ends ({deadline.isoformat()})")]
@@ -113,9 +158,8 @@ def _veu_refusal(veu: VeuRules, course: CourseFacts) -> Explain | None:
         if not unused:
             return step("veu.education", f"a {level} education used within the last {veu.higher_unused_years} years"
                         " gives no VEU")
-    # days before 0001-01-01 or after 9999-12-31 count as the calendar's first or last day
-    before = sum(course.employed_on(shifted(course.starts_on, -n)) for n in range(1, 15))
-    after = sum(course.employed_on(shifted(course.ends_on, n)) for n in range(1, 15))
+    before = _employed_days(course, course.starts_on, -14)
+    after = _employed_days(course, course.ends_on, 14)
     if before + after < veu.employment_days:
         return step("veu.employment", f"employed {before} of the 14 days before and {after} of the 14 days after the"
                     f" course; {veu.employment_days} are needed")
@@ -126,6 +170,22 @@ def _veu_refusal(veu: VeuRules, course: CourseFacts) -> Explain | None:
     if course.hourly_wage is not None and course.hourly_wage == 0:
         return step("veu.wage", "the company pays no wage during the course, so VEU goes to the employee")
     return None
+
+
+def _employed_days(course: CourseFacts, day: date, days: int) -> int:
+    """Of the ``abs(days)`` days before (``days`` < 0) or after ``day``, those the employee is employed on; days before
+    0001-01-01 or after 9999-12-31 count as the calendar's first or last day."""
+    step_ = 1 if days > 0 else -1
+    first, last = sorted((day.toordinal() + step_, day.toordinal() + days))
+    if first < _FIRST_DAY or last > _LAST_DAY:
+        return sum(course.employed_on(shifted(day, n)) for n in range(step_, days + step_, step_))
+    if course.hired_on is None:
+        return 0
+    until = last if course.left_on is None else min(last, course.left_on.toordinal() - 1)
+    return max(0, until - max(first, course.hired_on.toordinal()) + 1)
+
+
+_FIRST_DAY, _LAST_DAY = date.min.toordinal(), date.max.toordinal()
 
 
 def _transport(veu: VeuRules, course: CourseFacts, counted: CountedHours, explain: list[Explain]) -> Decimal | None:

@@ -17,6 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
+from functools import lru_cache
 from typing import Final
 
 LISTED_WEEKS: Final = 52
@@ -61,12 +62,14 @@ class CountedHours:
     capped: tuple[tuple[int, int], ...]
 
 
+@lru_cache(maxsize=16_384)
 def counted_hours(starts_on: date, ends_on: date, total: Fraction, weekly_cap: Fraction) -> CountedHours:
     """Per day the hours that count: total / days on each course day, scaled down in a week (ISO week) whose hours
     pass ``weekly_cap`` (there each day counts kept / the week's days) — summed per calendar year.
 
     Only the first and the last ISO week can hold fewer than five course days; every week between holds five, so
-    each of its days counts the same and a year's share of them is its weekdays between (in closed form)."""
+    each of its days counts the same and a year's share of them is its weekdays between (in closed form).
+    A pure function of its arguments, so kept for the course runs many bookings share."""
     first, last = starts_on.toordinal(), ends_on.toordinal()
     weekdays = _weekdays(first, last)
     every_day = weekdays == 0  # a weekend-only course (at most two days): its calendar days count
