@@ -82,25 +82,34 @@ def claim_lines(book: RuleBook, courses: list[CourseFacts], claims: Iterable[Any
     """Per booking: VEU (when configured), each fund of the employee's collective agreement, and any other
     scheme the company claimed for it."""
     steps: dict[tuple[str, str], list[ClaimStep]] = defaultdict(list)
+    claimed: dict[str, set[str]] = defaultdict(set)
     for row in claims:
         steps[(row["booking_id"], row["scheme"])].append(
             ClaimStep(row["seq"], row["step"], row["on_date"], row["amount"]))
+        claimed[row["booking_id"]].add(row["scheme"])
     veu = {c.booking_id: veu_expected(book.veu, c) for c in courses} if book.veu else {}
     by_employee: dict[str, list[CourseFacts]] = defaultdict(list)
     for course in courses:
         by_employee[course.employee_id].append(course)
-    funds: dict[tuple[str, str], Expected] = {}
-    for scheme, fund in book.funds.items():
-        for employed in by_employee.values():
-            for booking_id, expected in fund_expected(fund, employed, book.agreements, veu).items():
-                funds[(booking_id, scheme)] = expected
+    funds: dict[tuple[str, str], dict[str, Expected]] = {}
+
+    def fund_line(course: CourseFacts, scheme: str) -> Expected | None:
+        """A fund's amounts of one employee's courses, computed when a line of theirs first names the fund (the
+        amounts of a fund the employee's agreement does not pay into are refusals that use none of its days)."""
+        if scheme not in book.funds:
+            return None
+        key = (course.employee_id, scheme)
+        if key not in funds:
+            funds[key] = fund_expected(book.funds[scheme], by_employee[course.employee_id], book.agreements, veu)
+        return funds[key].get(course.booking_id)
+
     result = []
     for course in courses:
         schemes = ([VEU_SCHEME] if book.veu else []) + list(book.agreements.get(course.collective_agreement or "", ()))
-        schemes += sorted({s for (b, s) in steps if b == course.booking_id} - set(schemes))
+        schemes += sorted(claimed.get(course.booking_id, set()) - set(schemes))
         lines = []
         for scheme in schemes:
-            found = veu.get(course.booking_id) if scheme == VEU_SCHEME else funds.get((course.booking_id, scheme))
+            found = veu.get(course.booking_id) if scheme == VEU_SCHEME else fund_line(course, scheme)
             expected = found or _unconfigured(scheme)
             lines.append(claim_line(book.scheme_name(scheme), expected, course,
                                     steps.get((course.booking_id, scheme), []), as_of))
@@ -150,8 +159,15 @@ def claimable_courses(book: RuleBook, facts: FundingFacts, as_of: date,
     if book.veu is not None:
         lapse = book.veu.deadline_days_after_end
         veu_open = {b["booking_id"] for b in rows if shifted(b["ends_on"], lapse) >= as_of}
-    ahead = replace(facts, bookings=[b for b in rows if b["starts_on"] >= as_of])
-    whole = {c.employee_id for c in course_facts(ahead, as_of)
-             if any(scheme in book.funds for scheme in book.agreements.get(c.collective_agreement or "", ()))}
+    terms = defaultdict(list)
+    for row in facts.terms:
+        terms[row["employee_id"]].append(row)
+    whole: set[str] = set()
+    for b in rows:
+        if b["starts_on"] >= as_of and b["employee_id"] not in whole:
+            term = _in_force(terms[b["employee_id"]], b["starts_on"], "effective_from")  # as in ``course_facts``
+            agreement = term["collective_agreement"] if term else None
+            if any(scheme in book.funds for scheme in book.agreements.get(agreement or "", ())):
+                whole.add(b["employee_id"])
     chosen = [b for b in facts.bookings if b["employee_id"] in whole or b["booking_id"] in veu_open]
     return course_facts(replace(facts, bookings=chosen), as_of)
