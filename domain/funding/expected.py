@@ -96,9 +96,11 @@ def _veu_inputs(course: CourseFacts) -> Hashable:
     left = course.left_on
     if left is not None and left.toordinal() > end + 14:
         left = None
+    hours, weekly = course.hours, course.weekly_hours  # as integer pairs: a fraction's hash is slow to compute
     return (course.starts_on, course.ends_on, course.cancelled, course.kind, course.education_level,
             course.job_family, course.higher_last_used_on, hired, left, course.apprentice, course.public_benefits,
-            course.hourly_wage, course.weekly_hours, course.hours, course.hours_attended, course.travel_km)
+            course.hourly_wage, weekly.numerator, weekly.denominator, hours.numerator, hours.denominator,
+            course.hours_attended, course.travel_km)
 
 
 def veu_expected(veu: VeuRules, course: CourseFacts) -> Expected:

@@ -39,6 +39,10 @@ def _latest(rows: Iterable[Any], column: str) -> Any:
     return None if best is None else best[column]
 
 
+_USUAL_WEEK = Fraction(37)
+"""The weekly hours of an employee with no employment terms recorded."""
+
+
 def course_facts(facts: FundingFacts, as_of: date) -> list[CourseFacts]:
     terms, levels, costs = defaultdict(list), defaultdict(list), defaultdict(list)
     for row in facts.terms:
@@ -47,26 +51,36 @@ def course_facts(facts: FundingFacts, as_of: date) -> list[CourseFacts]:
         levels[row["employee_id"]].append(row)
     for row in facts.costs:
         costs[row["booking_id"]].append(row)
+    exact: dict[Any, Fraction] = {}
+
+    def fraction(value: Any) -> Fraction:  # the same few hour figures recur in thousands of rows
+        found = exact.get(value)
+        if found is None:
+            found = exact[value] = Fraction(value)
+        return found
+
     courses = []
     for b in facts.bookings:
         term = _in_force(terms[b["employee_id"]], b["starts_on"], "effective_from")
         level = _in_force(levels[b["employee_id"]], b["starts_on"], "recorded_on")
-        booked_costs = costs[b["booking_id"]]
-        paid_wage = _latest([r for r in booked_costs if r["wage_paid"]], "hourly_wage")
+        booked_costs = costs.get(b["booking_id"], ())
+        fee = travel_km = hourly_wage = paid_wage = None
+        if booked_costs:
+            paid_wage = _latest([r for r in booked_costs if r["wage_paid"]], "hourly_wage")
+            fee, travel_km = _latest(booked_costs, "fee"), _latest(booked_costs, "travel_km")
+            hourly_wage = paid_wage if paid_wage is not None else _latest(booked_costs, "hourly_wage")
         completed = b["completed_on"] is not None and b["completed_on"] <= as_of and b["hours_attended"] is not None
         courses.append(CourseFacts(
             booking_id=b["booking_id"], employee_id=b["employee_id"], department=b["department"], title=b["title"],
             kind=b["kind"], booked_on=b["booked_on"], starts_on=b["starts_on"], ends_on=b["ends_on"],
-            hours=Fraction(b["hours_attended"] if completed else b["hours"]), hours_attended=completed,
+            hours=fraction(b["hours_attended"] if completed else b["hours"]), hours_attended=completed,
             cancelled=b["cancelled_on"] is not None and b["cancelled_on"] <= as_of,
-            fee=_latest(booked_costs, "fee"), travel_km=_latest(booked_costs, "travel_km"),
-            hourly_wage=paid_wage if paid_wage is not None else _latest(booked_costs, "hourly_wage"),
-            wage_paid=paid_wage is not None,
+            fee=fee, travel_km=travel_km, hourly_wage=hourly_wage, wage_paid=paid_wage is not None,
             hired_on=b["hired_on"], left_on=b["left_on"], job_family=b["job_family"],
             education_level=level["level"] if level else None,
             higher_last_used_on=level["higher_last_used_on"] if level else None,
             collective_agreement=term["collective_agreement"] if term else None,
-            weekly_hours=Fraction(term["weekly_hours"]) if term else Fraction(37),
+            weekly_hours=fraction(term["weekly_hours"]) if term else _USUAL_WEEK,
             apprentice=bool(term and term["apprentice"]), public_benefits=bool(term and term["public_benefits"]),
         ))
     return courses
