@@ -146,7 +146,7 @@ def test_a_course_starting_on_the_calendars_first_day_has_its_fund_deadline_on_t
     assert funding_actions([(course, unapplied)], {}, date(1, 1, 1)) == []  # nobody is placed
 
 
-async def test_the_funding_reads_answer_for_a_course_ending_on_the_calendars_last_day(core: App) -> None:  # noqa: F811
+async def test_the_funding_reads_answer_for_a_course_of_millennia_and_one_to_the_calendars_end(core: App) -> None:  # noqa: F811
     await ingest(core, [
         envelope("EmployeeRegistered", employee_id="e1", name="N", department="ops", job_family="skilled",
                  hired_on="2015-01-01"),
@@ -156,13 +156,19 @@ async def test_the_funding_reads_answer_for_a_course_ending_on_the_calendars_las
                  ends_on="9999-12-31", course={"title": "Open-ended mentoring", "kind": "amu", "hours": 40.0}),
         envelope("CourseBooked", booking_id="b2", employee_id="e1", booked_on="2025-03-10", starts_on="2025-06-02",
                  ends_on="2025-06-06", course={"title": "Forklift", "kind": "amu", "hours": 37.0}),
+        envelope("CourseBooked", booking_id="b3", employee_id="e1", booked_on="2025-03-10", starts_on="2025-05-05",
+                 ends_on="9990-12-31", course={"title": "Open-ended coaching", "kind": "amu", "hours": 40.0}),
     ])
     report = await funding_report(core.pool, TENANT, date(2025, 6, 1))
     veu = {b["booking_id"]: next(s for s in b["schemes"] if s["scheme"] == "veu") for b in report["bookings"]}
     assert veu["b1"]["deadline"] == "9999-12-31" and veu["b1"]["state"] == "at_risk"
     assert veu["b2"]["deadline"] == "2025-07-04"
+    assert veu["b3"]["deadline"] == "9991-01-28" and veu["b3"]["state"] == "at_risk"
+    hours = next(s for s in veu["b3"]["explain"] if s["rule"] == "hours")
+    assert f"spread over {_weekdays(date(2025, 5, 5), date(9990, 12, 31))} course days" in hours["text"]
     actions = await funding_action_list(core.pool, TENANT, date(2025, 6, 1))
-    assert {(a["kind"], a["ref"]) for a in actions} >= {("funding_unclaimed", "b1"), ("funding_unclaimed", "b2")}
+    assert {(a["kind"], a["ref"]) for a in actions} >= {
+        ("funding_unclaimed", "b1"), ("funding_unclaimed", "b2"), ("funding_unclaimed", "b3")}
 
 
 def _listed(starts_on: date, ends_on: date, total: Fraction, cap: Fraction) -> tuple[object, ...]:
