@@ -82,7 +82,7 @@ class _Memo:
         return found
 
 
-_VEU_MEMO = _Memo(50_000)
+_VEU_MEMO = _Memo(20_000)  # ≈ 1.8 kB a result: at most ≈ 36 MB
 
 
 def _veu_inputs(course: CourseFacts) -> Hashable:
