@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any, Final
 
 from domain.funding.expected import Expected
 from domain.funding.facts import CourseFacts
+from domain.funding.hours import shifted
 from domain.funding.money import ZERO, text
 from domain.funding.rules import VEU_SCHEME
 
@@ -57,7 +58,7 @@ class ClaimLine:
         """The day an action about this claim starts (its ``since``), when it is at risk."""
         if self.state != "at_risk" or self.deadline is None:
             return None
-        return course.booked_on if self.scheme == VEU_SCHEME else self.deadline - timedelta(days=WARNING_DAYS)
+        return course.booked_on if self.scheme == VEU_SCHEME else shifted(self.deadline, -WARNING_DAYS)
 
 
 def claim_line(
@@ -105,7 +106,7 @@ def _state(expected: Expected, course: CourseFacts, as_of: date, applied_on: dat
         return "not_eligible"
     if as_of > deadline:
         return "lost"
-    if expected.scheme == VEU_SCHEME or as_of >= deadline - timedelta(days=WARNING_DAYS):
+    if expected.scheme == VEU_SCHEME or as_of >= shifted(deadline, -WARNING_DAYS):
         return "at_risk"
     return "to_apply"
 

@@ -7,15 +7,15 @@ half up to the øre; a scheme's amount is the sum of its rounded parts.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
 from domain.funding.facts import CourseFacts
-from domain.funding.hours import add_months, counted_hours, course_days
+from domain.funding.hours import CountedHours, add_months, counted_hours, course_day_count, shifted
 from domain.funding.money import ZERO, kroner, text
 from domain.funding.rules import FULL_WEEK_HOURS, VEU_SCHEME, FundPeriod, FundRules, VeuRules
 
@@ -48,22 +48,69 @@ def _refused(scheme: str, deadline: date | None, explain: list[Explain]) -> Expe
     return Expected(scheme, ZERO, False, deadline, tuple(explain))
 
 
-def _hours(course: CourseFacts, full_week: Decimal) -> tuple[dict[date, Fraction], Explain]:
+def _hours(course: CourseFacts, full_week: Decimal) -> tuple[CountedHours, Explain]:
     cap = min(Fraction(full_week), course.weekly_hours)
-    days = course_days(course.starts_on, course.ends_on)
-    counted, weeks = counted_hours(days, course.hours, cap)
-    capped = [w for w in weeks if w.counted < w.hours]
+    counted = counted_hours(course.starts_on, course.ends_on, course.hours, cap)
     source = "hours attended" if course.hours_attended else "hours booked"
-    sentence = (f"{_number(course.hours)} {source} spread over {len(days)} course days; at most {_number(cap)} h"
+    sentence = (f"{_number(course.hours)} {source} spread over {counted.days} course days; at most {_number(cap)} h"
                 f" a week (a full week, or the employee's usual hours)")
-    if capped:
-        sentence += "; capped in week " + ", ".join(f"{w.week[0]}-W{w.week[1]:02d}" for w in capped)
-    return counted, step("hours", sentence, hours=course.hours, weekly_cap=cap, counted_hours=sum(counted.values()))
+    if counted.capped_weeks:
+        sentence += "; capped in week " + ", ".join(f"{year}-W{week:02d}" for year, week in counted.capped)
+        if counted.capped_weeks > len(counted.capped):
+            sentence += f" and {counted.capped_weeks - len(counted.capped)} more weeks"
+    return counted, step("hours", sentence, hours=course.hours, weekly_cap=cap, counted_hours=counted.total)
+
+
+class _Memo:
+    """Expected amounts already computed under one set of rules, by the inputs they depend on: a course run booked
+    by many employees of the same terms is computed once, and again only when a booking's own facts change (a
+    read on another date finds the same inputs). Bounded: emptied when full; a new set of rules starts anew."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.rules: object = None
+        self.found: dict[Hashable, Expected] = {}
+
+    def get(self, rules: object, key: Hashable, compute: Callable[[], Expected]) -> Expected:
+        if rules is not self.rules:
+            self.rules, self.found = rules, {}
+        found = self.found.get(key)
+        if found is None:
+            if len(self.found) >= self.size:
+                self.found = {}
+            found = self.found[key] = compute()
+        return found
+
+
+_VEU_MEMO = _Memo(20_000)  # ≈ 1.8 kB a result: at most ≈ 36 MB
+
+
+def _veu_inputs(course: CourseFacts) -> Hashable:
+    """Everything ``veu_expected`` reads of a course (not the booking's or the employee's id, title or department;
+    a hiring 14 days or more before the course, or a leaving more than 14 days after it, is the same as any other
+    such: only employment in the 14 days either side counts)."""
+    start, end = course.starts_on.toordinal(), course.ends_on.toordinal()
+    hired = course.hired_on
+    if hired is not None and hired.toordinal() <= start - 14:
+        hired = date.min
+    left = course.left_on
+    if left is not None and left.toordinal() > end + 14:
+        left = None
+    hours, weekly = course.hours, course.weekly_hours  # as integer pairs: a fraction's hash is slow to compute
+    return (course.starts_on, course.ends_on, course.cancelled, course.kind, course.education_level,
+            course.job_family, course.higher_last_used_on, hired, left, course.apprentice, course.public_benefits,
+            course.hourly_wage, weekly.numerator, weekly.denominator, hours.numerator, hours.denominator,
+            course.hours_attended, course.travel_km)
 
 
 def veu_expected(veu: VeuRules, course: CourseFacts) -> Expected:
-    """VEU wage compensation and transport allowance, paid to the company when it pays the wage."""
-    deadline = course.ends_on + timedelta(days=veu.deadline_days_after_end)
+    """VEU wage compensation and transport allowance, paid to the company when it pays the wage (computed once per
+    set of the inputs it depends on, ``_veu_inputs``)."""
+    return _VEU_MEMO.get(veu, _veu_inputs(course), lambda: _veu_expected(veu, course))
+
+
+def _veu_expected(veu: VeuRules, course: CourseFacts) -> Expected:
+    deadline = shifted(course.ends_on, veu.deadline_days_after_end)
     explain = [step("veu.deadline", f"applied for at enrolment; the claim lapses {veu.deadline_days_after_end}"
                     f" days after the course ends ({deadline.isoformat()})")]
     if course.cancelled:
@@ -77,7 +124,7 @@ def veu_expected(veu: VeuRules, course: CourseFacts) -> Expected:
     counted, hours_step = _hours(course, veu.full_week_hours)
     explain.append(hours_step)
     exact = Fraction(0)
-    for year, hours in _by_year(counted):
+    for year, hours in counted.by_year:
         rates = veu.years.get(year)
         if rates is None or rates.hourly_rate is None:
             explain.append(step("veu.rate", f"the VEU rate for {year} is not configured", year=year))
@@ -85,7 +132,7 @@ def veu_expected(veu: VeuRules, course: CourseFacts) -> Expected:
         exact += hours * rates.hourly_rate
         explain.append(step("veu.rate", f"{_number(hours)} h in {year} at {rates.rate_text}", year=year,
                             hours=hours, rate=rates.hourly_rate, source=rates.source))
-    wage_limit = None if course.hourly_wage is None else Fraction(course.hourly_wage) * sum(counted.values())
+    wage_limit = None if course.hourly_wage is None else Fraction(course.hourly_wage) * counted.total
     if wage_limit is not None and exact > wage_limit:
         exact = wage_limit
         explain.append(step("veu.wage_cap", "at most the wage paid for those hours", hourly_wage=course.hourly_wage))
@@ -113,8 +160,8 @@ def _veu_refusal(veu: VeuRules, course: CourseFacts) -> Explain | None:
         if not unused:
             return step("veu.education", f"a {level} education used within the last {veu.higher_unused_years} years"
                         " gives no VEU")
-    before = sum(course.employed_on(course.starts_on - timedelta(n)) for n in range(1, 15))
-    after = sum(course.employed_on(course.ends_on + timedelta(n)) for n in range(1, 15))
+    before = _employed_days(course, course.starts_on, -14)
+    after = _employed_days(course, course.ends_on, 14)
     if before + after < veu.employment_days:
         return step("veu.employment", f"employed {before} of the 14 days before and {after} of the 14 days after the"
                     f" course; {veu.employment_days} are needed")
@@ -127,23 +174,30 @@ def _veu_refusal(veu: VeuRules, course: CourseFacts) -> Explain | None:
     return None
 
 
-def _by_year(counted: Mapping[date, Fraction]) -> list[tuple[int, Fraction]]:
-    years: dict[int, Fraction] = {}
-    for day, hours in counted.items():
-        years[day.year] = years.get(day.year, Fraction(0)) + hours
-    return sorted(years.items())
+def _employed_days(course: CourseFacts, day: date, days: int) -> int:
+    """Of the ``abs(days)`` days before (``days`` < 0) or after ``day``, those the employee is employed on; days before
+    0001-01-01 or after 9999-12-31 count as the calendar's first or last day."""
+    step_ = 1 if days > 0 else -1
+    first, last = sorted((day.toordinal() + step_, day.toordinal() + days))
+    if first < _FIRST_DAY or last > _LAST_DAY:
+        return sum(course.employed_on(shifted(day, n)) for n in range(step_, days + step_, step_))
+    if course.hired_on is None:
+        return 0
+    until = last if course.left_on is None else min(last, course.left_on.toordinal() - 1)
+    return max(0, until - max(first, course.hired_on.toordinal()) + 1)
 
 
-def _transport(veu: VeuRules, course: CourseFacts, counted: Mapping[date, Fraction],
-               explain: list[Explain]) -> Decimal | None:
+_FIRST_DAY, _LAST_DAY = date.min.toordinal(), date.max.toordinal()
+
+
+def _transport(veu: VeuRules, course: CourseFacts, counted: CountedHours, explain: list[Explain]) -> Decimal | None:
     if course.travel_km is None or course.travel_km <= veu.free_km:
         explain.append(step("veu.transport", f"no transport allowance (a round trip of at most {veu.free_km} km,"
                             " or none recorded)"))
         return ZERO
     per_day = min(Fraction(course.travel_km - veu.free_km), Fraction(veu.max_km_per_day))
     exact = Fraction(0)
-    for year in sorted({day.year for day in counted}):
-        days = sum(1 for day in counted if day.year == year)
+    for year, days in counted.days_by_year:
         rates = veu.years.get(year)
         if rates is None or rates.km_rate is None:
             explain.append(step("veu.transport", f"the transport rate for {year} is not configured", year=year))
@@ -189,7 +243,7 @@ def _fund_refusal(fund: FundRules, course: CourseFacts, agreements: Mapping[str,
 def _fund_course(fund: FundRules, course: CourseFacts, agreements: Mapping[str, tuple[str, ...]],
                  veu: Expected | None, used_days: dict[int, int], paid_in_year: dict[int, Decimal]) -> Expected:
     period = fund.period_on(course.starts_on)
-    deadline = course.starts_on - timedelta(days=period.lead_time_days) if period else None
+    deadline = shifted(course.starts_on, -period.lead_time_days) if period else None
     explain: list[Explain] = []
     if period is not None:
         explain.append(step("fund.deadline", f"apply at least {period.lead_time_days} days before the course starts"
@@ -202,7 +256,7 @@ def _fund_course(fund: FundRules, course: CourseFacts, agreements: Mapping[str, 
     year = course.starts_on.year
     assert course.hired_on is not None
     available = _days_available(period, add_months(course.hired_on, period.seniority_months).year, year, used_days)
-    days = len(course_days(course.starts_on, course.ends_on))
+    days = course_day_count(course.starts_on, course.ends_on)
     covered = min(days, available)
     used_days[year] = used_days.get(year, 0) + covered
     explain.append(step("fund.days", f"{covered} of {days} course days covered ({available} days left in {year}:"
@@ -241,7 +295,7 @@ def _days_available(period: FundPeriod, first_year: int, year: int, used_days: M
 def _wage_cover(fund: FundRules, period: FundPeriod, course: CourseFacts, veu: Expected | None, share: Fraction,
                 explain: list[Explain]) -> Decimal | None:
     counted, hours_step = _hours(course, FULL_WEEK_HOURS)
-    hours = sum(counted.values()) * share
+    hours = counted.total * share
     explain.append(hours_step)
     veu_part = Fraction(0)
     tops_up = period.veu_first if period.wage_cover_percent is not None else period.hourly_includes_veu

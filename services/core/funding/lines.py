@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -14,6 +14,7 @@ from typing import Any
 from domain.funding.claims import ClaimLine, ClaimStep, Placement, claim_line
 from domain.funding.expected import Expected, fund_expected, step, veu_expected
 from domain.funding.facts import CourseFacts
+from domain.funding.hours import shifted
 from domain.funding.money import ZERO, kroner
 from domain.funding.rules import VEU_SCHEME, RuleBook
 from projections.kpi.funding_read import FundingFacts
@@ -38,6 +39,10 @@ def _latest(rows: Iterable[Any], column: str) -> Any:
     return None if best is None else best[column]
 
 
+_USUAL_WEEK = Fraction(37)
+"""The weekly hours of an employee with no employment terms recorded."""
+
+
 def course_facts(facts: FundingFacts, as_of: date) -> list[CourseFacts]:
     terms, levels, costs = defaultdict(list), defaultdict(list), defaultdict(list)
     for row in facts.terms:
@@ -46,26 +51,36 @@ def course_facts(facts: FundingFacts, as_of: date) -> list[CourseFacts]:
         levels[row["employee_id"]].append(row)
     for row in facts.costs:
         costs[row["booking_id"]].append(row)
+    exact: dict[Any, Fraction] = {}
+
+    def fraction(value: Any) -> Fraction:  # the same few hour figures recur in thousands of rows
+        found = exact.get(value)
+        if found is None:
+            found = exact[value] = Fraction(value)
+        return found
+
     courses = []
     for b in facts.bookings:
         term = _in_force(terms[b["employee_id"]], b["starts_on"], "effective_from")
         level = _in_force(levels[b["employee_id"]], b["starts_on"], "recorded_on")
-        booked_costs = costs[b["booking_id"]]
-        paid_wage = _latest([r for r in booked_costs if r["wage_paid"]], "hourly_wage")
+        booked_costs = costs.get(b["booking_id"], ())
+        fee = travel_km = hourly_wage = paid_wage = None
+        if booked_costs:
+            paid_wage = _latest([r for r in booked_costs if r["wage_paid"]], "hourly_wage")
+            fee, travel_km = _latest(booked_costs, "fee"), _latest(booked_costs, "travel_km")
+            hourly_wage = paid_wage if paid_wage is not None else _latest(booked_costs, "hourly_wage")
         completed = b["completed_on"] is not None and b["completed_on"] <= as_of and b["hours_attended"] is not None
         courses.append(CourseFacts(
             booking_id=b["booking_id"], employee_id=b["employee_id"], department=b["department"], title=b["title"],
             kind=b["kind"], booked_on=b["booked_on"], starts_on=b["starts_on"], ends_on=b["ends_on"],
-            hours=Fraction(b["hours_attended"] if completed else b["hours"]), hours_attended=completed,
+            hours=fraction(b["hours_attended"] if completed else b["hours"]), hours_attended=completed,
             cancelled=b["cancelled_on"] is not None and b["cancelled_on"] <= as_of,
-            fee=_latest(booked_costs, "fee"), travel_km=_latest(booked_costs, "travel_km"),
-            hourly_wage=paid_wage if paid_wage is not None else _latest(booked_costs, "hourly_wage"),
-            wage_paid=paid_wage is not None,
+            fee=fee, travel_km=travel_km, hourly_wage=hourly_wage, wage_paid=paid_wage is not None,
             hired_on=b["hired_on"], left_on=b["left_on"], job_family=b["job_family"],
             education_level=level["level"] if level else None,
             higher_last_used_on=level["higher_last_used_on"] if level else None,
             collective_agreement=term["collective_agreement"] if term else None,
-            weekly_hours=Fraction(term["weekly_hours"]) if term else Fraction(37),
+            weekly_hours=fraction(term["weekly_hours"]) if term else _USUAL_WEEK,
             apprentice=bool(term and term["apprentice"]), public_benefits=bool(term and term["public_benefits"]),
         ))
     return courses
@@ -81,25 +96,34 @@ def claim_lines(book: RuleBook, courses: list[CourseFacts], claims: Iterable[Any
     """Per booking: VEU (when configured), each fund of the employee's collective agreement, and any other
     scheme the company claimed for it."""
     steps: dict[tuple[str, str], list[ClaimStep]] = defaultdict(list)
+    claimed: dict[str, set[str]] = defaultdict(set)
     for row in claims:
         steps[(row["booking_id"], row["scheme"])].append(
             ClaimStep(row["seq"], row["step"], row["on_date"], row["amount"]))
+        claimed[row["booking_id"]].add(row["scheme"])
     veu = {c.booking_id: veu_expected(book.veu, c) for c in courses} if book.veu else {}
     by_employee: dict[str, list[CourseFacts]] = defaultdict(list)
     for course in courses:
         by_employee[course.employee_id].append(course)
-    funds: dict[tuple[str, str], Expected] = {}
-    for scheme, fund in book.funds.items():
-        for employed in by_employee.values():
-            for booking_id, expected in fund_expected(fund, employed, book.agreements, veu).items():
-                funds[(booking_id, scheme)] = expected
+    funds: dict[tuple[str, str], dict[str, Expected]] = {}
+
+    def fund_line(course: CourseFacts, scheme: str) -> Expected | None:
+        """A fund's amounts of one employee's courses, computed when a line of theirs first names the fund (the
+        amounts of a fund the employee's agreement does not pay into are refusals that use none of its days)."""
+        if scheme not in book.funds:
+            return None
+        key = (course.employee_id, scheme)
+        if key not in funds:
+            funds[key] = fund_expected(book.funds[scheme], by_employee[course.employee_id], book.agreements, veu)
+        return funds[key].get(course.booking_id)
+
     result = []
     for course in courses:
         schemes = ([VEU_SCHEME] if book.veu else []) + list(book.agreements.get(course.collective_agreement or "", ()))
-        schemes += sorted({s for (b, s) in steps if b == course.booking_id} - set(schemes))
+        schemes += sorted(claimed.get(course.booking_id, set()) - set(schemes))
         lines = []
         for scheme in schemes:
-            found = veu.get(course.booking_id) if scheme == VEU_SCHEME else funds.get((course.booking_id, scheme))
+            found = veu.get(course.booking_id) if scheme == VEU_SCHEME else fund_line(course, scheme)
             expected = found or _unconfigured(scheme)
             lines.append(claim_line(book.scheme_name(scheme), expected, course,
                                     steps.get((course.booking_id, scheme), []), as_of))
@@ -147,10 +171,17 @@ def claimable_courses(book: RuleBook, facts: FundingFacts, as_of: date,
             and not (b["cancelled_on"] is not None and b["cancelled_on"] <= as_of)]
     veu_open = set()
     if book.veu is not None:
-        lapse = timedelta(days=book.veu.deadline_days_after_end)
-        veu_open = {b["booking_id"] for b in rows if b["ends_on"] + lapse >= as_of}
-    ahead = replace(facts, bookings=[b for b in rows if b["starts_on"] >= as_of])
-    whole = {c.employee_id for c in course_facts(ahead, as_of)
-             if any(scheme in book.funds for scheme in book.agreements.get(c.collective_agreement or "", ()))}
+        lapse = book.veu.deadline_days_after_end
+        veu_open = {b["booking_id"] for b in rows if shifted(b["ends_on"], lapse) >= as_of}
+    terms = defaultdict(list)
+    for row in facts.terms:
+        terms[row["employee_id"]].append(row)
+    whole: set[str] = set()
+    for b in rows:
+        if b["starts_on"] >= as_of and b["employee_id"] not in whole:
+            term = _in_force(terms[b["employee_id"]], b["starts_on"], "effective_from")  # as in ``course_facts``
+            agreement = term["collective_agreement"] if term else None
+            if any(scheme in book.funds for scheme in book.agreements.get(agreement or "", ())):
+                whole.add(b["employee_id"])
     chosen = [b for b in facts.bookings if b["employee_id"] in whole or b["booking_id"] in veu_open]
     return course_facts(replace(facts, bookings=chosen), as_of)
