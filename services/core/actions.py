@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import asyncpg
@@ -96,14 +96,16 @@ def _order(action: Mapping[str, Any]) -> tuple[str, ...]:
 
 
 async def actions_of(pool: asyncpg.Pool, tenant: str, as_of: date, manager: str | None = None,
-                     department: str | None = None, *, lang: str = "en") -> dict[str, Any]:
+                     department: str | None = None, *, lang: str = "en",
+                     known_at: datetime | None = None) -> dict[str, Any]:
     """The actions document of a tenant on ``as_of`` (whether the tenant is on record and the projections are
     up to date is the caller's check: ``services.core.reads``); ``lang="da"``: the contract's kinds' details
-    in Danish."""
+    in Danish. With ``known_at``, the contract's kinds as known then (CONTRACT §6); the funding kinds are
+    read as now (their facts do not record when they became known)."""
     from services.core.funding.report import funding_action_list
 
     # Two reads on two connections: the funding read's arithmetic runs while the table's statement does.
-    rows, funding = await asyncio.gather(action_rows(pool, tenant, as_of, manager, department),
+    rows, funding = await asyncio.gather(action_rows(pool, tenant, as_of, manager, department, known_at=known_at),
                                          funding_action_list(pool, tenant, as_of, manager=manager,
                                                              department=department))
     details = _DETAILS_DA if lang == "da" else _DETAILS
