@@ -1,6 +1,7 @@
 """known_at through the doors (CONTRACT.md §6): HTTP `known_at=` on /kpis, /kpis.csv, /kpis/series,
 /competences, /actions and /actions.csv, CLI `--known-at` — what a read showed at an instant, byte for byte,
-after later messages corrected the past; a known_at in the future is now; a bad one is 422 naming the field (CLI: exit 2)."""
+after later messages corrected the past; a known_at in the future is now; a bad one is 422 naming the field
+(CLI: exit 2)."""
 
 from __future__ import annotations
 
