@@ -165,3 +165,11 @@ async def action_rows(pool: asyncpg.Pool, tenant: str, as_of: date, manager: str
             raise ValueError("known_at must carry its offset from UTC")
         rows = await fetch_active(pool, actions_known(), tenant, as_of, known_at, manager, department, hashed=True)
     return [dict(row) for row in rows]
+
+
+KNOWN_BOOKINGS = "SELECT booking_id FROM {s}.bookings WHERE tenant = $1 AND booked_at <= $2::timestamptz"
+
+
+async def bookings_known_by(pool: asyncpg.Pool, tenant: str, known_at: datetime) -> set[str]:
+    """The bookings whose CourseBooked was recorded by ``known_at``."""
+    return {row["booking_id"] for row in await fetch_active(pool, KNOWN_BOOKINGS, tenant, known_at)}
