@@ -4,9 +4,10 @@ On the KPI data set (see ``feeds``): the KPI document for the 125-employee tenan
 5,000-employee tenant, p50 and p99 over many as-of dates — the ordinary read, and as known when half and when
 90 % of the tenant's events had been recorded (the median and the 90th percentile of recorded_at: what came
 after is corrections and later facts the read leaves out, and derives again what they touched) — the document
-by manager, a 36-month series of the large tenant, and the HR manager's actions (contract §7, with the funding
-kinds, which are read as now) of both tenants, and the actions' statement alone (what known_at rewrites). The reads alternate (ordinary, half, 90 %, ordinary,
-…), so load that drifts hits them alike; each row shows the ordinary read's p99 as its reference.
+by manager, a 36-month series of the large tenant, the HR manager's actions (contract §7, with the funding
+kinds, which are read as now) of both tenants, and the actions' statement alone (what known_at rewrites). The
+reads alternate (ordinary, half, 90 %, ordinary, …), so load that drifts hits them alike; each row shows the
+ordinary read's p99 as its reference.
 """
 
 from __future__ import annotations
