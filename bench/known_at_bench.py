@@ -4,8 +4,10 @@ On the KPI data set (see ``feeds``): the KPI document for the 125-employee tenan
 5,000-employee tenant, p50 and p99 over many as-of dates — the ordinary read, and as known when half and when
 90 % of the tenant's events had been recorded (the median and the 90th percentile of recorded_at: what came
 after is corrections and later facts the read leaves out, and derives again what they touched) — the document
-by manager, and a 36-month series of the large tenant. The reads alternate (ordinary, half, 90 %, ordinary,
-…), so load that drifts hits them alike; each row shows the ordinary read's p99 as its reference.
+by manager, a 36-month series of the large tenant, the HR manager's actions (contract §7, with the funding
+kinds, which are read as now) of both tenants, and the actions' statement alone (what known_at rewrites). The
+reads alternate (ordinary, half, 90 %, ordinary, …), so load that drifts hits them alike; each row shows the
+ordinary read's p99 as its reference.
 """
 
 from __future__ import annotations
@@ -90,6 +92,21 @@ async def run(server: Server, *, quick: bool, **_: Any) -> list[Row]:
                     what = "KPI document by manager" if by_manager else "KPI document"
                     rows += _rows(f"{what}, {label}", await _alternating(document, instants, samples, budget),
                                   goal, samples, info)
+                def actions(i: int, known_at: datetime | None, tenant: str = tenant) -> Any:
+                    from services.core.actions import actions_of
+
+                    return actions_of(pool, tenant, FEED_END - timedelta(days=(i * 37) % 365), known_at=known_at)
+
+                rows += _rows(f"Actions, {label}", await _alternating(actions, instants, samples, budget),
+                              200.0 if tenant == LARGE_TENANT else 50.0, samples, info)
+
+                def statement(i: int, known_at: datetime | None, tenant: str = tenant) -> Any:
+                    from projections.kpi.actions import action_rows
+
+                    return action_rows(pool, tenant, FEED_END - timedelta(days=(i * 37) % 365), known_at=known_at)
+
+                rows += _rows(f"Actions' statement alone (no funding kinds), {label}",
+                              await _alternating(statement, instants, samples, budget), None, samples, info)
                 if tenant == LARGE_TENANT:
                     windows = 6 if quick else 12
 

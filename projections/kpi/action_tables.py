@@ -1,6 +1,7 @@
 """The facts the HR manager's actions (CONTRACT.md §7) need beyond the KPI tables: the follow-up date of each
 development review, and every manager check-in on a booking. Rows as reported, keyed by the event's seq (a
-review's row shares the seq of its row in ``reviews``)."""
+review's row shares the seq of its row in ``reviews``), each with when it became known (``recorded_at``, see
+``known``)."""
 
 ACTION_TABLES = """
 -- DevelopmentReviewHeld with a follow_up_on; the review itself (held_on, education_item) is in reviews.
@@ -9,6 +10,7 @@ CREATE TABLE IF NOT EXISTS {s}.review_follow_ups (
     seq             bigint  NOT NULL,
     employee_id     text COLLATE "C"    NOT NULL,
     follow_up_on    date    NOT NULL,
+    recorded_at     timestamptz NOT NULL,
     PRIMARY KEY (tenant, seq)
 );
 
@@ -18,6 +20,7 @@ CREATE TABLE IF NOT EXISTS {s}.check_ins (
     seq             bigint  NOT NULL,
     booking_id      text COLLATE "C"    NOT NULL,
     held_on         date    NOT NULL,
+    recorded_at     timestamptz NOT NULL,
     PRIMARY KEY (tenant, seq)
 );
 CREATE INDEX IF NOT EXISTS check_ins_by_booking ON {s}.check_ins (tenant, booking_id, held_on);

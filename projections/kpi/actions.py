@@ -12,7 +12,8 @@ review or hiring), title (the agreement's or the course's) and the dates the det
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 import asyncpg
@@ -29,6 +30,7 @@ from domain.rules import (
     SHARING_GIVEN_UP_DAYS,
     UNBOOKED_AGREEMENT_DAYS,
 )
+from projections.kpi.known import as_known
 from projections.kpi.reading import fetch_active
 from projections.kpi.sql import STRATEGY_SPELLS, active_on, covers, due_by, strategy_on_agreed
 from projections.kpi.windows import MANAGER_SPELLS
@@ -145,7 +147,29 @@ JOIN placed p USING (employee_id)
 """
 
 
+@cache
+def actions_known() -> str:
+    """``ACTIONS`` as known at an instant: the instant is $3 (``known.as_known``), manager and department
+    move to $4 and $5."""
+    return as_known(ACTIONS.replace("$4::text", "$5::text").replace("$3::text", "$4::text"))
+
+
 async def action_rows(pool: asyncpg.Pool, tenant: str, as_of: date, manager: str | None = None,
-                      department: str | None = None) -> list[dict[str, Any]]:
-    """The actions of the contract's table on ``as_of``, unsorted, with the facts their detail names."""
-    return [dict(row) for row in await fetch_active(pool, ACTIONS, tenant, as_of, manager, department)]
+                      department: str | None = None, *, known_at: datetime | None = None) -> list[dict[str, Any]]:
+    """The actions of the contract's table on ``as_of``, unsorted, with the facts their detail names; with
+    ``known_at`` (aware), as known then: only the facts recorded by then count."""
+    if known_at is None:
+        rows = await fetch_active(pool, ACTIONS, tenant, as_of, manager, department)
+    else:
+        if known_at.tzinfo is None:
+            raise ValueError("known_at must carry its offset from UTC")
+        rows = await fetch_active(pool, actions_known(), tenant, as_of, known_at, manager, department, hashed=True)
+    return [dict(row) for row in rows]
+
+
+KNOWN_BOOKINGS = "SELECT booking_id FROM {s}.bookings WHERE tenant = $1 AND booked_at <= $2::timestamptz"
+
+
+async def bookings_known_by(pool: asyncpg.Pool, tenant: str, known_at: datetime) -> set[str]:
+    """The bookings whose CourseBooked was recorded by ``known_at``."""
+    return {row["booking_id"] for row in await fetch_active(pool, KNOWN_BOOKINGS, tenant, known_at)}

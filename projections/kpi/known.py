@@ -4,8 +4,8 @@ A KPI read as known at T ($3, ``timestamptz``) is the read over the facts record
 when it became known (see ``tables``), so each table a read looks at has a counterpart ``known_<table>``
 here: a CTE holding exactly the rows the fold would have written had it read only the events recorded by T.
 
-- rows of one event (reviews, assessments, moves, manager assignments, strategies, wheels, meetings): those
-  recorded by T;
+- rows of one event (reviews, assessments, moves, manager assignments, strategies, wheels, meetings, review
+  follow-ups, check-ins): those recorded by T;
 - rows of entities (employees, gaps, agreements, bookings): those whose first event (registration,
   identification, agreement, booking) was recorded by T; a completion counts when recorded by T (the domain
   refuses a second first event or completion of an entity, so the one on the row is the one);
@@ -114,6 +114,14 @@ late_dates AS NOT MATERIALIZED (
     {_recorded("wheels")}
 ), known_committee_meetings AS (
     {_recorded("committee_meetings")}
+), known_review_follow_ups AS (
+    {_recorded("review_follow_ups")}
+), known_check_ins AS (
+    {_recorded("check_ins")}
+), known_agreement_courses AS (
+    SELECT * FROM {{s}}.agreement_courses WHERE tenant = $1
+), known_funding_courses AS (
+    SELECT * FROM {{s}}.funding_courses WHERE tenant = $1
 ), assessed_late AS MATERIALIZED (
     SELECT DISTINCT employee_id, competence FROM {{s}}.assessments WHERE tenant = $1 AND recorded_at > {KNOWN_BY}
 ), known_gaps AS MATERIALIZED (
@@ -185,9 +193,12 @@ late_dates AS NOT MATERIALIZED (
 
 KNOWN_TABLES = (
     "employees", "department_changes", "department_spells", "manager_assignments", "reviews", "assessments",
-    "strategies", "wheels", "committee_meetings", "gaps", "bookings", "agreements",
+    "strategies", "wheels", "committee_meetings", "gaps", "bookings", "agreements", "review_follow_ups", "check_ins",
+    "agreement_courses", "funding_courses",
 )
-"""The tables a KPI read may look at, each with its ``known_<table>`` above."""
+"""The tables a KPI read (and the actions read, ``actions``) may look at, each with its ``known_<table>`` above.
+The titles (``agreement_courses``, ``funding_courses``) come with the agreement's or booking's first event:
+a read finds one only for an agreement or booking known by T, so they are read as they are."""
 
 _TABLE = re.compile(r"\{s\}\.([a-z_]+)\b")
 

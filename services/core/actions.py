@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import asyncpg
 
-from projections.kpi.actions import action_rows
+from projections.kpi.actions import action_rows, bookings_known_by
 
 FIELDS = ("kind", "employee_id", "manager_id", "department", "ref", "since", "detail")
 """The fields of an action, in the contract's order (also the CSV's columns)."""
@@ -96,16 +96,21 @@ def _order(action: Mapping[str, Any]) -> tuple[str, ...]:
 
 
 async def actions_of(pool: asyncpg.Pool, tenant: str, as_of: date, manager: str | None = None,
-                     department: str | None = None, *, lang: str = "en") -> dict[str, Any]:
+                     department: str | None = None, *, lang: str = "en",
+                     known_at: datetime | None = None) -> dict[str, Any]:
     """The actions document of a tenant on ``as_of`` (whether the tenant is on record and the projections are
     up to date is the caller's check: ``services.core.reads``); ``lang="da"``: the contract's kinds' details
-    in Danish."""
+    in Danish. With ``known_at``, the contract's kinds as known then (CONTRACT §6); the funding kinds are
+    read as now (their facts do not record when they became known), for the bookings known by then."""
     from services.core.funding.report import funding_action_list
 
     # Two reads on two connections: the funding read's arithmetic runs while the table's statement does.
-    rows, funding = await asyncio.gather(action_rows(pool, tenant, as_of, manager, department),
+    rows, funding = await asyncio.gather(action_rows(pool, tenant, as_of, manager, department, known_at=known_at),
                                          funding_action_list(pool, tenant, as_of, manager=manager,
                                                              department=department))
+    if known_at is not None:  # the funding kinds as now, of the bookings known by then
+        known = await bookings_known_by(pool, tenant, known_at)
+        funding = [action for action in funding if action["ref"] in known]
     details = _DETAILS_DA if lang == "da" else _DETAILS
     found = [_action(row, details) for row in rows]
     found += [

@@ -336,14 +336,16 @@ async def funding_report(
 
 async def actions(
     core: App, tenant: str, as_of: date, manager: str | None = None, department: str | None = None, *,
-    catch_up_here: bool = False, wait: float | None = None, lang: str = "en",
+    catch_up_here: bool = False, wait: float | None = None, lang: str = "en", known_at: datetime | None = None,
 ) -> dict[str, Any]:
     """The HR manager's actions on ``as_of`` (CONTRACT §7), of the employees active then (of that manager and
-    department on ``as_of``, when given); ``lang="da"``: their details in Danish."""
+    department on ``as_of``, when given); ``lang="da"``: their details in Danish; with ``known_at``, as known
+    then."""
     from services.core.actions import actions_of
 
     await require_fresh_tenant(core, tenant, wait=wait, catch_up_here=catch_up_here)
-    return await actions_of(core.pool, tenant, as_of, manager, department, lang=lang)
+    return await actions_of(core.pool, tenant, as_of, manager, department, lang=lang,
+                            known_at=_in_the_past(known_at))
 
 
 async def plan_view(core: App, tenant: str, plan_id: str | None = None, *, recent: int = 10) -> dict[str, Any]:

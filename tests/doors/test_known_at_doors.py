@@ -1,6 +1,7 @@
-"""known_at through the doors (CONTRACT.md §6): HTTP `known_at=` on /kpis, /kpis.csv, /kpis/series and
-/competences, CLI `--known-at` — what a read showed at an instant, byte for byte, after later messages corrected
-the past; a known_at in the future is now; a bad one is 422 naming the field (CLI: exit 2)."""
+"""known_at through the doors (CONTRACT.md §6): HTTP `known_at=` on /kpis, /kpis.csv, /kpis/series,
+/competences, /actions and /actions.csv, CLI `--known-at` — what a read showed at an instant, byte for byte,
+after later messages corrected the past; a known_at in the future is now; a bad one is 422 naming the field
+(CLI: exit 2)."""
 
 from __future__ import annotations
 
@@ -59,6 +60,8 @@ ROUTES = [
     (f"/v1/tenants/{TENANT}/kpis.csv", {"as_of": AS_OF}),
     (f"/v1/tenants/{TENANT}/kpis/series", {"from": "2025-01-01", "to": AS_OF, "group_by": "manager"}),
     (f"/v1/tenants/{TENANT}/competences", {"as_of": AS_OF}),
+    (f"/v1/tenants/{TENANT}/actions", {"as_of": AS_OF}),
+    (f"/v1/tenants/{TENANT}/actions.csv", {"as_of": AS_OF, "lang": "da"}),
 ]
 
 
@@ -132,6 +135,9 @@ async def test_known_at_shows_what_a_read_showed_then_over_http_and_the_cli(
                "--by", "manager", "--known-at", at_t1, "--json")
     assert done.returncode == 0, done.stderr.decode()
     assert json.loads(done.stdout) == json.loads(then[3])
+    done = run(database_url, tmp_path, "actions", "--tenant", TENANT, "--as-of", AS_OF, "--known-at", at_t1, "--json")
+    assert done.returncode == 0, done.stderr.decode()
+    assert json.loads(done.stdout) == json.loads(then[5])
 
 
 BAD_INSTANTS = ("2025-06-30", "2025-06-30T10:00:00", "yesterday", "2025-02-30T10:00:00Z", "1700000000",
@@ -147,7 +153,7 @@ async def test_a_bad_known_at_is_422_naming_the_field(client: httpx.AsyncClient,
 
 
 async def test_a_bad_known_at_is_exit_2_on_the_cli(core: App, database_url: str, tmp_path: Path) -> None:
-    for args in (["kpi", "--tenant", TENANT], ["competences", "--tenant", TENANT]):
+    for args in (["kpi", "--tenant", TENANT], ["competences", "--tenant", TENANT], ["actions", "--tenant", TENANT]):
         done = run(database_url, tmp_path, *args, "--known-at", "2025-06-30T10:00:00")
         assert done.returncode == 2, done.stderr.decode()
         assert "known-at" in done.stderr.decode()

@@ -6,10 +6,11 @@ import argparse
 import asyncio
 import json
 import sys
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from services.doors.cli.common import Commands, date_arg
+from services.core.reads import KNOWN_AT_HELP, day_of
+from services.doors.cli.common import Commands, date_arg, instant_arg
 from services.doors.cli.words import TEXT, words_of
 
 RUNNER_WAIT_SECONDS = 2.0
@@ -26,7 +27,8 @@ def register(commands: Commands) -> None:
                     "A table on a terminal, tab-separated values with a header row when piped.")
     actions.add_argument("--tenant", required=True, help="the tenant (company)")
     actions.add_argument("--as-of", type=date_arg, default=None, metavar="YYYY-MM-DD",
-                         help="the business date the actions are as of (default: today)")
+                         help="the business date the actions are as of (default: today, or the day of --known-at)")
+    actions.add_argument("--known-at", type=instant_arg, default=None, metavar="INSTANT", help=KNOWN_AT_HELP)
     actions.add_argument("--manager", default=None, metavar="EMPLOYEE_ID",
                          help="only employees whose manager on that date is this employee")
     actions.add_argument("--department", default=None,
@@ -39,7 +41,8 @@ def run_actions(args: argparse.Namespace) -> int:
     words = words_of(args)
     # The JSON is the contract's, in English; the table's details are in the chosen language.
     lang = "en" if args.json else words.lang
-    named = asyncio.run(_read(args.tenant, args.as_of or date.today(), args.manager, args.department, lang))
+    named = asyncio.run(_read(args.tenant, args.as_of or day_of(args.known_at), args.manager, args.department, lang,
+                              args.known_at))
     document = named.found
     if args.json:
         print(json.dumps(document, ensure_ascii=False, indent=2))
@@ -59,7 +62,8 @@ def run_actions(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _read(tenant: str, as_of: date, manager: str | None, department: str | None, lang: str) -> Any:
+async def _read(tenant: str, as_of: date, manager: str | None, department: str | None, lang: str,
+                known_at: datetime | None = None) -> Any:
     from services.core import reads
     from services.core.app import App, open_app
     from services.doors.cli.projections import department_key, with_names
@@ -67,7 +71,7 @@ async def _read(tenant: str, as_of: date, manager: str | None, department: str |
     async def read(app: App) -> dict[str, Any]:
         key = await department_key(app, tenant, department)
         return await reads.actions(app, tenant, as_of, manager, key, catch_up_here=True,
-                                   wait=RUNNER_WAIT_SECONDS, lang=lang)
+                                   wait=RUNNER_WAIT_SECONDS, lang=lang, known_at=known_at)
 
     app = await open_app(max_size=4)
     try:

@@ -362,7 +362,8 @@ HELP_DA: dict[str, str] = {
         "HR-chefens opgaver på en dato (kontraktens §7), sorteret efter siden, opgave og reference. En tabel i "
         "terminalen, tabulatorseparerede værdier med en overskriftsrække, når uddata sendes videre.",
     "the tenant (company)": "virksomheden",
-    "the business date the actions are as of (default: today)": "datoen, opgaverne opgøres pr. (standard: i dag)",
+    "the business date the actions are as of (default: today, or the day of --known-at)":
+        "datoen, opgaverne opgøres pr. (standard: i dag, eller dagen for --known-at)",
     "only employees whose manager on that date is this employee":
         "kun medarbejdere, hvis leder på datoen er denne medarbejder",
     "only employees in this department on that date (its key, or its registered name)":

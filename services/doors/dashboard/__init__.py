@@ -8,7 +8,9 @@ was accepted, exactly like ``GET /v1/tenants/{t}/kpis``. Nothing here reads the 
 kept in the read memory (``reads.ReadMemory``) while nothing of the tenant arrives, so a page asked again
 costs the freshness gate and the rendering.
 
-Pages (all as of a date, Danish or English):
+Pages (all as of a date, Danish or English; with ``known_at``, CONTRACT §6, as known at an instant: the KPI
+document, the series, the competence matrix and the actions — the greb views, the season facts, funding and
+the plan are not bitemporal and are shown as known now, which the page says):
 - the overview of every company the reader may see, and a company's page around the report's four phases;
 - a department's page (``?department=``), the managers and one manager's page;
 - the competence matrix, the tools (greb) in detail, the leadership group's meeting paper, funding;
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from services.core import reads
@@ -73,11 +75,12 @@ def trend_request(as_of: date) -> Any:
     return SeriesRequest.checked(start, max(start, end), "month", SERIES_KEYS)
 
 
-async def trend_series(core: App, tenant: str, as_of: date, department: str | None = None) -> dict[str, Any]:
-    """The trend series of a page on ``as_of`` alone."""
+async def trend_series(core: App, tenant: str, as_of: date, department: str | None = None, *,
+                       known_at: datetime | None = None) -> dict[str, Any]:
+    """The trend series of a page on ``as_of`` alone (as known at ``known_at``, when given)."""
     request = trend_request(as_of)
-    return await _remembered(core, tenant, ("series", request.start, request.end, department),
-                             lambda: reads.kpi_series(core, tenant, request, department))
+    return await _remembered(core, tenant, ("series", request.start, request.end, department, known_at),
+                             lambda: reads.kpi_series(core, tenant, request, department, known_at=known_at))
 
 
 def _remembered(core: App, tenant: str, key: tuple[Any, ...], read: Callable[[], Awaitable[T]]) -> Awaitable[T]:
@@ -85,15 +88,17 @@ def _remembered(core: App, tenant: str, key: tuple[Any, ...], read: Callable[[],
     return reads.memory(core).read(core, tenant, key, read)
 
 
-def _document(core: App, tenant: str, as_of: date, department: str | None = None) -> Awaitable[dict[str, Any]]:
-    return _remembered(core, tenant, ("doc", as_of, department),
-                       lambda: reads.kpi_document(core, tenant, as_of, department))
+def _document(core: App, tenant: str, as_of: date, department: str | None = None, *, by_manager: bool = False,
+              known_at: datetime | None = None) -> Awaitable[dict[str, Any]]:
+    return _remembered(core, tenant, ("doc", as_of, department, by_manager, known_at),
+                       lambda: reads.kpi_document(core, tenant, as_of, department, by_manager=by_manager,
+                                                  known_at=known_at))
 
 
 def _actions(core: App, tenant: str, as_of: date, *, manager: str | None = None,
-             department: str | None = None) -> Awaitable[dict[str, Any]]:
-    return _remembered(core, tenant, ("actions", as_of, manager, department),
-                       lambda: reads.actions(core, tenant, as_of, manager, department))
+             department: str | None = None, known_at: datetime | None = None) -> Awaitable[dict[str, Any]]:
+    return _remembered(core, tenant, ("actions", as_of, manager, department, known_at),
+                       lambda: reads.actions(core, tenant, as_of, manager, department, known_at=known_at))
 
 
 def _greb(core: App, tenant: str, as_of: date, department: str | None = None) -> Awaitable[dict[str, Any]]:
@@ -106,15 +111,15 @@ async def _company_name(core: App, tenant: str) -> str:
     return (found[0].get("name") if found else None) or tenant
 
 
-async def _ui(core: App, tenant: str, as_of: date, lang: str) -> UI:
+async def _ui(core: App, tenant: str, as_of: date, lang: str, known_at: datetime | None = None) -> UI:
     name, names = await asyncio.gather(
         _company_name(core, tenant),
         _remembered(core, tenant, ("names",), lambda: reads.department_names(core, tenant)))
-    return UI(lang, as_of, tenant, names=names, company_name=name)
+    return UI(lang, as_of, tenant, names=names, company_name=name, known_at=known_at)
 
 
 async def render_dashboard(core: App, *, as_of: date, lang: str = "da", tenant: str | None = None,
-                           department: str | None = None) -> str:
+                           department: str | None = None, known_at: datetime | None = None) -> str:
     """All companies without ``tenant``; else that company's page, or one department's with ``department``.
 
     Raises ``UnknownTenant`` for a tenant with no message on record, and ``ProjectionsBehind`` when the
@@ -123,84 +128,101 @@ async def render_dashboard(core: App, *, as_of: date, lang: str = "da", tenant: 
     """
     tenant = (tenant or "").strip() or None
     if tenant is None:
-        return await _overview(core, as_of, lang)
+        return await _overview(core, as_of, lang, known_at)
     department = (department or "").strip() or None
-    ui = await _ui(core, tenant, as_of, lang)
+    ui = await _ui(core, tenant, as_of, lang, known_at)
     first, last = months_ending(as_of)[0], month_end(as_of.replace(day=1))
     request = trend_request(as_of)
     (doc, series), greb, facts, actions = await asyncio.gather(
         _remembered(core, tenant, ("doc+series", as_of, department),
-                    lambda: reads.kpi_document_and_series(core, tenant, as_of, request, department)),
+                    lambda: reads.kpi_document_and_series(core, tenant, as_of, request, department))
+        if known_at is None else _document_and_series(core, tenant, as_of, department, known_at),
         _greb(core, tenant, as_of, department),
         _remembered(core, tenant, ("season", as_of), lambda: reads.season_facts(core, tenant, as_of, first, last)),
-        _actions(core, tenant, as_of, department=department),
+        _actions(core, tenant, as_of, department=department, known_at=known_at),
     )
     return pages.company_page(ui, doc, series, greb, facts, department, actions=len(actions["actions"]))
 
 
-async def _overview(core: App, as_of: date, lang: str) -> str:
+async def _document_and_series(core: App, tenant: str, as_of: date, department: str | None, known_at: datetime
+                               ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The KPI document and the trend series as known at ``known_at`` (two reads: the one statement that reads
+    both does not take an instant)."""
+    doc, series = await asyncio.gather(_document(core, tenant, as_of, department, known_at=known_at),
+                                       trend_series(core, tenant, as_of, department, known_at=known_at))
+    return doc, series
+
+
+async def _overview(core: App, as_of: date, lang: str, known_at: datetime | None = None) -> str:
     companies = await reads.companies(core)
     limit = asyncio.Semaphore(OVERVIEW_CONCURRENCY)
 
     async def one(company: dict[str, Any]) -> dict[str, Any]:
         async with limit:
-            doc = await _document(core, company["tenant"], as_of)
+            doc = await _document(core, company["tenant"], as_of, known_at=known_at)
         return {"tenant": company["tenant"], "name": company.get("name") or company["tenant"], "doc": doc}
 
-    return pages.overview_page(UI(lang, as_of), list(await asyncio.gather(*(one(c) for c in companies))))
+    return pages.overview_page(UI(lang, as_of, known_at=known_at),
+                               list(await asyncio.gather(*(one(c) for c in companies))))
 
 
 async def render_managers(core: App, tenant: str, *, as_of: date, lang: str = "da", manager: str | None = None,
-                          department: str | None = None) -> str:
+                          department: str | None = None, known_at: datetime | None = None) -> str:
     """Every manager's figures (the KPI document by manager), or one manager's page."""
-    ui = await _ui(core, tenant, as_of, lang)
-    doc = await _remembered(core, tenant, ("doc", as_of, department, "by_manager"),
-                            lambda: reads.kpi_document(core, tenant, as_of, department, by_manager=True))
+    ui = await _ui(core, tenant, as_of, lang, known_at)
+    doc = await _document(core, tenant, as_of, department, by_manager=True, known_at=known_at)
     if manager is None:
         return pages.managers_page(ui, doc, manager, department)
-    actions = await _actions(core, tenant, as_of, manager=manager, department=department)
+    actions = await _actions(core, tenant, as_of, manager=manager, department=department, known_at=known_at)
     return pages.managers_page(ui, doc, manager, department, actions=len(actions["actions"]))
 
 
 async def render_competences(core: App, tenant: str, *, as_of: date, lang: str = "da",
-                             department: str | None = None) -> str:
+                             department: str | None = None, known_at: datetime | None = None) -> str:
     """People × competences: each level (1–5) against the target of the open gaps."""
-    ui = await _ui(core, tenant, as_of, lang)
-    matrix = await reads.competence_matrix(core, tenant, as_of, department)  # large: not kept in the read memory
+    ui = await _ui(core, tenant, as_of, lang, known_at)
+    # large: not kept in the read memory
+    matrix = await reads.competence_matrix(core, tenant, as_of, department, known_at=known_at)
     return pages.competences_page(ui, matrix, department)
 
 
-async def render_greb(core: App, tenant: str, *, as_of: date, lang: str = "da", department: str | None = None) -> str:
-    """The tools (greb) in detail, phase by phase."""
-    ui = await _ui(core, tenant, as_of, lang)
-    doc, greb = await asyncio.gather(_document(core, tenant, as_of, department), _greb(core, tenant, as_of, department))
+async def render_greb(core: App, tenant: str, *, as_of: date, lang: str = "da", department: str | None = None,
+                      known_at: datetime | None = None) -> str:
+    """The tools (greb) in detail, phase by phase (the greb views as known now, the KPI figures as known at
+    ``known_at``)."""
+    ui = await _ui(core, tenant, as_of, lang, known_at)
+    doc, greb = await asyncio.gather(_document(core, tenant, as_of, department, known_at=known_at),
+                                     _greb(core, tenant, as_of, department))
     return pages.greb_page(ui, doc, greb, department)
 
 
-async def render_print(core: App, tenant: str, *, as_of: date, lang: str = "da") -> str:
+async def render_print(core: App, tenant: str, *, as_of: date, lang: str = "da",
+                       known_at: datetime | None = None) -> str:
     """The leadership group's meeting paper: every scope's figures phase by phase, on paper."""
-    ui = await _ui(core, tenant, as_of, lang)
-    doc, greb = await asyncio.gather(_document(core, tenant, as_of), _greb(core, tenant, as_of))
+    ui = await _ui(core, tenant, as_of, lang, known_at)
+    doc, greb = await asyncio.gather(_document(core, tenant, as_of, known_at=known_at), _greb(core, tenant, as_of))
     return pages.print_page(ui, doc, greb)
 
 
-async def render_funding(core: App, tenant: str, *, as_of: date, lang: str = "da", year: int | None = None) -> str:
-    """The funding report: totals per company and department, and every booking's claims."""
-    ui = await _ui(core, tenant, as_of, lang)
+async def render_funding(core: App, tenant: str, *, as_of: date, lang: str = "da", year: int | None = None,
+                         known_at: datetime | None = None) -> str:
+    """The funding report: totals per company and department, and every booking's claims (as known now)."""
+    ui = await _ui(core, tenant, as_of, lang, known_at)
     return pages.funding_page(ui, await reads.funding_report(core, tenant, as_of, year), year)
 
 
 async def render_actions(core: App, tenant: str, *, as_of: date, lang: str = "da", manager: str | None = None,
-                         department: str | None = None) -> str:
+                         department: str | None = None, known_at: datetime | None = None) -> str:
     """What is to be followed up on ``as_of``: the actions read (CONTRACT §7), grouped by kind."""
-    ui = await _ui(core, tenant, as_of, lang)
-    document = await _actions(core, tenant, as_of, manager=manager, department=department)
+    ui = await _ui(core, tenant, as_of, lang, known_at)
+    document = await _actions(core, tenant, as_of, manager=manager, department=department, known_at=known_at)
     return pages.actions_page(ui, document, manager, department)
 
 
-async def render_plan(core: App, tenant: str, *, as_of: date, lang: str = "da", plan: str | None = None) -> str:
-    """The planning assistant's latest plan (or the one asked for by ``plan``), read only."""
-    ui = await _ui(core, tenant, as_of, lang)
+async def render_plan(core: App, tenant: str, *, as_of: date, lang: str = "da", plan: str | None = None,
+                      known_at: datetime | None = None) -> str:
+    """The planning assistant's latest plan (or the one asked for by ``plan``), read only (as known now)."""
+    ui = await _ui(core, tenant, as_of, lang, known_at)
     return pages.plan_page(ui, await reads.plan_view(core, tenant, plan), plan)
 
 

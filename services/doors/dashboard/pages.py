@@ -145,7 +145,8 @@ def actions_page(ui: UI, document: Mapping[str, Any], manager: str | None, depar
         heading = ui.dept(department)
     else:
         heading = ui.company_name or str(ui.tenant)
-    csv = {"as_of": ui.as_of.isoformat(), "manager": manager, "department": department}
+    csv = {"as_of": ui.as_of.isoformat(), "manager": manager, "department": department,
+           "known_at": ui.known_text() or None}
     base = f"/v1/tenants/{ui.tenant}/actions.csv"
     return render("actions.html", ui, path=f"/dashboard/{ui.tenant}/actions",
                   params={"manager": manager, "department": department}, tenant_nav=True, heading=heading,

@@ -8,7 +8,7 @@ pages need no script and nothing outside the server: the CSS is inlined, the cha
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from importlib import resources
 from typing import Any
 from urllib.parse import urlencode
@@ -80,10 +80,12 @@ class UI:
     """What a template needs to say things in the reader's language and to link within the dashboard."""
 
     def __init__(self, lang: str, as_of: date, tenant: str | None = None, *, names: Mapping[str, str] | None = None,
-                 company_name: str | None = None) -> None:
+                 company_name: str | None = None, known_at: datetime | None = None) -> None:
         self.lang = norm_lang(lang)
         self.other = "en" if self.lang == "da" else "da"
         self.as_of = as_of
+        self.known_at = known_at
+        """The instant the page's figures are as known at (CONTRACT §6), or None: as known now."""
         self.tenant = tenant
         self.names = dict(names or {})
         self.company_name = company_name or tenant
@@ -168,8 +170,21 @@ class UI:
     def url(self, path: str = "/", **params: Any) -> str:
         query = {k: v for k, v in params.items() if v is not None}
         query.setdefault("as_of", self.as_of.isoformat())
+        if self.known_at is not None:
+            query.setdefault("known_at", self.known_text())
         query.setdefault("lang", self.lang)
         return path + "?" + urlencode(query)
+
+    def known_text(self) -> str:
+        """The page's known_at as RFC 3339 (as given: its offset kept), or empty."""
+        return "" if self.known_at is None else self.known_at.isoformat()
+
+    def known_shown(self) -> str:
+        """The page's known_at for the reader: date, time and offset (``2026-12-01 12:00:00 +01:00``)."""
+        if self.known_at is None:
+            return ""
+        offset = self.known_at.isoformat()[19:].lstrip("0123456789.") or "+00:00"
+        return f"{self.known_at.strftime('%Y-%m-%d %H:%M:%S')} {'UTC' if offset in ('+00:00', 'Z') else offset}"
 
     def page(self, name: str, **params: Any) -> str:
         """A page of this company: its own page is ``/?tenant=``, the others ``/dashboard/{tenant}/{name}``."""
@@ -180,6 +195,11 @@ class UI:
     def switch(self, path: str, params: Mapping[str, Any]) -> str:
         """The same page in the other language."""
         return path + "?" + urlencode({**{k: v for k, v in params.items() if v is not None}, "lang": self.other})
+
+    def as_now(self, path: str, params: Mapping[str, Any]) -> str:
+        """The same page as known now (without known_at)."""
+        query = {k: v for k, v in params.items() if v is not None and k != "known_at"}
+        return path + "?" + urlencode({**query, "lang": self.lang})
 
     # drawings
     def uid(self, prefix: str) -> str:
@@ -256,6 +276,8 @@ def render(template: str, ui: UI, *, path: str = "/", params: Mapping[str, Any] 
     """A whole page: the template with the reader's UI, the inlined CSS and the access banner."""
     params = dict(params or {})
     params.setdefault("as_of", ui.as_of.isoformat())
+    if ui.known_at is not None:
+        params.setdefault("known_at", ui.known_text())
     return ENV.get_template(template).render(
         ui=ui, css=Markup(CSS), banner=access_banner(ui.lang), path=path, params=params, refresh=refresh,
         phases=PHASES, **context,

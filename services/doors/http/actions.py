@@ -11,6 +11,7 @@ from fastapi.responses import Response
 
 from domain.fields import Day
 from services.core import reads
+from services.core.reads import KNOWN_AT_HELP, KnownAt
 from services.core.tabular import action_rows, excel_csv
 from services.doors.http.access import requires
 from services.doors.http.deps import core
@@ -18,7 +19,8 @@ from services.doors.http.deps import core
 router = APIRouter()
 
 _CSV = "text/csv; charset=utf-8"
-_AS_OF = Query(None, description="YYYY-MM-DD; default today")
+_AS_OF = Query(None, description="YYYY-MM-DD; default today (the day of known_at)")
+_KNOWN_AT = Query(None, description=KNOWN_AT_HELP)
 _MANAGER = Query(None, description="only employees whose manager on that date is this employee_id")
 _DEPARTMENT = Query(None, description="only employees in this department on that date")
 
@@ -26,16 +28,19 @@ _DEPARTMENT = Query(None, description="only employees in this department on that
 @router.get("/v1/tenants/{tenant}/actions", summary="The HR manager's actions on a business date",
             dependencies=[requires("leadership")])
 async def get_actions(request: Request, tenant: str, as_of: Day | None = _AS_OF, manager: str | None = _MANAGER,
-                      department: str | None = _DEPARTMENT) -> Any:
-    return await reads.actions(core(request), tenant, as_of or date.today(), manager, department)
+                      department: str | None = _DEPARTMENT, known_at: KnownAt | None = _KNOWN_AT) -> Any:
+    return await reads.actions(core(request), tenant, as_of or reads.day_of(known_at), manager, department,
+                               known_at=known_at)
 
 
 @router.get("/v1/tenants/{tenant}/actions.csv", summary="The actions as CSV for Excel (UTF-8 with BOM, ';')",
             response_class=Response, responses={200: {"content": {_CSV: {}}}},
             dependencies=[requires("leadership", session=True)])  # also a download from the dashboard's page
 async def get_actions_csv(request: Request, tenant: str, as_of: Day | None = _AS_OF, manager: str | None = _MANAGER,
-                          department: str | None = _DEPARTMENT, lang: Literal["da", "en"] = "en") -> Response:
-    document = await reads.actions(core(request), tenant, as_of or date.today(), manager, department)
+                          department: str | None = _DEPARTMENT, lang: Literal["da", "en"] = "en",
+                          known_at: KnownAt | None = _KNOWN_AT) -> Response:
+    document = await reads.actions(core(request), tenant, as_of or reads.day_of(known_at), manager, department,
+                                   known_at=known_at)
     filename = f"actions-{tenant}-{document['as_of']}.csv"
     return Response(excel_csv(action_rows(document, lang), lang=lang), media_type=_CSV,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -12,40 +12,49 @@ another tenant's pages answer as if that tenant had no message on record.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from services.core.reads import ProjectionsBehind, UnknownTenant, parse_day
+from services.core.reads import ProjectionsBehind, UnknownTenant, day_of, parse_day, parse_instant
 from services.doors.http.access import Principal, requires
 from services.doors.http.deps import core
 
 router = APIRouter()
 
-_AS_OF = Query(None, description="YYYY-MM-DD; default today")
+_AS_OF = Query(None, description="YYYY-MM-DD; default today (the day of known_at)")
+_KNOWN_AT = Query(None, description="as known at this instant (RFC 3339 with offset, CONTRACT §6); empty: now")
 _LANG = Query("da", description="da (default) or en")
 _PAGE = requires("leadership", session=True)
 
 
 async def _answer(principal: Principal, tenant: str | None, as_of: str | None, lang: str,
-                  page: Callable[[date], Awaitable[str]]) -> HTMLResponse:
-    """The page, or the page that says why there is none (422 bad date, 404 unknown tenant, 503 behind)."""
+                  page: Callable[[date, datetime | None], Awaitable[str]], known_at: str | None = None
+                  ) -> HTMLResponse:
+    """The page, or the page that says why there is none (422 bad date or instant, 404 unknown tenant, 503
+    behind). ``known_at`` (the date bar's "as known at" field; empty: now) is parsed here."""
     from services.doors.dashboard import render_notice, render_unknown_tenant
     from services.doors.dashboard.access_pages import viewer
     from services.doors.dashboard.text import norm_lang, t
 
     viewer.set(principal)  # the page's access banner: open mode, or who is signed in
+    known_text = _text(known_at)
     try:
-        day = parse_day(as_of) if as_of else date.today()
+        instant = parse_instant(known_text) if known_text else None
+    except ValueError:
+        notice = t(norm_lang(lang), "bad_known_at", value=known_text)
+        return HTMLResponse(render_notice(tenant, notice, as_of=date.today(), lang=lang), status_code=422)
+    try:
+        day = parse_day(as_of) if as_of else day_of(instant)
     except ValueError:
         notice = t(norm_lang(lang), "bad_date", value=as_of)
         return HTMLResponse(render_notice(tenant, notice, as_of=date.today(), lang=lang), status_code=422)
     if tenant is not None and not principal.holds(tenant):
         return HTMLResponse(render_unknown_tenant(tenant, as_of=day, lang=lang), status_code=404)
     try:
-        return HTMLResponse(await page(day))
+        return HTMLResponse(await page(day, instant))
     except UnknownTenant:
         return HTMLResponse(render_unknown_tenant(tenant or "", as_of=day, lang=lang), status_code=404)
     except ProjectionsBehind as behind:
@@ -66,68 +75,77 @@ async def dashboard(
     tenant: str | None = Query(None, description="one company's page; none = all companies"),
     department: str | None = Query(None, description="one department's page of the company"),
     principal: Principal = requires("leadership", tenant="each", session=True),
+    known_at: str | None = _KNOWN_AT,
 ) -> HTMLResponse:
     from services.doors.dashboard import render_dashboard
 
     tenant = _text(tenant) or principal.tenant
-    return await _answer(principal, tenant, as_of, lang, lambda day: render_dashboard(
-        core(request), as_of=day, lang=lang, tenant=tenant, department=_text(department)))
+    return await _answer(principal, tenant, as_of, lang, lambda day, instant: render_dashboard(
+        core(request), as_of=day, lang=lang, tenant=tenant, department=_text(department), known_at=instant),
+        known_at)
 
 
 @router.get("/dashboard/{tenant}/managers", response_class=HTMLResponse, summary="The company's managers")
 async def managers_page(request: Request, tenant: str,
         principal: Principal = _PAGE, as_of: str | None = _AS_OF, lang: str = _LANG,
+        known_at: str | None = _KNOWN_AT,
                         manager: str | None = None, department: str | None = None) -> HTMLResponse:
     from services.doors.dashboard import render_managers
 
-    return await _page(request, principal, tenant, as_of, lang, render_managers, manager=_text(manager),
+    return await _page(request, principal, tenant, as_of, lang, known_at, render_managers, manager=_text(manager),
                        department=_text(department))
 
 
 @router.get("/dashboard/{tenant}/competences", response_class=HTMLResponse, summary="The competence matrix")
 async def competences_page(request: Request, tenant: str,
         principal: Principal = _PAGE, as_of: str | None = _AS_OF, lang: str = _LANG,
+        known_at: str | None = _KNOWN_AT,
                            department: str | None = None) -> HTMLResponse:
     from services.doors.dashboard import render_competences
 
-    return await _page(request, principal, tenant, as_of, lang, render_competences, department=_text(department))
+    return await _page(request, principal, tenant, as_of, lang, known_at, render_competences,
+                       department=_text(department))
 
 
 @router.get("/dashboard/{tenant}/greb", response_class=HTMLResponse, summary="The tools (greb) in detail")
 async def greb_page(request: Request, tenant: str,
         principal: Principal = _PAGE, as_of: str | None = _AS_OF, lang: str = _LANG,
+        known_at: str | None = _KNOWN_AT,
                     department: str | None = None) -> HTMLResponse:
     from services.doors.dashboard import render_greb
 
-    return await _page(request, principal, tenant, as_of, lang, render_greb, department=_text(department))
+    return await _page(request, principal, tenant, as_of, lang, known_at, render_greb, department=_text(department))
 
 
 @router.get("/dashboard/{tenant}/print", response_class=HTMLResponse,
             summary="The leadership group's meeting paper (print-friendly)")
 async def print_page(request: Request, tenant: str,
-        principal: Principal = _PAGE, as_of: str | None = _AS_OF, lang: str = _LANG) -> HTMLResponse:
+        principal: Principal = _PAGE, as_of: str | None = _AS_OF, lang: str = _LANG,
+        known_at: str | None = _KNOWN_AT) -> HTMLResponse:
     from services.doors.dashboard import render_print
 
-    return await _page(request, principal, tenant, as_of, lang, render_print)
+    return await _page(request, principal, tenant, as_of, lang, known_at, render_print)
 
 
 @router.get("/dashboard/{tenant}/funding", response_class=HTMLResponse, summary="Funding: expected, claimed, lost")
 async def funding_page(request: Request, tenant: str,
         principal: Principal = _PAGE, as_of: str | None = _AS_OF, lang: str = _LANG,
+        known_at: str | None = _KNOWN_AT,
                        year: int | None = None) -> HTMLResponse:
     from services.doors.dashboard import render_funding
 
-    return await _page(request, principal, tenant, as_of, lang, render_funding, year=year)
+    return await _page(request, principal, tenant, as_of, lang, known_at, render_funding, year=year)
 
 
 @router.get("/dashboard/{tenant}/actions", response_class=HTMLResponse,
             summary="What is to be followed up, per company, department (?department=) or manager (?manager=)")
 async def actions_page(request: Request, tenant: str,
         principal: Principal = _PAGE, as_of: str | None = _AS_OF, lang: str = _LANG,
+        known_at: str | None = _KNOWN_AT,
                        manager: str | None = None, department: str | None = None) -> HTMLResponse:
     from services.doors.dashboard import render_actions
 
-    return await _page(request, principal, tenant, as_of, lang, render_actions, manager=_text(manager),
+    return await _page(request, principal, tenant, as_of, lang, known_at, render_actions, manager=_text(manager),
                        department=_text(department))
 
 
@@ -135,13 +153,14 @@ async def actions_page(request: Request, tenant: str,
             summary="The planning assistant's latest plan (?plan= another), read only")
 async def plan_page(request: Request, tenant: str,
         principal: Principal = _PAGE, as_of: str | None = _AS_OF, lang: str = _LANG,
+        known_at: str | None = _KNOWN_AT,
                     plan: str | None = None) -> HTMLResponse:
     from services.doors.dashboard import render_plan
 
-    return await _page(request, principal, tenant, as_of, lang, render_plan, plan=_text(plan))
+    return await _page(request, principal, tenant, as_of, lang, known_at, render_plan, plan=_text(plan))
 
 
 async def _page(request: Request, principal: Principal, tenant: str, as_of: str | None, lang: str,
-                render: Callable[..., Awaitable[str]], **options: Any) -> HTMLResponse:
-    return await _answer(principal, tenant, as_of, lang, lambda day: render(
-        core(request), tenant, as_of=day, lang=lang, **options))
+                known_at: str | None, render: Callable[..., Awaitable[str]], **options: Any) -> HTMLResponse:
+    return await _answer(principal, tenant, as_of, lang, lambda day, instant: render(
+        core(request), tenant, as_of=day, lang=lang, known_at=instant, **options), known_at)
