@@ -22,7 +22,6 @@ import json
 import os
 import socket
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,7 @@ from bench.common import BENCH_TENANT, FreshDatabase, Row, Server, ratio_goal, r
 from bench.intake_bench import EventSourcingLibrary, es_env
 
 CLIENTS = 8
+STARTUP_SECONDS = 60.0
 EMPLOYEES = 200  # bench.http_client books for e0 … e199
 
 
@@ -39,20 +39,19 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def _wait_for_port(port: int, process: asyncio.subprocess.Process, timeout: float = 60.0) -> None:
-    until = time.monotonic() + timeout
-    while time.monotonic() < until:
-        if process.returncode is not None:
-            raise RuntimeError(f"the server on port {port} ended with {process.returncode} before answering")
-        try:
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-        except OSError:
-            await asyncio.sleep(0.2)
-            continue
-        writer.close()
-        await writer.wait_closed()
-        return
-    raise RuntimeError(f"nothing answered on port {port} within {timeout:.0f} s")
+async def _wait_for_port(port: int, process: asyncio.subprocess.Process) -> None:
+    async with asyncio.timeout(STARTUP_SECONDS):
+        while True:
+            if process.returncode is not None:
+                raise RuntimeError(f"the server on port {port} ended with {process.returncode} before answering")
+            try:
+                _, writer = await asyncio.open_connection("127.0.0.1", port)
+            except OSError:
+                await asyncio.sleep(0.2)
+                continue
+            writer.close()
+            await writer.wait_closed()
+            return
 
 
 async def _stop(process: asyncio.subprocess.Process) -> None:
