@@ -39,11 +39,12 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def _wait_for_port(port: int, process: asyncio.subprocess.Process) -> None:
+async def _wait_for_port(port: int, process: asyncio.subprocess.Process | asyncio.Task[Any]) -> None:
     async with asyncio.timeout(STARTUP_SECONDS):
         while True:
-            if process.returncode is not None:
-                raise RuntimeError(f"the server on port {port} ended with {process.returncode} before answering")
+            ended = process.done() if isinstance(process, asyncio.Task) else process.returncode is not None
+            if ended:
+                raise RuntimeError(f"the server on port {port} ended before answering")
             try:
                 _, writer = await asyncio.open_connection("127.0.0.1", port)
             except OSError:

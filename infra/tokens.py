@@ -56,12 +56,17 @@ def _record(row: asyncpg.Record) -> TokenRecord:
 
 
 class TokenStore:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    """``pool`` for everything; ``lookups`` (default: the same) for the reads and the ``last_used_at`` write of
+    every request, which keep no session state — the HTTP door passes the intake's pool, whose connections
+    go back without the full session reset (one round trip less per request)."""
+
+    def __init__(self, pool: asyncpg.Pool, *, lookups: asyncpg.Pool | None = None) -> None:
         self.pool = pool
+        self.lookups = lookups or pool
 
     async def any_exist(self) -> bool:
         """Whether a token was ever created (revoked ones count: revoking never reopens the service)."""
-        return bool(await self.pool.fetchval("SELECT EXISTS (SELECT 1 FROM access_tokens)"))
+        return bool(await self.lookups.fetchval("SELECT EXISTS (SELECT 1 FROM access_tokens)"))
 
     async def create(self, role: str, tenant: str | None, name: str | None) -> tuple[TokenRecord, str]:
         """Store a new token; its text is returned here and nowhere else, ever."""
@@ -90,14 +95,14 @@ class TokenStore:
         match = TOKEN_PATTERN.fullmatch(text)
         if match is None:
             return None
-        row = await self.pool.fetchrow(
+        row = await self.lookups.fetchrow(
             f"SELECT {_COLUMNS}, digest, clock_timestamp() AS now FROM access_tokens WHERE id = $1", match[1])
         if row is None or not hmac.compare_digest(bytes(row["digest"]), token_digest(text)):
             return None
         if row["revoked_at"] is not None:
             return None
         if row["last_used_at"] is None or row["now"] - row["last_used_at"] >= LAST_USED_EVERY:
-            await self.pool.execute("UPDATE access_tokens SET last_used_at = clock_timestamp() WHERE id = $1",
+            await self.lookups.execute("UPDATE access_tokens SET last_used_at = clock_timestamp() WHERE id = $1",
                                     row["id"])
         return _record(row)
 
@@ -115,7 +120,7 @@ class TokenStore:
 
     async def find_session(self, secret: str) -> TokenRecord | None:
         """The live token behind a session that has not ended, expired or lost its token; else None."""
-        row = await self.pool.fetchrow(
+        row = await self.lookups.fetchrow(
             f"SELECT {', '.join('t.' + c for c in _COLUMNS.split(', '))} FROM dashboard_sessions s"
             " JOIN access_tokens t ON t.id = s.token_id"
             " WHERE s.digest = $1 AND s.ended_at IS NULL AND s.expires_at > clock_timestamp()"

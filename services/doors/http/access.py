@@ -22,8 +22,9 @@ Who a request acts for: ``Authorization: Bearer TOKEN`` (missing, unknown or rev
 ``WWW-Authenticate: Bearer``); on a ``session=True`` route, else the session cookie; else, while no
 token has ever been created, the open-mode principal — for loopback peers only. Tokens are looked up
 on every request (one primary-key read, no cache), so a token created or revoked while the server
-runs counts from the next request on. A token in the query string is refused with 400 before any
-route runs (:class:`RefuseTokensInQuery`).
+runs counts from the next request on (the lookups go over the intake's pool, whose connections need no
+session reset). Whether any token exists is remembered once true: tokens are never deleted. A token
+in the query string is refused with 400 before any route runs (:class:`RefuseTokensInQuery`).
 """
 
 from __future__ import annotations
@@ -137,7 +138,8 @@ def public(reason: str) -> Any:
 
 
 def token_store(request: Request) -> TokenStore:
-    return TokenStore(core(request).pool)
+    app = core(request)
+    return TokenStore(app.pool, lookups=app.store.write_pool)
 
 
 def principal_of(record: TokenRecord, *, via_session: bool = False) -> Principal:
@@ -160,13 +162,26 @@ async def _principal(request: Request, credentials: HTTPAuthorizationCredentials
         record = await tokens.find_session(cookie)
         if record is not None:
             return principal_of(record, via_session=True)
-    if not await tokens.any_exist():
+    if not await tokens_exist(request, tokens):
         if request.client is not None and is_loopback(request.client.host):
             return OPEN_MODE
         raise AccessDenied(401, "no access token exists yet; until one does, eduplan answers only on loopback")
     if cookie:
         raise AccessDenied(401, "the session has ended (signed out, expired or its token revoked): sign in again")
     raise AccessDenied(401, "an access token is needed: send Authorization: Bearer TOKEN")
+
+
+async def tokens_exist(request: Request, tokens: TokenStore | None = None) -> bool:
+    """Whether a token was ever created. Once seen, remembered for the app's life: tokens are never
+    deleted (revoking keeps the row), so open mode never comes back. Until then asked on every request,
+    so a token created by another process ends open mode from the next request on."""
+    state = request.app.state
+    if getattr(state, "tokens_exist", False):
+        return True
+    exist = await (tokens or token_store(request)).any_exist()
+    if exist:
+        state.tokens_exist = True
+    return exist
 
 
 # --------------------------------------------------------------------------------------------------

@@ -15,12 +15,11 @@ import json
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import JSONResponse
 
 from domain.errors import Reason
 from services.core.intake import Prepared, prepare
 from services.doors.http.access import Principal, requires
-from services.doors.http.deps import core, metrics
+from services.doors.http.deps import FastJSONResponse, core, metrics
 from services.doors.http.schemas import MESSAGES_BODY, MESSAGES_RESPONSES
 
 router = APIRouter()
@@ -31,29 +30,40 @@ _STATUS_CODES = {"accepted": 201, "duplicate": 200, "rejected": 422}
 
 @router.post("/v1/messages", summary="Submit one message or an array of messages", status_code=201,
              openapi_extra=MESSAGES_BODY, responses=MESSAGES_RESPONSES, response_model=None)
-async def post_messages(request: Request, principal: Principal = requires("hr_system", tenant="each")) -> JSONResponse:
+async def post_messages(request: Request,
+                        principal: Principal = requires("hr_system", tenant="each")) -> FastJSONResponse:
     body = await request.body()
     if len(body) > MAX_BODY_BYTES:
         raise HTTPException(413, f"the request body is over {MAX_BODY_BYTES} bytes; send smaller arrays")
     intake = core(request).intake
-    try:
-        decoded = json.loads(body)
-    except ValueError:
-        decoded = None
-    if isinstance(decoded, list):
+    decoded = _array_or_none(body)
+    if decoded is not None:
         batch = [prepare(item) for item in decoded]
         refused = [(index, p) for index, p in enumerate(batch) if not _may_write(principal, p)]
         if refused:
-            return JSONResponse(_array_refusal(refused), status_code=403)
+            return FastJSONResponse(_array_refusal(refused), status_code=403)
         outcomes = await intake.process(batch, door="http")
         metrics(request).count(outcomes)
-        return JSONResponse(outcomes, status_code=200)
+        return FastJSONResponse(outcomes, status_code=200)
     prepared = prepare(body)
     if not _may_write(principal, prepared):
-        return JSONResponse(_forbidden_outcome(prepared), status_code=403)
+        return FastJSONResponse(_forbidden_outcome(prepared), status_code=403)
     outcome = await intake.submit(prepared, door="http")
     metrics(request).count([outcome])
-    return JSONResponse(outcome, status_code=_STATUS_CODES[outcome["status"]])
+    return FastJSONResponse(outcome, status_code=_STATUS_CODES[outcome["status"]])
+
+
+def _array_or_none(body: bytes) -> list[Any] | None:
+    """The body's array, or None when the body is anything else (one envelope, or no JSON at all). A body
+    whose first byte past ASCII white space is ``{`` cannot be an array in any encoding json reads, so the
+    one-envelope case is not decoded twice (the intake decodes it itself)."""
+    if body.lstrip(b" \t\n\r")[:1] == b"{":
+        return None
+    try:
+        decoded = json.loads(body)
+    except ValueError:
+        return None
+    return decoded if isinstance(decoded, list) else None
 
 
 def _may_write(principal: Principal, prepared: Prepared) -> bool:
