@@ -88,10 +88,11 @@ class AccessRule:
     async def __call__(self, request: Request,
                        credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Principal:
         principal = await _principal(request, credentials, session=self.session)
-        self._check(principal, request)
+        self.check(principal, request)
         return principal
 
-    def _check(self, principal: Principal, request: Request) -> None:
+    def check(self, principal: Principal, request: Request) -> None:
+        """Raise UnknownTenant or AccessDenied when the principal may not make this request."""
         if self.tenant == "path":
             tenant = request.path_params["tenant"]
             if not principal.holds(tenant):

@@ -19,7 +19,7 @@ from services.core.access import require_loopback_in_open_mode
 from services.core.app import App, open_app
 from services.core.audit import Checkpointer
 from services.core.funding.startup import install_rules
-from services.doors.http import access, errors
+from services.doors.http import access, errors, messages
 from services.doors.http.deps import Metrics
 
 log = structlog.get_logger(__name__)
@@ -92,6 +92,7 @@ def create_app(*, app: App | None = None, run_projections: bool = True, settings
     for name in ROUTER_MODULES:
         api.include_router(importlib.import_module(name).router)
     errors.install(api)
+    messages.install(api)  # inside the check of the query string that access.install puts outermost
     access.install(api)  # last: it checks that every route above declares its access rule
     return api
 
