@@ -21,9 +21,10 @@ the app from starting — deny by default.
 Who a request acts for: ``Authorization: Bearer TOKEN`` (missing, unknown or revoked: 401 with
 ``WWW-Authenticate: Bearer``); on a ``session=True`` route, else the session cookie; else, while no
 token has ever been created, the open-mode principal — for loopback peers only. Tokens are looked up
-on every request (one primary-key read, no cache), so a token created or revoked while the server
-runs counts from the next request on (the lookups go over the intake's pool, whose connections need no
-session reset). Whether any token exists is remembered once true: tokens are never deleted. A token
+on every request (no cache; the requests that arrive while one read is under way are looked up
+together by the next, :class:`infra.tokens.TokenLookups`), so a token created or revoked while the
+server runs counts from the next request on (the reads go over the intake's pool, whose connections
+need no session reset). Whether any token exists is remembered once true: tokens are never deleted. A token
 in the query string is refused with 400 before any route runs (:class:`RefuseTokensInQuery`).
 """
 
@@ -40,7 +41,7 @@ from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from infra.tokens import TOKEN_PATTERN, TokenRecord, TokenStore
+from infra.tokens import TOKEN_PATTERN, TokenLookups, TokenRecord, TokenStore
 from services.core.access import OPEN_MODE, Principal, Role, is_loopback
 from services.core.reads import UnknownTenant
 from services.doors.http.deps import core
@@ -143,6 +144,11 @@ def token_store(request: Request) -> TokenStore:
     return TokenStore(app.pool, lookups=app.store.write_pool)
 
 
+def token_lookups(request: Request) -> TokenLookups:
+    """The app's bearer-token look-ups, made together for the requests that arrive meanwhile."""
+    return request.app.state.token_lookups  # type: ignore[no-any-return]
+
+
 def principal_of(record: TokenRecord, *, via_session: bool = False) -> Principal:
     return Principal(token_id=record.id, role=Role(record.role), tenant=record.tenant, name=record.name,
                      via_session=via_session)
@@ -154,7 +160,7 @@ async def _principal(request: Request, credentials: HTTPAuthorizationCredentials
     if request.headers.get("authorization") is not None:
         if credentials is None:
             raise AccessDenied(401, "the Authorization header must be 'Bearer TOKEN'", invalid_token=True)
-        record = await tokens.find(credentials.credentials)
+        record = await token_lookups(request).find(credentials.credentials)
         if record is None:
             raise AccessDenied(401, "the token is not known, or it was revoked", invalid_token=True)
         return principal_of(record)

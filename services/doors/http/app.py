@@ -14,7 +14,7 @@ from fastapi import FastAPI
 
 from infra.log_guard import require_guard
 from infra.settings import Settings
-from infra.tokens import TokenStore
+from infra.tokens import TokenLookups, TokenStore
 from services.core.access import require_loopback_in_open_mode
 from services.core.app import App, open_app
 from services.core.audit import Checkpointer
@@ -55,6 +55,7 @@ def create_app(*, app: App | None = None, run_projections: bool = True, settings
         await require_guard(core.pool)  # an unprotected log: the server does not start
         api.state.core = core
         api.state.metrics = Metrics()
+        api.state.token_lookups = TokenLookups(core.store.write_pool)
         stop = asyncio.Event()
         runner: asyncio.Task[None] | None = None
         if run_projections:

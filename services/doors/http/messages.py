@@ -30,6 +30,7 @@ from services.doors.http.access import (
     requires,
     rule_of,
     served_routes,
+    token_lookups,
     token_store,
     tokens_exist,
 )
@@ -118,7 +119,7 @@ class DirectMessages:
             scheme, credentials = get_authorization_scheme_param(authorization)
             if not (scheme and credentials) or scheme.lower() != "bearer":
                 return None
-            record = await tokens.find(credentials)
+            record = await token_lookups(request).find(credentials)
             if record is None:
                 return None
             principal = principal_of(record)
