@@ -35,6 +35,7 @@ def _benchmarks() -> dict[str, tuple[str, Runner]]:
         actions_bench,
         dashboard_bench,
         growth_bench,
+        http_bench,
         import_bench,
         ingest_bench,
         intake_bench,
@@ -65,6 +66,8 @@ def _benchmarks() -> dict[str, tuple[str, Runner]]:
                    import_bench.run),
         "dashboard": ("13. dashboard pages: the company page of the 5,000-employee tenant", dashboard_bench.run),
         "knownat": ("14. KPI reads as known at an instant beside the ordinary reads", known_at_bench.run),
+        "http": ("15. the HTTP door: 8 keep-alive clients posting CourseBooked vs a raw ASGI app and eventsourcing",
+                 http_bench.run),
     }
 
 

@@ -8,16 +8,18 @@ browser in a cookie and here only as its SHA-256.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import asyncpg
 
-__all__ = ["TOKEN_PATTERN", "TokenRecord", "TokenStore", "mint_token", "token_digest"]
+__all__ = ["TOKEN_PATTERN", "TokenLookups", "TokenRecord", "TokenStore", "mint_token", "token_digest"]
 
 TOKEN_PREFIX = "eduplan_"
 TOKEN_PATTERN = re.compile(r"eduplan_([0-9a-f]{12})_[A-Za-z0-9_-]{43}")
@@ -55,13 +57,83 @@ def _record(row: asyncpg.Record) -> TokenRecord:
     return TokenRecord(**{key: row[key] for key in _COLUMNS.split(", ")})
 
 
-class TokenStore:
+_FIND = f"SELECT {_COLUMNS}, digest, clock_timestamp() AS now FROM access_tokens"
+
+
+def _used_long_ago(row: asyncpg.Record) -> bool:
+    return row["last_used_at"] is None or row["now"] - row["last_used_at"] >= LAST_USED_EVERY
+
+
+def _live(row: asyncpg.Record | None, text: str) -> TokenRecord | None:
+    """The token of ``row`` when ``text`` is its text and it is not revoked."""
+    if row is None or not hmac.compare_digest(bytes(row["digest"]), token_digest(text)):
+        return None
+    if row["revoked_at"] is not None:
+        return None
+    return _record(row)
+
+
+class TokenLookups:
+    """``find`` for the requests of a running server, looked up together: the requests that arrive while
+    one query is under way wait for the next, which reads all their tokens at once (``id = ANY``). Each
+    request's token is read by a query sent after the request arrived — never an answer read before it —
+    so a token created or revoked counts from the next request on, as with one query per request."""
+
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
+        self._waiting: dict[str, list[tuple[str, asyncio.Future[TokenRecord | None]]]] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    async def find(self, text: str) -> TokenRecord | None:
+        """The live (not revoked) token with this text, or None."""
+        match = TOKEN_PATTERN.fullmatch(text)
+        if match is None:
+            return None
+        answer: asyncio.Future[TokenRecord | None] = asyncio.get_running_loop().create_future()
+        self._waiting.setdefault(match[1], []).append((text, answer))
+        if self._task is None:
+            self._task = asyncio.create_task(self._run())
+        return await answer
+
+    async def _run(self) -> None:
+        try:
+            while self._waiting:
+                batch, self._waiting = self._waiting, {}
+                try:
+                    await self._answer(batch)
+                except Exception as error:  # noqa: BLE001 - every waiting request gets the error
+                    for waiters in batch.values():
+                        for _, answer in waiters:
+                            if not answer.done():
+                                answer.set_exception(error)
+        finally:
+            self._task = None
+
+    async def _answer(self, batch: dict[str, list[tuple[str, asyncio.Future[Any]]]]) -> None:
+        rows = {row["id"]: row for row in await self.pool.fetch(f"{_FIND} WHERE id = ANY($1::text[])", list(batch))}
+        used = [token_id for token_id, row in rows.items()
+                if _used_long_ago(row) and any(_live(row, text) for text, _ in batch[token_id])]
+        if used:
+            await self.pool.execute(
+                "UPDATE access_tokens SET last_used_at = clock_timestamp() WHERE id = ANY($1::text[])", used)
+        for token_id, waiters in batch.items():
+            for text, answer in waiters:
+                if not answer.done():
+                    answer.set_result(_live(rows.get(token_id), text))
+
+
+class TokenStore:
+    """``pool`` for everything; ``lookups`` (default: the same) for the reads and the ``last_used_at`` write of
+    every request, which keep no session state — the HTTP door passes the intake's pool, whose connections
+    go back without the full session reset (one round trip less per request)."""
+
+    def __init__(self, pool: asyncpg.Pool, *, lookups: asyncpg.Pool | None = None) -> None:
+        self.pool = pool
+        self.lookups = lookups or pool
 
     async def any_exist(self) -> bool:
         """Whether a token was ever created (revoked ones count: revoking never reopens the service)."""
-        return bool(await self.pool.fetchval("SELECT EXISTS (SELECT 1 FROM access_tokens)"))
+        return bool(await self.lookups.fetchval("SELECT EXISTS (SELECT 1 FROM access_tokens)"))
 
     async def create(self, role: str, tenant: str | None, name: str | None) -> tuple[TokenRecord, str]:
         """Store a new token; its text is returned here and nowhere else, ever."""
@@ -90,16 +162,12 @@ class TokenStore:
         match = TOKEN_PATTERN.fullmatch(text)
         if match is None:
             return None
-        row = await self.pool.fetchrow(
-            f"SELECT {_COLUMNS}, digest, clock_timestamp() AS now FROM access_tokens WHERE id = $1", match[1])
-        if row is None or not hmac.compare_digest(bytes(row["digest"]), token_digest(text)):
-            return None
-        if row["revoked_at"] is not None:
-            return None
-        if row["last_used_at"] is None or row["now"] - row["last_used_at"] >= LAST_USED_EVERY:
-            await self.pool.execute("UPDATE access_tokens SET last_used_at = clock_timestamp() WHERE id = $1",
-                                    row["id"])
-        return _record(row)
+        row = await self.lookups.fetchrow(f"{_FIND} WHERE id = $1", match[1])
+        record = _live(row, text)
+        if record is not None and row is not None and _used_long_ago(row):
+            await self.lookups.execute("UPDATE access_tokens SET last_used_at = clock_timestamp() WHERE id = $1",
+                                       record.id)
+        return record
 
     async def open_session(self, token_id: str, lifetime: timedelta) -> str:
         """A new dashboard session for a token: the value for the cookie (stored only as its SHA-256)."""
@@ -115,7 +183,7 @@ class TokenStore:
 
     async def find_session(self, secret: str) -> TokenRecord | None:
         """The live token behind a session that has not ended, expired or lost its token; else None."""
-        row = await self.pool.fetchrow(
+        row = await self.lookups.fetchrow(
             f"SELECT {', '.join('t.' + c for c in _COLUMNS.split(', '))} FROM dashboard_sessions s"
             " JOIN access_tokens t ON t.id = s.token_id"
             " WHERE s.digest = $1 AND s.ended_at IS NULL AND s.expires_at > clock_timestamp()"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from services.doors.cli.common import Commands, port_number
+from services.doors.cli.common import Commands, port_number, positive_int
 
 
 def register(commands: Commands) -> None:
@@ -14,6 +14,8 @@ def register(commands: Commands) -> None:
     serve.add_argument("--port", type=port_number, default=None,
                        help="port to listen on (default EDUPLAN_HTTP_PORT or 8000)")
     serve.add_argument("--no-projections", action="store_true", help="do not run the projection runner here")
+    serve.add_argument("--workers", type=positive_int, default=1,
+                       help="server processes sharing the port and the database (default 1)")
     serve.set_defaults(run=_cmd_serve)
 
 
@@ -21,7 +23,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from services.doors.http import serve
 
     asyncio.run(_open_database_once())  # a database that refuses the start-up is said here, in one line
-    serve(host=args.host, port=args.port, run_projections=not args.no_projections)
+    serve(host=args.host, port=args.port, run_projections=not args.no_projections, workers=args.workers)
     return 0
 
 

@@ -452,6 +452,8 @@ HELP_DA: dict[str, str] = {
     "port to listen on (default EDUPLAN_HTTP_PORT or 8000)":
         "porten, der lyttes på (standard EDUPLAN_HTTP_PORT eller 8000)",
     "do not run the projection runner here": "kør ikke opdateringen af nøgletallene her",
+    "server processes sharing the port and the database (default 1)":
+        "serverprocesser, der deler porten og databasen (standard 1)",
     "Each row of FILE becomes the message of --kind and goes through the same checks as every other message; "
     "outcomes are printed per row number (the header is row 1). Importing the same file again only gives "
     "duplicates. Column headers may be English or Danish; `eduplan import --template KIND` shows them.":

@@ -21,9 +21,11 @@ the app from starting — deny by default.
 Who a request acts for: ``Authorization: Bearer TOKEN`` (missing, unknown or revoked: 401 with
 ``WWW-Authenticate: Bearer``); on a ``session=True`` route, else the session cookie; else, while no
 token has ever been created, the open-mode principal — for loopback peers only. Tokens are looked up
-on every request (one primary-key read, no cache), so a token created or revoked while the server
-runs counts from the next request on. A token in the query string is refused with 400 before any
-route runs (:class:`RefuseTokensInQuery`).
+on every request (no cache; the requests that arrive while one read is under way are looked up
+together by the next, :class:`infra.tokens.TokenLookups`), so a token created or revoked while the
+server runs counts from the next request on (the reads go over the intake's pool, whose connections
+need no session reset). Whether any token exists is remembered once true: tokens are never deleted. A token
+in the query string is refused with 400 before any route runs (:class:`RefuseTokensInQuery`).
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from infra.tokens import TOKEN_PATTERN, TokenRecord, TokenStore
+from infra.tokens import TOKEN_PATTERN, TokenLookups, TokenRecord, TokenStore
 from services.core.access import OPEN_MODE, Principal, Role, is_loopback
 from services.core.reads import UnknownTenant
 from services.doors.http.deps import core
@@ -87,10 +89,11 @@ class AccessRule:
     async def __call__(self, request: Request,
                        credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Principal:
         principal = await _principal(request, credentials, session=self.session)
-        self._check(principal, request)
+        self.check(principal, request)
         return principal
 
-    def _check(self, principal: Principal, request: Request) -> None:
+    def check(self, principal: Principal, request: Request) -> None:
+        """Raise UnknownTenant or AccessDenied when the principal may not make this request."""
         if self.tenant == "path":
             tenant = request.path_params["tenant"]
             if not principal.holds(tenant):
@@ -137,7 +140,13 @@ def public(reason: str) -> Any:
 
 
 def token_store(request: Request) -> TokenStore:
-    return TokenStore(core(request).pool)
+    app = core(request)
+    return TokenStore(app.pool, lookups=app.store.write_pool)
+
+
+def token_lookups(request: Request) -> TokenLookups:
+    """The app's bearer-token look-ups, made together for the requests that arrive meanwhile."""
+    return request.app.state.token_lookups  # type: ignore[no-any-return]
 
 
 def principal_of(record: TokenRecord, *, via_session: bool = False) -> Principal:
@@ -151,7 +160,7 @@ async def _principal(request: Request, credentials: HTTPAuthorizationCredentials
     if request.headers.get("authorization") is not None:
         if credentials is None:
             raise AccessDenied(401, "the Authorization header must be 'Bearer TOKEN'", invalid_token=True)
-        record = await tokens.find(credentials.credentials)
+        record = await token_lookups(request).find(credentials.credentials)
         if record is None:
             raise AccessDenied(401, "the token is not known, or it was revoked", invalid_token=True)
         return principal_of(record)
@@ -160,13 +169,26 @@ async def _principal(request: Request, credentials: HTTPAuthorizationCredentials
         record = await tokens.find_session(cookie)
         if record is not None:
             return principal_of(record, via_session=True)
-    if not await tokens.any_exist():
+    if not await tokens_exist(request, tokens):
         if request.client is not None and is_loopback(request.client.host):
             return OPEN_MODE
         raise AccessDenied(401, "no access token exists yet; until one does, eduplan answers only on loopback")
     if cookie:
         raise AccessDenied(401, "the session has ended (signed out, expired or its token revoked): sign in again")
     raise AccessDenied(401, "an access token is needed: send Authorization: Bearer TOKEN")
+
+
+async def tokens_exist(request: Request, tokens: TokenStore | None = None) -> bool:
+    """Whether a token was ever created. Once seen, remembered for the app's life: tokens are never
+    deleted (revoking keeps the row), so open mode never comes back. Until then asked on every request,
+    so a token created by another process ends open mode from the next request on."""
+    state = request.app.state
+    if getattr(state, "tokens_exist", False):
+        return True
+    exist = await (tokens or token_store(request)).any_exist()
+    if exist:
+        state.tokens_exist = True
+    return exist
 
 
 # --------------------------------------------------------------------------------------------------

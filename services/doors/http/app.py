@@ -5,19 +5,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+import os
 from collections.abc import AsyncIterator
+from typing import Any
 
 import structlog
 from fastapi import FastAPI
 
 from infra.log_guard import require_guard
 from infra.settings import Settings
-from infra.tokens import TokenStore
+from infra.tokens import TokenLookups, TokenStore
 from services.core.access import require_loopback_in_open_mode
 from services.core.app import App, open_app
 from services.core.audit import Checkpointer
 from services.core.funding.startup import install_rules
-from services.doors.http import access, errors
+from services.doors.http import access, errors, messages
 from services.doors.http.deps import Metrics
 
 log = structlog.get_logger(__name__)
@@ -53,6 +55,7 @@ def create_app(*, app: App | None = None, run_projections: bool = True, settings
         await require_guard(core.pool)  # an unprotected log: the server does not start
         api.state.core = core
         api.state.metrics = Metrics()
+        api.state.token_lookups = TokenLookups(core.store.write_pool)
         stop = asyncio.Event()
         runner: asyncio.Task[None] | None = None
         if run_projections:
@@ -90,6 +93,7 @@ def create_app(*, app: App | None = None, run_projections: bool = True, settings
     for name in ROUTER_MODULES:
         api.include_router(importlib.import_module(name).router)
     errors.install(api)
+    messages.install(api)  # inside the check of the query string that access.install puts outermost
     access.install(api)  # last: it checks that every route above declares its access rule
     return api
 
@@ -102,8 +106,23 @@ async def _tokens_exist(settings: Settings) -> bool:
         await core.close()
 
 
+def uvicorn_options() -> dict[str, Any]:
+    """The uvicorn settings of ``serve`` (also those of the benchmark's reference app). ``auto`` takes uvloop
+    and httptools when installed, else asyncio and h11; no access log (each line would cost more than the
+    request's own work)."""
+    return {"log_level": "warning", "access_log": False, "loop": "auto", "http": "auto"}
+
+
+_NO_PROJECTIONS = "EDUPLAN_SERVE_NO_PROJECTIONS"
+
+
+def create_worker_app() -> FastAPI:
+    """The app of one of several ``serve --workers N`` processes (uvicorn starts each from this factory)."""
+    return create_app(run_projections=os.environ.get(_NO_PROJECTIONS) != "1", settings=Settings.from_env())
+
+
 def serve(*, host: str | None = None, port: int | None = None, run_projections: bool = True,
-          app: App | None = None) -> None:
+          app: App | None = None, workers: int = 1) -> None:
     import uvicorn
 
     settings = Settings.from_env()
@@ -115,9 +134,16 @@ def serve(*, host: str | None = None, port: int | None = None, run_projections: 
         log.warning("open_mode", host=host,
                     detail="no access token exists: every request from this machine is answered without one;"
                            " create the first with `eduplan tokens create --role admin --all-tenants`")
+    if workers > 1 and app is None:
+        # Several processes on one port, sharing the database: the intake is safe across processes, and
+        # the projection runners agree on who folds which version through advisory locks.
+        os.environ[_NO_PROJECTIONS] = "0" if run_projections else "1"
+        uvicorn.run("services.doors.http.app:create_worker_app", factory=True, workers=workers, host=host,
+                    port=port or settings.http_port, **uvicorn_options())
+        return
     uvicorn.run(
         create_app(app=app, run_projections=run_projections, settings=settings),
         host=host,
         port=port or settings.http_port,
-        log_level="warning",
+        **uvicorn_options(),
     )

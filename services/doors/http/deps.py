@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from fastapi import Request
+from fastapi.responses import JSONResponse
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from services.core.app import App
@@ -29,6 +31,18 @@ class Metrics:
     def count(self, outcomes: list[dict[str, Any]]) -> None:
         for outcome in outcomes:
             self.messages.labels(status=outcome["status"]).inc()
+
+
+class FastJSONResponse(JSONResponse):
+    """A JSONResponse rendered by orjson: the same compact UTF-8 JSON as Starlette's for the door's plain
+    dicts, lists, strings, integers and None, in a fraction of the time. What orjson refuses (text that is no
+    valid Unicode, integers beyond 64 bits) goes to Starlette's own rendering, so no answer changes."""
+
+    def render(self, content: Any) -> bytes:
+        try:
+            return orjson.dumps(content)
+        except TypeError:  # orjson.JSONEncodeError is one
+            return super().render(content)
 
 
 def core(request: Request) -> App:
