@@ -11,6 +11,7 @@ from audit_support import KEY, rows, signed_log, swap, tamper
 from message_samples import TENANT, booking
 
 from services.core.audit import AuditKeys, verify_tenant, write_checkpoint
+from services.core.audit.checkpoints import NotSigned
 from services.core.erasure import erase_employee
 
 
@@ -330,5 +331,37 @@ async def test_a_correctly_chained_forged_row_in_the_unsigned_tail_is_reported_a
         assert forged["prev_hash"] == head["hash"]
         report = await _broken(app)
         assert _at(report, forged, "inserted"), _problems(report)
+    finally:
+        await app.close()
+
+
+
+_REHASHED = (
+    "UPDATE events SET {change}, hash = eduplan_event_hash(position, transaction_id, tenant, stream, version, type,"
+    " occurred_at, recorded_at, message_id, {actor}, {data}, schema_version, prev_hash) WHERE position = $1"
+)
+
+
+@pytest.mark.parametrize("change, actor, data", [
+    ("data = data || '{\"hours\": 1}'", "actor", "data || '{\"hours\": 1}'"),
+    ("actor = 'someone-else'", "'someone-else'", "data"),
+])
+async def test_a_row_of_the_unsigned_tail_rewritten_with_its_hash_recomputed_is_reported(
+    database_url: str, change: str, actor: str, data: str,
+) -> None:
+    """One UPDATE of the newest event of a stream, its hash recomputed with the database's own function: no
+    successor's link shows it, and no signature covers it yet — the outcome of its message must."""
+    app = await signed_log(database_url)
+    try:
+        await app.intake.submit(booking("b-9", "e-3"), door="test")
+        row = (await rows(database_url))[-1]
+        assert row["stream"] == "booking-b-9"
+        await tamper(database_url, _REHASHED.format(change=change, actor=actor, data=data), args=(row["position"],))
+        rewritten = (await rows(database_url))[-1]
+        assert rewritten["hash"] != row["hash"]
+        report = await _broken(app)
+        assert _at(report, row, "changed"), _problems(report)
+        with pytest.raises(NotSigned):
+            await write_checkpoint(app.pool, TENANT, KEY)
     finally:
         await app.close()
