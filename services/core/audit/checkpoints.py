@@ -114,6 +114,9 @@ async def _require_sound(conn: asyncpg.Connection, tenant: str, verifier: ChainV
     problems = [p for p in verifier.finish() if p.kind != "unsigned_tail"]
     for stream, version, position in await log_audit.events_no_outcome_lists(conn, tenant, after):
         problems.append(Problem("inserted", stream, version, position, "no accepted message lists this event"))
+    for stream, version, position in await log_audit.events_unlike_their_outcome(conn, tenant, after):
+        problems.append(Problem("changed", stream, version, position,
+                                "the outcome of its message recorded another hash for this event"))
     found = await log_audit.predecessor_hashes(conn, tenant, [(s, v - 1) for s, v, _, _ in verifier.starts])
     for stream, version, prev_hash, position in verifier.starts:
         predecessor = found.get((stream, version - 1))
