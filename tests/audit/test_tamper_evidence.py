@@ -365,3 +365,38 @@ async def test_a_row_of_the_unsigned_tail_rewritten_with_its_hash_recomputed_is_
             await write_checkpoint(app.pool, TENANT, KEY)
     finally:
         await app.close()
+
+
+async def test_an_unsigned_checkpoint_slipped_in_after_a_signed_one_is_reported(
+    database_url: str, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Someone without the key forges a row into the unsigned tail and covers it with an unsigned checkpoint
+    of their own (eduplan's code, its outcome check left out); the next signed checkpoint chains onto it."""
+    app = await signed_log(database_url)
+    try:
+        head = max((r for r in await rows(database_url) if r["stream"] == "booking-b-3"), key=lambda r: r["version"])
+        async with app.store.write_pool.acquire() as conn, conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock(42)")
+            await conn.execute(
+                "INSERT INTO events (tenant, stream, version, type, occurred_at, message_id, data)"
+                " VALUES ('acme', 'booking-b-3', $1, 'ManagerCheckInHeld', now(), 'forged',"
+                " '{\"booking_id\": \"b-3\", \"held_on\": \"2026-04-08\"}')", head["version"] + 1)
+        forged = next(r for r in await rows(database_url) if r["message_id"] == "forged")
+        with monkeypatch.context() as patched:
+            patched.setattr("infra.audit.events_no_outcome_lists", _nothing_unlisted)
+            unsigned = await write_checkpoint(app.pool, TENANT, AuditKeys())
+        assert unsigned is not None and unsigned.scheme == "none"
+        await app.intake.submit(booking("b-9", "e-3"), door="test")
+        try:
+            await write_checkpoint(app.pool, TENANT, KEY)  # refusing to chain onto it is as good
+        except NotSigned:
+            pass
+        report = await _broken(app)
+        assert any(p["kind"] in ("changed", "inserted") for p in _problems(report)), _problems(report)
+        assert _at(report, forged, "inserted") or any("checkpoint 2" in p["detail"] for p in _problems(report))
+    finally:
+        await app.close()
+
+
+async def _nothing_unlisted(*_: Any) -> list[tuple[str, int, int]]:
+    return []
