@@ -371,7 +371,7 @@ async def test_an_unsigned_checkpoint_slipped_in_after_a_signed_one_is_reported(
     database_url: str, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Someone without the key forges a row into the unsigned tail and covers it with an unsigned checkpoint
-    of their own (eduplan's code, its outcome check left out); the next signed checkpoint chains onto it."""
+    of their own (eduplan's code, its checks left out); the next signed checkpoint chains onto it."""
     app = await signed_log(database_url)
     try:
         head = max((r for r in await rows(database_url) if r["stream"] == "booking-b-3"), key=lambda r: r["version"])
@@ -384,6 +384,7 @@ async def test_an_unsigned_checkpoint_slipped_in_after_a_signed_one_is_reported(
         forged = next(r for r in await rows(database_url) if r["message_id"] == "forged")
         with monkeypatch.context() as patched:
             patched.setattr("infra.audit.events_no_outcome_lists", _nothing_unlisted)
+            patched.setattr(AuditKeys, "scheme", property(lambda _: "theirs"))  # past the refusal to write it
             unsigned = await write_checkpoint(app.pool, TENANT, AuditKeys())
         assert unsigned is not None and unsigned.scheme == "none"
         await app.intake.submit(booking("b-9", "e-3"), door="test")

@@ -37,7 +37,7 @@ from infra.append_data import Appended
 from infra.audit import StoredCheckpoint
 from infra.store import EventStore
 from services.core.audit.chain import ChainVerifier
-from services.core.audit.keys import AuditKeys
+from services.core.audit.keys import NONE, AuditKeys
 from services.core.audit.problems import Problem
 from services.core.audit.trust import CHECKPOINT_FORMAT, body_digest
 
@@ -75,6 +75,12 @@ async def write_checkpoint(pool: asyncpg.Pool, tenant: str, keys: AuditKeys) -> 
     async with pool.acquire() as conn, conn.transaction():
         await log_audit.checkpoint_lock(conn, tenant)
         previous = await log_audit.read_checkpoints(conn, tenant, last=True)
+        if previous and previous[0].scheme != NONE and keys.scheme == NONE:
+            raise NotSigned(
+                f"tenant {tenant}: checkpoint {previous[0].seq} is signed ({previous[0].scheme}), and no key is"
+                " configured to sign the next one (EDUPLAN_AUDIT_KEY or EDUPLAN_AUDIT_SIGNING_KEY): an unsigned"
+                " checkpoint after a signed one would read as changed"
+            )
         before = json.loads(previous[0].body) if previous else None
         after = _cursor(before["cursor"]) if before else (0, 0)
         verifier = ChainVerifier(tenant, partial=True)
