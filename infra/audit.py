@@ -23,7 +23,7 @@ from infra.store import HORIZON_SQL
 
 __all__ = [
     "EVENT_FIELDS", "ZERO_HASH", "StoredCheckpoint", "audit_time", "canonical_event",
-    "events_no_outcome_lists", "jsonb_text", "listed_events_missing", "positions_listed",
+    "events_no_outcome_lists", "events_unlike_their_outcome", "jsonb_text", "listed_events_missing", "positions_listed",
     "checkpoint_lock", "event_hash", "loads_exact", "read_checkpoints",
     "read_tenant_events",
 ]
@@ -197,6 +197,22 @@ async def events_no_outcome_lists(
         " AND NOT EXISTS (SELECT 1 FROM outcomes AS o WHERE o.tenant = e.tenant AND o.message_id = e.message_id"
         "  AND o.status = 'accepted' AND o.events @> jsonb_build_array(jsonb_build_object("
         "   'stream', e.stream, 'version', e.version, 'position', e.position)))"
+        " ORDER BY e.transaction_id, e.position",
+        tenant, str(after[0]), after[1],
+    )
+    return [(r["stream"], r["version"], r["position"]) for r in rows]
+
+
+async def events_unlike_their_outcome(
+    conn: asyncpg.Connection, tenant: str, after: tuple[int, int]
+) -> list[tuple[str, int, int]]:
+    """(stream, version, position) of the tenant's events after the cursor whose hash is not the one the
+    outcome of their message recorded (outcomes written since migration 141 keep them)."""
+    rows = await conn.fetch(
+        "SELECT e.stream, e.version, e.position FROM events AS e"
+        " JOIN outcomes AS o ON o.tenant = e.tenant AND o.message_id = e.message_id AND o.status = 'accepted'"
+        " WHERE e.tenant = $1 AND (e.transaction_id, e.position) > ($2::text::xid8, $3::bigint)"
+        " AND o.event_hashes ? e.position::text AND o.event_hashes->>e.position::text IS DISTINCT FROM e.hash"
         " ORDER BY e.transaction_id, e.position",
         tenant, str(after[0]), after[1],
     )

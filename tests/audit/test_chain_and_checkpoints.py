@@ -11,14 +11,23 @@ import shutil
 from pathlib import Path
 
 import asyncpg
+import pytest
 from audit_support import KEY, history, rows, signed_log
-from message_samples import TENANT
+from message_samples import TENANT, booking
 
 from infra.audit import event_hash, event_of_row, read_checkpoints
 from infra.db import MIGRATIONS, create_pool, migrate
 from infra.store import HORIZON_SQL
 from services.core.app import app_for_url
-from services.core.audit import Checkpointer, export_tenant, verify_file, verify_tenant
+from services.core.audit import (
+    AuditKeys,
+    Checkpointer,
+    NotSigned,
+    export_tenant,
+    verify_file,
+    verify_tenant,
+    write_checkpoint,
+)
 
 _SQL_HASH = ("eduplan_event_hash(position, transaction_id, tenant, stream, version, type, occurred_at, recorded_at,"
              " message_id, actor, data, schema_version, prev_hash)")
@@ -197,5 +206,20 @@ async def test_checkpoints_signed_before_a_key_was_replaced_verify_with_both_pub
         only_new = AuditKeys(public_keys=(new.public_key(),))
         report = (await verify_tenant(app.pool, TENANT, only_new)).as_json()
         assert report["status"] == "broken" and "checkpoint 1" in report["problems"][0]["detail"]
+    finally:
+        await app.close()
+
+
+async def test_no_unsigned_checkpoint_is_written_after_a_signed_one(database_url: str) -> None:
+    """A process started without the key (an `eduplan ingest` from another shell) must not leave an unsigned
+    checkpoint after a signed one: verify would report it as changed."""
+    app = await signed_log(database_url)
+    try:
+        await app.intake.submit(booking("b-9", "e-3"), door="test")
+        with pytest.raises(NotSigned, match="no key is configured"):
+            await write_checkpoint(app.pool, TENANT, AuditKeys())
+        assert len(await read_checkpoints(app.pool, TENANT)) == 1
+        assert (await verify_tenant(app.pool, TENANT, KEY)).as_json()["status"] == "intact"
+        assert await write_checkpoint(app.pool, TENANT, KEY) is not None
     finally:
         await app.close()

@@ -11,6 +11,7 @@ from audit_support import KEY, rows, signed_log, swap, tamper
 from message_samples import TENANT, booking
 
 from services.core.audit import AuditKeys, verify_tenant, write_checkpoint
+from services.core.audit.checkpoints import NotSigned
 from services.core.erasure import erase_employee
 
 
@@ -332,3 +333,71 @@ async def test_a_correctly_chained_forged_row_in_the_unsigned_tail_is_reported_a
         assert _at(report, forged, "inserted"), _problems(report)
     finally:
         await app.close()
+
+
+
+_REHASHED = (
+    "UPDATE events SET {change}, hash = eduplan_event_hash(position, transaction_id, tenant, stream, version, type,"
+    " occurred_at, recorded_at, message_id, {actor}, {data}, schema_version, prev_hash) WHERE position = $1"
+)
+
+
+@pytest.mark.parametrize("change, actor, data", [
+    ("data = data || '{\"hours\": 1}'", "actor", "data || '{\"hours\": 1}'"),
+    ("actor = 'someone-else'", "'someone-else'", "data"),
+])
+async def test_a_row_of_the_unsigned_tail_rewritten_with_its_hash_recomputed_is_reported(
+    database_url: str, change: str, actor: str, data: str,
+) -> None:
+    """One UPDATE of the newest event of a stream, its hash recomputed with the database's own function: no
+    successor's link shows it, and no signature covers it yet — the outcome of its message must."""
+    app = await signed_log(database_url)
+    try:
+        await app.intake.submit(booking("b-9", "e-3"), door="test")
+        row = (await rows(database_url))[-1]
+        assert row["stream"] == "booking-b-9"
+        await tamper(database_url, _REHASHED.format(change=change, actor=actor, data=data), args=(row["position"],))
+        rewritten = (await rows(database_url))[-1]
+        assert rewritten["hash"] != row["hash"]
+        report = await _broken(app)
+        assert _at(report, row, "changed"), _problems(report)
+        with pytest.raises(NotSigned):
+            await write_checkpoint(app.pool, TENANT, KEY)
+    finally:
+        await app.close()
+
+
+async def test_an_unsigned_checkpoint_slipped_in_after_a_signed_one_is_reported(
+    database_url: str, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Someone without the key forges a row into the unsigned tail and covers it with an unsigned checkpoint
+    of their own (eduplan's code, its checks left out); the next signed checkpoint chains onto it."""
+    app = await signed_log(database_url)
+    try:
+        head = max((r for r in await rows(database_url) if r["stream"] == "booking-b-3"), key=lambda r: r["version"])
+        async with app.store.write_pool.acquire() as conn, conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock(42)")
+            await conn.execute(
+                "INSERT INTO events (tenant, stream, version, type, occurred_at, message_id, data)"
+                " VALUES ('acme', 'booking-b-3', $1, 'ManagerCheckInHeld', now(), 'forged',"
+                " '{\"booking_id\": \"b-3\", \"held_on\": \"2026-04-08\"}')", head["version"] + 1)
+        forged = next(r for r in await rows(database_url) if r["message_id"] == "forged")
+        with monkeypatch.context() as patched:
+            patched.setattr("infra.audit.events_no_outcome_lists", _nothing_unlisted)
+            patched.setattr(AuditKeys, "scheme", property(lambda _: "theirs"))  # past the refusal to write it
+            unsigned = await write_checkpoint(app.pool, TENANT, AuditKeys())
+        assert unsigned is not None and unsigned.scheme == "none"
+        await app.intake.submit(booking("b-9", "e-3"), door="test")
+        try:
+            await write_checkpoint(app.pool, TENANT, KEY)  # refusing to chain onto it is as good
+        except NotSigned:
+            pass
+        report = await _broken(app)
+        assert any(p["kind"] in ("changed", "inserted") for p in _problems(report)), _problems(report)
+        assert _at(report, forged, "inserted") or any("checkpoint 2" in p["detail"] for p in _problems(report))
+    finally:
+        await app.close()
+
+
+async def _nothing_unlisted(*_: Any) -> list[tuple[str, int, int]]:
+    return []

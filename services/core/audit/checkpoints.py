@@ -37,7 +37,7 @@ from infra.append_data import Appended
 from infra.audit import StoredCheckpoint
 from infra.store import EventStore
 from services.core.audit.chain import ChainVerifier
-from services.core.audit.keys import AuditKeys
+from services.core.audit.keys import NONE, AuditKeys
 from services.core.audit.problems import Problem
 from services.core.audit.trust import CHECKPOINT_FORMAT, body_digest
 
@@ -75,6 +75,12 @@ async def write_checkpoint(pool: asyncpg.Pool, tenant: str, keys: AuditKeys) -> 
     async with pool.acquire() as conn, conn.transaction():
         await log_audit.checkpoint_lock(conn, tenant)
         previous = await log_audit.read_checkpoints(conn, tenant, last=True)
+        if previous and previous[0].scheme != NONE and keys.scheme == NONE:
+            raise NotSigned(
+                f"tenant {tenant}: checkpoint {previous[0].seq} is signed ({previous[0].scheme}), and no key is"
+                " configured to sign the next one (EDUPLAN_AUDIT_KEY or EDUPLAN_AUDIT_SIGNING_KEY): an unsigned"
+                " checkpoint after a signed one would read as changed"
+            )
         before = json.loads(previous[0].body) if previous else None
         after = _cursor(before["cursor"]) if before else (0, 0)
         verifier = ChainVerifier(tenant, partial=True)
@@ -114,6 +120,9 @@ async def _require_sound(conn: asyncpg.Connection, tenant: str, verifier: ChainV
     problems = [p for p in verifier.finish() if p.kind != "unsigned_tail"]
     for stream, version, position in await log_audit.events_no_outcome_lists(conn, tenant, after):
         problems.append(Problem("inserted", stream, version, position, "no accepted message lists this event"))
+    for stream, version, position in await log_audit.events_unlike_their_outcome(conn, tenant, after):
+        problems.append(Problem("changed", stream, version, position,
+                                "the outcome of its message recorded another hash for this event"))
     found = await log_audit.predecessor_hashes(conn, tenant, [(s, v - 1) for s, v, _, _ in verifier.starts])
     for stream, version, prev_hash, position in verifier.starts:
         predecessor = found.get((stream, version - 1))

@@ -52,11 +52,12 @@ def trusted_checkpoints(
 
     Each checkpoint names the digest of its predecessor, so a valid signature on one vouches for all
     before it. Under a configured key an unsigned checkpoint (written before the key was set) is trusted
-    only through a signed successor; a checkpoint whose signature fails, or that breaks the sequence,
-    is a problem, and nothing from it on is trusted."""
+    only through a signed successor, and only before the first signed one; a checkpoint whose signature
+    fails, or that breaks the sequence, is a problem, and nothing from it on is trusted."""
     parsed: list[Checkpoint] = []
     problems: list[Problem] = []
     trusted = 0
+    signed = 0  # the last checkpoint whose signature held
     previous = ZERO_HASH
     for index, stored_cp in enumerate(stored):
         seq = index + 1
@@ -80,12 +81,21 @@ def trusted_checkpoints(
             break
         why = keys.check(stored_cp.scheme, stored_cp.key_id, stored_cp.signature, stored_cp.body.encode("utf-8"))
         unsigned_under_key = stored_cp.scheme == NONE and keys.can_check
+        if unsigned_under_key and signed:
+            # Only the checkpoints from before a key was set may be unsigned: one after a signed checkpoint
+            # could be anyone's, and a signed successor (the checkpointer chains onto whatever is last) would
+            # vouch for the heads it claims.
+            problems.append(_checkpoint_problem("changed", seq, cursor[1],
+                                                f"it is unsigned, yet checkpoint {signed} before it was signed"))
+            break
         if why is not None and not unsigned_under_key:
             problems.append(_checkpoint_problem("changed", seq, cursor[1], why))
             break
         parsed.append(Checkpoint(seq, cursor, int(body["events"]), heads, stored_cp.scheme, _moment(body)))
         if why is None:
             trusted = len(parsed)
+            if stored_cp.scheme != NONE:
+                signed = seq
         previous = body_digest(stored_cp.body)
     return parsed[:trusted], problems
 

@@ -22,6 +22,9 @@ from services.core.audit.trust import Checkpoint, trusted_checkpoints
 FORGED_DETAIL = ("the event does not hash to its stored hash, and no accepted message lists an event at its"
                  " position: it was not appended by eduplan")
 
+UNLIKE_OUTCOME_DETAIL = ("the event hashes to its stored hash, but the outcome of the message that appended it"
+                         " recorded another hash: the row was rewritten and its hash recomputed")
+
 __all__ = ["ExportUnreadable", "Report", "verify_file", "verify_tenant"]
 
 
@@ -83,8 +86,8 @@ _APPENDS_LAST_AT_MOST = timedelta(hours=1)
 
 async def _witnessed(conn: asyncpg.Connection, tenant: str, verifier: ChainVerifier,
                      problems: list[Problem]) -> list[Problem]:
-    """What the outcomes show of the unsigned tail: events no outcome lists (forged), and events an outcome
-    lists that the log lacks (removed)."""
+    """What the outcomes show of the unsigned tail: events no outcome lists (forged), events whose hash is not
+    the one their outcome recorded (changed), and events an outcome lists that the log lacks (removed)."""
     last = verifier.last_checkpoint
     after = last.cursor if last is not None else (0, 0)
     since = last.created_at - _APPENDS_LAST_AT_MOST if last is not None and last.created_at else None
@@ -94,6 +97,9 @@ async def _witnessed(conn: asyncpg.Connection, tenant: str, verifier: ChainVerif
         if (stream, version) not in named:
             found.append(Problem("inserted", stream, version, position,
                                  "no accepted message lists this event: it was not appended by eduplan"))
+    for stream, version, position in await log_audit.events_unlike_their_outcome(conn, tenant, after):
+        if (stream, version) not in named:
+            found.append(Problem("changed", stream, version, position, UNLIKE_OUTCOME_DETAIL))
     for stream, version, position in await log_audit.listed_events_missing(conn, tenant, since):
         if (stream, version) not in named:
             found.append(Problem("removed", stream, version, position,
