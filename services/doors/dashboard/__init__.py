@@ -95,10 +95,12 @@ def _document(core: App, tenant: str, as_of: date, department: str | None = None
                                                   known_at=known_at))
 
 
-def _actions(core: App, tenant: str, as_of: date, *, manager: str | None = None,
-             department: str | None = None, known_at: datetime | None = None) -> Awaitable[dict[str, Any]]:
-    return _remembered(core, tenant, ("actions", as_of, manager, department, known_at),
-                       lambda: reads.actions(core, tenant, as_of, manager, department, known_at=known_at))
+def _actions(core: App, tenant: str, as_of: date, *, manager: str | None = None, department: str | None = None,
+             known_at: datetime | None = None, lang: str = "en") -> Awaitable[dict[str, Any]]:
+    """The actions read; ``lang`` is the language of their detail sentences."""
+    return _remembered(core, tenant, ("actions", as_of, manager, department, known_at, lang),
+                       lambda: reads.actions(core, tenant, as_of, manager, department, known_at=known_at,
+                                             lang=lang))
 
 
 def _greb(core: App, tenant: str, as_of: date, department: str | None = None) -> Awaitable[dict[str, Any]]:
@@ -215,7 +217,8 @@ async def render_actions(core: App, tenant: str, *, as_of: date, lang: str = "da
                          department: str | None = None, known_at: datetime | None = None) -> str:
     """What is to be followed up on ``as_of``: the actions read (CONTRACT §7), grouped by kind."""
     ui = await _ui(core, tenant, as_of, lang, known_at)
-    document = await _actions(core, tenant, as_of, manager=manager, department=department, known_at=known_at)
+    document = await _actions(core, tenant, as_of, manager=manager, department=department, known_at=known_at,
+                              lang=lang)
     return pages.actions_page(ui, document, manager, department)
 
 
