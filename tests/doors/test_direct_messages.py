@@ -138,3 +138,27 @@ def _stream(body: Any) -> AsyncIterator[bytes]:
         yield json.dumps(body).encode()
 
     return chunks()
+
+
+async def test_a_chunked_body_never_takes_the_direct_way_whatever_length_it_declares() -> None:
+    """A body sent chunked may be longer than its Content-Length says: the route reads and limits it."""
+    handed: list[bytes] = []
+    received = 0
+
+    async def route(scope: Any, receive: Any, send: Any) -> None:
+        message = await receive()
+        handed.append(message["body"])
+
+    async def receive() -> dict[str, Any]:
+        nonlocal received
+        received += 1
+        return {"type": "http.request", "body": b"x" * 100_000, "more_body": False}
+
+    async def send(message: Any) -> None:
+        raise AssertionError("the direct way answered")
+
+    scope = {"type": "http", "method": "POST", "path": "/v1/messages", "query_string": b"", "root_path": "",
+             "headers": [(b"content-length", b"5"), (b"transfer-encoding", b"chunked")],
+             "client": ("127.0.0.1", 50000)}
+    await DirectMessages(route)(scope, receive, send)
+    assert handed == [b"x" * 100_000] and received == 1  # the route got the body untouched, read once by it
