@@ -2,9 +2,10 @@
 
 The kinds of the contract's table come from ``projections.kpi.actions``; the funding read adds its own
 (``funding_deadline``, ``funding_unclaimed``) for a company that reports funding facts (``uses_funding``) — one
-that sends only the contract's messages gets exactly the contract's kinds. Each action says in ``detail`` what is missing, in a short
-English (or, asked for, Danish) sentence that names the agreement or course by its title — never a person
-(names are personal data, readable only while their key exists; the employee is named by ``employee_id``).
+that sends only the contract's messages gets exactly the contract's kinds. Each action says in ``detail`` what
+is missing, in a short English (or, asked for, Danish) sentence that names the agreement or course by its
+title — never a person (names are personal data, readable only while their key exists; the employee is named
+by ``employee_id``).
 """
 
 from __future__ import annotations
