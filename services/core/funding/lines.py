@@ -43,47 +43,84 @@ _USUAL_WEEK = Fraction(37)
 """The weekly hours of an employee with no employment terms recorded."""
 
 
-def course_facts(facts: FundingFacts, as_of: date) -> list[CourseFacts]:
-    terms, levels, costs = defaultdict(list), defaultdict(list), defaultdict(list)
-    for row in facts.terms:
-        terms[row["employee_id"]].append(row)
-    for row in facts.education:
-        levels[row["employee_id"]].append(row)
-    for row in facts.costs:
-        costs[row["booking_id"]].append(row)
-    exact: dict[Any, Fraction] = {}
+@dataclass(frozen=True)
+class _Grouped:
+    """The rows a course's facts are made of, by employee or booking."""
 
+    terms: Mapping[str, list[Any]]
+    levels: Mapping[str, list[Any]]
+    costs: Mapping[str, list[Any]]
+
+
+def _grouped(terms: Iterable[Any], education: Iterable[Any], costs: Iterable[Any]) -> _Grouped:
+    by_terms, by_levels, by_costs = defaultdict(list), defaultdict(list), defaultdict(list)
+    for row in terms:
+        by_terms[row["employee_id"]].append(row)
+    for row in education:
+        by_levels[row["employee_id"]].append(row)
+    for row in costs:
+        by_costs[row["booking_id"]].append(row)
+    return _Grouped(by_terms, by_levels, by_costs)
+
+
+def course_facts(facts: FundingFacts, as_of: date) -> list[CourseFacts]:
+    """Each booking's course facts on ``as_of`` (``facts`` read for that date). Facts kept for the projection's
+    state (``facts.kept``) keep each booking's course facts too, by what they depend on that the date can turn:
+    whether it is completed, whether cancelled, and which cost rows are recorded."""
+    kept = facts.kept
+    if kept is None:
+        grouped, known = _grouped(facts.terms, facts.education, facts.costs), {}
+    else:
+        grouped = kept.derive("course facts: rows", lambda: _grouped(kept.terms, kept.education, kept.costs))
+        known = kept.derive("course facts: by booking", dict)
+    exact: dict[Any, Fraction] = {}
+    courses = []
+    for b in facts.bookings:
+        booked_costs = [r for r in grouped.costs.get(b["booking_id"], ()) if r["recorded_on"] <= as_of]
+        completed = b["completed_on"] is not None and b["completed_on"] <= as_of and b["hours_attended"] is not None
+        cancelled = b["cancelled_on"] is not None and b["cancelled_on"] <= as_of
+        key = (b["booking_id"], completed, cancelled, tuple(r["seq"] for r in booked_costs))
+        course = known.get(key)
+        if course is None:
+            if len(known) >= _KNOWN_COURSES:
+                known.clear()
+            course = known[key] = _course(b, grouped, booked_costs, completed, cancelled, exact)
+        courses.append(course)
+    return courses
+
+
+_KNOWN_COURSES = 50_000
+"""At most this many course facts are kept per state (emptied when full)."""
+
+
+def _course(b: Any, grouped: _Grouped, booked_costs: list[Any], completed: bool, cancelled: bool,
+            exact: dict[Any, Fraction]) -> CourseFacts:
     def fraction(value: Any) -> Fraction:  # the same few hour figures recur in thousands of rows
         found = exact.get(value)
         if found is None:
             found = exact[value] = Fraction(value)
         return found
 
-    courses = []
-    for b in facts.bookings:
-        term = _in_force(terms[b["employee_id"]], b["starts_on"], "effective_from")
-        level = _in_force(levels[b["employee_id"]], b["starts_on"], "recorded_on")
-        booked_costs = costs.get(b["booking_id"], ())
-        fee = travel_km = hourly_wage = paid_wage = None
-        if booked_costs:
-            paid_wage = _latest([r for r in booked_costs if r["wage_paid"]], "hourly_wage")
-            fee, travel_km = _latest(booked_costs, "fee"), _latest(booked_costs, "travel_km")
-            hourly_wage = paid_wage if paid_wage is not None else _latest(booked_costs, "hourly_wage")
-        completed = b["completed_on"] is not None and b["completed_on"] <= as_of and b["hours_attended"] is not None
-        courses.append(CourseFacts(
-            booking_id=b["booking_id"], employee_id=b["employee_id"], department=b["department"], title=b["title"],
-            kind=b["kind"], booked_on=b["booked_on"], starts_on=b["starts_on"], ends_on=b["ends_on"],
-            hours=fraction(b["hours_attended"] if completed else b["hours"]), hours_attended=completed,
-            cancelled=b["cancelled_on"] is not None and b["cancelled_on"] <= as_of,
-            fee=fee, travel_km=travel_km, hourly_wage=hourly_wage, wage_paid=paid_wage is not None,
-            hired_on=b["hired_on"], left_on=b["left_on"], job_family=b["job_family"],
-            education_level=level["level"] if level else None,
-            higher_last_used_on=level["higher_last_used_on"] if level else None,
-            collective_agreement=term["collective_agreement"] if term else None,
-            weekly_hours=fraction(term["weekly_hours"]) if term else _USUAL_WEEK,
-            apprentice=bool(term and term["apprentice"]), public_benefits=bool(term and term["public_benefits"]),
-        ))
-    return courses
+    term = _in_force(grouped.terms.get(b["employee_id"], ()), b["starts_on"], "effective_from")
+    level = _in_force(grouped.levels.get(b["employee_id"], ()), b["starts_on"], "recorded_on")
+    fee = travel_km = hourly_wage = paid_wage = None
+    if booked_costs:
+        paid_wage = _latest([r for r in booked_costs if r["wage_paid"]], "hourly_wage")
+        fee, travel_km = _latest(booked_costs, "fee"), _latest(booked_costs, "travel_km")
+        hourly_wage = paid_wage if paid_wage is not None else _latest(booked_costs, "hourly_wage")
+    return CourseFacts(
+        booking_id=b["booking_id"], employee_id=b["employee_id"], department=b["department"], title=b["title"],
+        kind=b["kind"], booked_on=b["booked_on"], starts_on=b["starts_on"], ends_on=b["ends_on"],
+        hours=fraction(b["hours_attended"] if completed else b["hours"]), hours_attended=completed,
+        cancelled=cancelled,
+        fee=fee, travel_km=travel_km, hourly_wage=hourly_wage, wage_paid=paid_wage is not None,
+        hired_on=b["hired_on"], left_on=b["left_on"], job_family=b["job_family"],
+        education_level=level["level"] if level else None,
+        higher_last_used_on=level["higher_last_used_on"] if level else None,
+        collective_agreement=term["collective_agreement"] if term else None,
+        weekly_hours=fraction(term["weekly_hours"]) if term else _USUAL_WEEK,
+        apprentice=bool(term and term["apprentice"]), public_benefits=bool(term and term["public_benefits"]),
+    )
 
 
 @dataclass(frozen=True)
