@@ -163,7 +163,8 @@ def on_date(kept: KeptFacts, placed: list[asyncpg.Record], as_of: date) -> Fundi
 async def _undated(conn: asyncpg.Connection, schema: str, tenant: str, state: tuple[Any, ...]) -> KeptFacts:
     rows = {name: list(await conn.fetch(in_schema(sql, schema), tenant)) for name, sql in _UNDATED.items()}
     known = bool(await conn.fetchval(in_schema(_KNOWN, schema), tenant))
-    return KeptFacts(state=state, known=known, **rows)
+    return KeptFacts(state, known, rows["bookings"], rows["terms"], rows["education"], rows["costs"],
+                     rows["claims"], rows["managers"])
 
 
 async def funding_facts(pool: asyncpg.Pool, tenant: str, as_of: date) -> FundingFacts:

@@ -68,6 +68,7 @@ def course_facts(facts: FundingFacts, as_of: date) -> list[CourseFacts]:
     state (``facts.kept``) keep each booking's course facts too, by what they depend on that the date can turn:
     whether it is completed, whether cancelled, and which cost rows are recorded."""
     kept = facts.kept
+    known: dict[tuple[Any, ...], CourseFacts]
     if kept is None:
         grouped, known = _grouped(facts.terms, facts.education, facts.costs), {}
     else:
