@@ -63,21 +63,27 @@ def _grouped(terms: Iterable[Any], education: Iterable[Any], costs: Iterable[Any
     return _Grouped(by_terms, by_levels, by_costs)
 
 
+def _rows_by_key(facts: FundingFacts) -> _Grouped:
+    """The terms, education levels and costs by employee or booking (of every date, when kept: each read takes
+    the costs recorded by its date)."""
+    kept = facts.kept
+    if kept is None:
+        return _grouped(facts.terms, facts.education, facts.costs)
+    return kept.derive("course facts: rows", lambda: _grouped(kept.terms, kept.education, kept.costs))
+
+
 def course_facts(facts: FundingFacts, as_of: date) -> list[CourseFacts]:
     """Each booking's course facts on ``as_of`` (``facts`` read for that date). Facts kept for the projection's
     state (``facts.kept``) keep each booking's course facts too, by what they depend on that the date can turn:
     whether it is completed, whether cancelled, and which cost rows are recorded."""
     kept = facts.kept
-    known: dict[tuple[Any, ...], CourseFacts]
-    if kept is None:
-        grouped, known = _grouped(facts.terms, facts.education, facts.costs), {}
-    else:
-        grouped = kept.derive("course facts: rows", lambda: _grouped(kept.terms, kept.education, kept.costs))
-        known = kept.derive("course facts: by booking", dict)
+    grouped = _rows_by_key(facts)
+    known: dict[tuple[Any, ...], CourseFacts] = {} if kept is None else kept.derive("course facts: by booking", dict)
     exact: dict[Any, Fraction] = {}
     courses = []
     for b in facts.bookings:
-        booked_costs = [r for r in grouped.costs.get(b["booking_id"], ()) if r["recorded_on"] <= as_of]
+        costs = grouped.costs.get(b["booking_id"])
+        booked_costs = [r for r in costs if r["recorded_on"] <= as_of] if costs else []
         completed = b["completed_on"] is not None and b["completed_on"] <= as_of and b["hours_attended"] is not None
         cancelled = b["cancelled_on"] is not None and b["cancelled_on"] <= as_of
         key = (b["booking_id"], completed, cancelled, tuple(r["seq"] for r in booked_costs))
@@ -209,15 +215,15 @@ def claimable_courses(book: RuleBook, facts: FundingFacts, as_of: date,
             and not (b["cancelled_on"] is not None and b["cancelled_on"] <= as_of)]
     veu_open = set()
     if book.veu is not None:
-        lapse = book.veu.deadline_days_after_end
-        veu_open = {b["booking_id"] for b in rows if shifted(b["ends_on"], lapse) >= as_of}
-    terms = defaultdict(list)
-    for row in facts.terms:
-        terms[row["employee_id"]].append(row)
+        # ends_on + lapse >= as_of, for a lapse of no fewer than 0 days (the rules refuse negative numbers)
+        last_open_end = shifted(as_of, -book.veu.deadline_days_after_end)
+        veu_open = {b["booking_id"] for b in rows if b["ends_on"] >= last_open_end}
+    terms = _rows_by_key(facts).terms
     whole: set[str] = set()
     for b in rows:
         if b["starts_on"] >= as_of and b["employee_id"] not in whole:
-            term = _in_force(terms[b["employee_id"]], b["starts_on"], "effective_from")  # as in ``course_facts``
+            # the terms in force on the course's first day, as in ``course_facts``
+            term = _in_force(terms.get(b["employee_id"], ()), b["starts_on"], "effective_from")
             agreement = term["collective_agreement"] if term else None
             if any(scheme in book.funds for scheme in book.agreements.get(agreement or "", ())):
                 whole.add(b["employee_id"])
