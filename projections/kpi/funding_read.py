@@ -39,7 +39,8 @@ ORDER BY b.booking_id""",
 SELECT m.employee_id, m.manager_id, coalesce(m.assigned_on, e.hired_on) AS assigned_on, m.seq
 FROM {s}.funding_managers m
 LEFT JOIN {s}.employees e ON e.tenant = m.tenant AND e.employee_id = m.employee_id
-WHERE m.tenant = $1 AND coalesce(m.assigned_on, e.hired_on) IS NOT NULL ORDER BY m.seq""",
+WHERE m.tenant = $1 AND coalesce(m.assigned_on, e.hired_on) IS NOT NULL
+ORDER BY coalesce(m.assigned_on, e.hired_on), m.seq""",
 }
 
 _PLACED = """
@@ -139,6 +140,7 @@ class FundingFacts:
     costs: list[asyncpg.Record]
     claims: list[asyncpg.Record]
     managers: list[asyncpg.Record]
+    """ManagerAssigned in the order they take effect: by assigned_on (missing: hired_on), equal dates by seq."""
     placed: list[asyncpg.Record]
     kept: KeptFacts | None = None
     """The undated facts these were filtered from (None: facts given as they are)."""

@@ -180,17 +180,18 @@ def _unconfigured(scheme: str) -> Expected:
 
 
 def placements(facts: FundingFacts) -> Mapping[str, Placement]:
-    managers: dict[str, Any] = {}
-    for row in facts.managers:
-        best = managers.get(row["employee_id"])
-        if best is None or (row["assigned_on"], row["seq"]) > (best["assigned_on"], best["seq"]):
-            managers[row["employee_id"]] = row
-    return {
-        row["employee_id"]: Placement(
-            active=bool(row["active"]), department=row["department"],
-            manager_id=managers[row["employee_id"]]["manager_id"] if row["employee_id"] in managers else None)
-        for row in facts.placed
-    }
+    """Each employee's placement on the facts' date; their manager is the assignment that took effect last
+    (``facts.managers`` come in that order)."""
+    managers = {row["employee_id"]: row["manager_id"] for row in facts.managers}
+    alike: dict[tuple[bool, str | None, str | None], Placement] = {}  # a few departments and managers: shared
+    found = {}
+    for row in facts.placed:
+        key = (bool(row["active"]), row["department"], managers.get(row["employee_id"]))
+        placement = alike.get(key)
+        if placement is None:
+            placement = alike[key] = Placement(*key)
+        found[row["employee_id"]] = placement
+    return found
 
 
 def gross_cost(course: CourseFacts) -> Decimal:
