@@ -64,21 +64,32 @@ def _hours(course: CourseFacts, full_week: Decimal) -> tuple[CountedHours, Expla
 class _Memo:
     """Expected amounts already computed under one set of rules, by the inputs they depend on: a course run booked
     by many employees of the same terms is computed once, and again only when a booking's own facts change (a
-    read on another date finds the same inputs). Bounded: emptied when full; a new set of rules starts anew."""
+    read on another date finds the same inputs). A course's facts asked again as the same object (kept between
+    reads by the funding read) are found by identity, without making their key again. Bounded: emptied when full;
+    a new set of rules starts anew."""
 
     def __init__(self, size: int) -> None:
         self.size = size
         self.rules: object = None
         self.found: dict[Hashable, Expected] = {}
+        self.seen: dict[int, tuple[object, Expected]] = {}
 
-    def get(self, rules: object, key: Hashable, compute: Callable[[], Expected]) -> Expected:
+    def get(self, rules: object, subject: object, key: Callable[[], Hashable], compute: Callable[[], Expected]
+            ) -> Expected:
         if rules is not self.rules:
-            self.rules, self.found = rules, {}
-        found = self.found.get(key)
+            self.rules, self.found, self.seen = rules, {}, {}
+        seen = self.seen.get(id(subject))
+        if seen is not None and seen[0] is subject:  # the pair holds the subject: its id is not reused meanwhile
+            return seen[1]
+        inputs = key()
+        found = self.found.get(inputs)
         if found is None:
             if len(self.found) >= self.size:
                 self.found = {}
-            found = self.found[key] = compute()
+            found = self.found[inputs] = compute()
+        if len(self.seen) >= self.size:
+            self.seen = {}
+        self.seen[id(subject)] = (subject, found)
         return found
 
 
@@ -106,7 +117,7 @@ def _veu_inputs(course: CourseFacts) -> Hashable:
 def veu_expected(veu: VeuRules, course: CourseFacts) -> Expected:
     """VEU wage compensation and transport allowance, paid to the company when it pays the wage (computed once per
     set of the inputs it depends on, ``_veu_inputs``)."""
-    return _VEU_MEMO.get(veu, _veu_inputs(course), lambda: _veu_expected(veu, course))
+    return _VEU_MEMO.get(veu, course, lambda: _veu_inputs(course), lambda: _veu_expected(veu, course))
 
 
 def _veu_expected(veu: VeuRules, course: CourseFacts) -> Expected:

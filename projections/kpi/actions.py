@@ -159,11 +159,12 @@ async def action_rows(pool: asyncpg.Pool, tenant: str, as_of: date, manager: str
     """The actions of the contract's table on ``as_of``, unsorted, with the facts their detail names; with
     ``known_at`` (aware), as known then: only the facts recorded by then count."""
     if known_at is None:
-        rows = await fetch_active(pool, ACTIONS, tenant, as_of, manager, department)
+        rows = await fetch_active(pool, ACTIONS, tenant, as_of, manager, department, planned_per_read=True)
     else:
         if known_at.tzinfo is None:
             raise ValueError("known_at must carry its offset from UTC")
-        rows = await fetch_active(pool, actions_known(), tenant, as_of, known_at, manager, department, hashed=True)
+        rows = await fetch_active(pool, actions_known(), tenant, as_of, known_at, manager, department, hashed=True,
+                                  planned_per_read=True)
     return [dict(row) for row in rows]
 
 

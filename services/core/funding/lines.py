@@ -43,47 +43,91 @@ _USUAL_WEEK = Fraction(37)
 """The weekly hours of an employee with no employment terms recorded."""
 
 
-def course_facts(facts: FundingFacts, as_of: date) -> list[CourseFacts]:
-    terms, levels, costs = defaultdict(list), defaultdict(list), defaultdict(list)
-    for row in facts.terms:
-        terms[row["employee_id"]].append(row)
-    for row in facts.education:
-        levels[row["employee_id"]].append(row)
-    for row in facts.costs:
-        costs[row["booking_id"]].append(row)
-    exact: dict[Any, Fraction] = {}
+@dataclass(frozen=True)
+class _Grouped:
+    """The rows a course's facts are made of, by employee or booking."""
 
+    terms: Mapping[str, list[Any]]
+    levels: Mapping[str, list[Any]]
+    costs: Mapping[str, list[Any]]
+
+
+def _grouped(terms: Iterable[Any], education: Iterable[Any], costs: Iterable[Any]) -> _Grouped:
+    by_terms, by_levels, by_costs = defaultdict(list), defaultdict(list), defaultdict(list)
+    for row in terms:
+        by_terms[row["employee_id"]].append(row)
+    for row in education:
+        by_levels[row["employee_id"]].append(row)
+    for row in costs:
+        by_costs[row["booking_id"]].append(row)
+    return _Grouped(by_terms, by_levels, by_costs)
+
+
+def _rows_by_key(facts: FundingFacts) -> _Grouped:
+    """The terms, education levels and costs by employee or booking (of every date, when kept: each read takes
+    the costs recorded by its date)."""
+    kept = facts.kept
+    if kept is None:
+        return _grouped(facts.terms, facts.education, facts.costs)
+    return kept.derive("course facts: rows", lambda: _grouped(kept.terms, kept.education, kept.costs))
+
+
+def course_facts(facts: FundingFacts, as_of: date) -> list[CourseFacts]:
+    """Each booking's course facts on ``as_of`` (``facts`` read for that date). Facts kept for the projection's
+    state (``facts.kept``) keep each booking's course facts too, by what they depend on that the date can turn:
+    whether it is completed, whether cancelled, and which cost rows are recorded."""
+    kept = facts.kept
+    grouped = _rows_by_key(facts)
+    known: dict[tuple[Any, ...], CourseFacts] = {} if kept is None else kept.derive("course facts: by booking", dict)
+    exact: dict[Any, Fraction] = {}
+    courses = []
+    for b in facts.bookings:
+        costs = grouped.costs.get(b["booking_id"])
+        booked_costs = [r for r in costs if r["recorded_on"] <= as_of] if costs else []
+        completed = b["completed_on"] is not None and b["completed_on"] <= as_of and b["hours_attended"] is not None
+        cancelled = b["cancelled_on"] is not None and b["cancelled_on"] <= as_of
+        key = (b["booking_id"], completed, cancelled, tuple(r["seq"] for r in booked_costs))
+        course = known.get(key)
+        if course is None:
+            if len(known) >= _KNOWN_COURSES:
+                known.clear()
+            course = known[key] = _course(b, grouped, booked_costs, completed, cancelled, exact)
+        courses.append(course)
+    return courses
+
+
+_KNOWN_COURSES = 50_000
+"""At most this many course facts are kept per state (emptied when full)."""
+
+
+def _course(b: Any, grouped: _Grouped, booked_costs: list[Any], completed: bool, cancelled: bool,
+            exact: dict[Any, Fraction]) -> CourseFacts:
     def fraction(value: Any) -> Fraction:  # the same few hour figures recur in thousands of rows
         found = exact.get(value)
         if found is None:
             found = exact[value] = Fraction(value)
         return found
 
-    courses = []
-    for b in facts.bookings:
-        term = _in_force(terms[b["employee_id"]], b["starts_on"], "effective_from")
-        level = _in_force(levels[b["employee_id"]], b["starts_on"], "recorded_on")
-        booked_costs = costs.get(b["booking_id"], ())
-        fee = travel_km = hourly_wage = paid_wage = None
-        if booked_costs:
-            paid_wage = _latest([r for r in booked_costs if r["wage_paid"]], "hourly_wage")
-            fee, travel_km = _latest(booked_costs, "fee"), _latest(booked_costs, "travel_km")
-            hourly_wage = paid_wage if paid_wage is not None else _latest(booked_costs, "hourly_wage")
-        completed = b["completed_on"] is not None and b["completed_on"] <= as_of and b["hours_attended"] is not None
-        courses.append(CourseFacts(
-            booking_id=b["booking_id"], employee_id=b["employee_id"], department=b["department"], title=b["title"],
-            kind=b["kind"], booked_on=b["booked_on"], starts_on=b["starts_on"], ends_on=b["ends_on"],
-            hours=fraction(b["hours_attended"] if completed else b["hours"]), hours_attended=completed,
-            cancelled=b["cancelled_on"] is not None and b["cancelled_on"] <= as_of,
-            fee=fee, travel_km=travel_km, hourly_wage=hourly_wage, wage_paid=paid_wage is not None,
-            hired_on=b["hired_on"], left_on=b["left_on"], job_family=b["job_family"],
-            education_level=level["level"] if level else None,
-            higher_last_used_on=level["higher_last_used_on"] if level else None,
-            collective_agreement=term["collective_agreement"] if term else None,
-            weekly_hours=fraction(term["weekly_hours"]) if term else _USUAL_WEEK,
-            apprentice=bool(term and term["apprentice"]), public_benefits=bool(term and term["public_benefits"]),
-        ))
-    return courses
+    term = _in_force(grouped.terms.get(b["employee_id"], ()), b["starts_on"], "effective_from")
+    level = _in_force(grouped.levels.get(b["employee_id"], ()), b["starts_on"], "recorded_on")
+    fee = travel_km = hourly_wage = paid_wage = None
+    if booked_costs:
+        paid_wage = _latest([r for r in booked_costs if r["wage_paid"]], "hourly_wage")
+        fee, travel_km = _latest(booked_costs, "fee"), _latest(booked_costs, "travel_km")
+        hourly_wage = paid_wage if paid_wage is not None else _latest(booked_costs, "hourly_wage")
+    return CourseFacts(
+        booking_id=b["booking_id"], employee_id=b["employee_id"], department=b["department"], title=b["title"],
+        kind=b["kind"], booked_on=b["booked_on"], starts_on=b["starts_on"], ends_on=b["ends_on"],
+        hours=fraction(b["hours_attended"] if completed else b["hours"]), hours_attended=completed,
+        cancelled=cancelled,
+        fee=fee, travel_km=travel_km, hourly_wage=hourly_wage, wage_paid=paid_wage is not None,
+        hired_on=b["hired_on"], left_on=b["left_on"], job_family=b["job_family"],
+        education_level=level["level"] if level else None,
+        higher_last_used_on=level["higher_last_used_on"] if level else None,
+        collective_agreement=term["collective_agreement"] if term else None,
+        weekly_hours=fraction(term["weekly_hours"]) if term else _USUAL_WEEK,
+        apprentice=bool(term and term["apprentice"]), public_benefits=bool(term and term["public_benefits"]),
+    )
 
 
 @dataclass(frozen=True)
@@ -136,17 +180,18 @@ def _unconfigured(scheme: str) -> Expected:
 
 
 def placements(facts: FundingFacts) -> Mapping[str, Placement]:
-    managers: dict[str, Any] = {}
-    for row in facts.managers:
-        best = managers.get(row["employee_id"])
-        if best is None or (row["assigned_on"], row["seq"]) > (best["assigned_on"], best["seq"]):
-            managers[row["employee_id"]] = row
-    return {
-        row["employee_id"]: Placement(
-            active=bool(row["active"]), department=row["department"],
-            manager_id=managers[row["employee_id"]]["manager_id"] if row["employee_id"] in managers else None)
-        for row in facts.placed
-    }
+    """Each employee's placement on the facts' date; their manager is the assignment that took effect last
+    (``facts.managers`` come in that order)."""
+    managers = {row["employee_id"]: row["manager_id"] for row in facts.managers}
+    alike: dict[tuple[bool, str | None, str | None], Placement] = {}  # a few departments and managers: shared
+    found = {}
+    for row in facts.placed:
+        key = (bool(row["active"]), row["department"], managers.get(row["employee_id"]))
+        placement = alike.get(key)
+        if placement is None:
+            placement = alike[key] = Placement(*key)
+        found[row["employee_id"]] = placement
+    return found
 
 
 def gross_cost(course: CourseFacts) -> Decimal:
@@ -171,15 +216,15 @@ def claimable_courses(book: RuleBook, facts: FundingFacts, as_of: date,
             and not (b["cancelled_on"] is not None and b["cancelled_on"] <= as_of)]
     veu_open = set()
     if book.veu is not None:
-        lapse = book.veu.deadline_days_after_end
-        veu_open = {b["booking_id"] for b in rows if shifted(b["ends_on"], lapse) >= as_of}
-    terms = defaultdict(list)
-    for row in facts.terms:
-        terms[row["employee_id"]].append(row)
+        # ends_on + lapse >= as_of, for a lapse of no fewer than 0 days (the rules refuse negative numbers)
+        last_open_end = shifted(as_of, -book.veu.deadline_days_after_end)
+        veu_open = {b["booking_id"] for b in rows if b["ends_on"] >= last_open_end}
+    terms = _rows_by_key(facts).terms
     whole: set[str] = set()
     for b in rows:
         if b["starts_on"] >= as_of and b["employee_id"] not in whole:
-            term = _in_force(terms[b["employee_id"]], b["starts_on"], "effective_from")  # as in ``course_facts``
+            # the terms in force on the course's first day, as in ``course_facts``
+            term = _in_force(terms.get(b["employee_id"], ()), b["starts_on"], "effective_from")
             agreement = term["collective_agreement"] if term else None
             if any(scheme in book.funds for scheme in book.agreements.get(agreement or "", ())):
                 whole.add(b["employee_id"])
