@@ -113,8 +113,8 @@ async def _prepared(conn: asyncpg.Connection, hashed: bool) -> str:
 async def _second(pool: asyncpg.Pool, snapshot: str | None,
                   hashed: bool) -> AsyncIterator[asyncpg.Connection | None]:
     """A second connection in ``snapshot``, or None when there is no snapshot or no free connection soon."""
-    if snapshot is None:
-        yield None
+    if snapshot is None or (pool.get_idle_size() == 0 and pool.get_size() >= pool.get_max_size()):
+        yield None  # every connection is taken: waiting for one would only delay the read
         return
     try:
         conn = await pool.acquire(timeout=SECOND_CONNECTION_WAIT)

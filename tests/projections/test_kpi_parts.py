@@ -81,6 +81,9 @@ class _PoolProbe:
     async def release(self, conn: asyncpg.Connection) -> None:
         await self.pool.release(conn)
 
+    def __getattr__(self, name: str) -> Any:  # the pool's sizes
+        return getattr(self.pool, name)
+
 
 async def test_the_second_connection_reads_the_first_ones_snapshot(pool, log):
     await _history(log)
