@@ -159,6 +159,7 @@ async def kpi_dataset(server: Server, *, quick: bool) -> KpiDataset:
             feed = (line for _, line in keyed_lines(**spec))
             counts = await ingest_lines(app.intake, feed, door="bench", workers=4)
             lines += counts.total
+        lines += await _works_with_funding(app, LARGE_TENANT)
         events = int(await app.pool.fetchval("SELECT count(*) FROM events"))
     finally:
         await app.close()
@@ -168,6 +169,23 @@ async def kpi_dataset(server: Server, *, quick: bool) -> KpiDataset:
                          owned=[holder.dbname])
     _dataset[_key(server, quick)] = dataset
     return dataset
+
+
+async def _works_with_funding(app: Any, tenant: str) -> int:
+    """One funding fact for the tenant (an education level, as the demo feed's assumed one), so the workbench lists
+    the funding kinds for it as for a company that works with funding — the actions benchmark measures that
+    read; every other employee keeps the level assumed from their job family."""
+    from services.core.ingest import ingest_lines
+
+    employee = await app.pool.fetchval(
+        "SELECT data->>'employee_id' FROM events WHERE tenant = $1 AND type = 'EmployeeRegistered'"
+        " AND data->>'job_family' = 'skilled' ORDER BY position LIMIT 1", tenant)
+    if employee is None:
+        return 0
+    line = _dumps({"message_id": f"{tenant}-education-level", "tenant": tenant, "type": "EducationLevelRecorded",
+                   "occurred_at": "2020-01-01T08:00:00Z",
+                   "data": {"employee_id": employee, "level": "vocational", "recorded_on": "2000-01-01"}})
+    return (await ingest_lines(app.intake, [line], door="bench")).total
 
 
 async def drop_datasets(server: Server) -> None:

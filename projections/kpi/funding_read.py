@@ -40,6 +40,33 @@ WHERE e.tenant = $1 AND e.hired_on IS NOT NULL""",
 }
 
 
+# The tables of the facts only a company that works with funding reports (the funding message types of
+# docs/funding.md): terms, education levels, course costs and claims. Course kinds and managers come with every
+# booking and assignment, so they say nothing of it.
+_FUNDING_FACTS = ("funding_terms", "funding_education", "funding_costs", "funding_claims")
+_USES_FUNDING = "SELECT " + " OR ".join(
+    f"EXISTS (SELECT FROM {{s}}.{table} WHERE tenant = $1)" for table in _FUNDING_FACTS
+)
+
+
+async def uses_funding(pool: asyncpg.Pool, tenant: str) -> bool:
+    """Whether the tenant has reported any funding fact (terms, an education level, course costs, a claim step):
+    the workbench shows funding actions only to a company that works with funding, so one that sends only the
+    contract's messages gets exactly the contract's actions."""
+    for attempt in range(3):
+        try:
+            async with pool.acquire() as conn:
+                version = await conn.fetchval("SELECT active_version FROM projection_registry WHERE name = 'kpi'")
+                if version is None:
+                    raise LookupError("the KPI projection is not set up")
+                return bool(await conn.fetchval(in_schema(_USES_FUNDING, f"kpi_v{version}"), tenant))
+        except (asyncpg.UndefinedTableError, asyncpg.InvalidSchemaNameError, LookupError):
+            if attempt == 2:
+                raise
+            await ensure_schema(pool)
+    raise AssertionError("unreachable")
+
+
 @dataclass(frozen=True)
 class FundingFacts:
     known: bool

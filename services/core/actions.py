@@ -1,9 +1,11 @@
 """The HR manager's actions (CONTRACT.md §7): what is due for whom on a date, from the projections.
 
 The kinds of the contract's table come from ``projections.kpi.actions``; the funding read adds its own
-(``funding_deadline``, ``funding_unclaimed``). Each action says in ``detail`` what is missing, in a short
-English (or, asked for, Danish) sentence that names the agreement or course by its title — never a person
-(names are personal data, readable only while their key exists; the employee is named by ``employee_id``).
+(``funding_deadline``, ``funding_unclaimed``) for a company that reports funding facts (``uses_funding``) — one
+that sends only the contract's messages gets exactly the contract's kinds. Each action says in ``detail`` what
+is missing, in a short English (or, asked for, Danish) sentence that names the agreement or course by its
+title — never a person (names are personal data, readable only while their key exists; the employee is named
+by ``employee_id``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 import asyncpg
 
 from projections.kpi.actions import action_rows, bookings_known_by
+from projections.kpi.funding_read import uses_funding
 
 FIELDS = ("kind", "employee_id", "manager_id", "department", "ref", "since", "detail")
 """The fields of an action, in the contract's order (also the CSV's columns)."""
@@ -104,10 +107,14 @@ async def actions_of(pool: asyncpg.Pool, tenant: str, as_of: date, manager: str 
     read as now (their facts do not record when they became known), for the bookings known by then."""
     from services.core.funding.report import funding_action_list
 
+    async def funding_kinds() -> list[dict[str, Any]]:
+        if not await uses_funding(pool, tenant):
+            return []
+        return await funding_action_list(pool, tenant, as_of, manager=manager, department=department)
+
     # Two reads on two connections: the funding read's arithmetic runs while the table's statement does.
     rows, funding = await asyncio.gather(action_rows(pool, tenant, as_of, manager, department, known_at=known_at),
-                                         funding_action_list(pool, tenant, as_of, manager=manager,
-                                                             department=department))
+                                         funding_kinds())
     if known_at is not None:  # the funding kinds as now, of the bookings known by then
         known = await bookings_known_by(pool, tenant, known_at)
         funding = [action for action in funding if action["ref"] in known]
