@@ -1,0 +1,84 @@
+"""A KPI read in parts on a busy service: the event loop also builds other requests' documents, so a reply can
+wait on it for longer than the wait for a second connection. The read still answers, and gives every
+connection back to the pool outside a transaction."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import date as D
+
+import asyncpg
+import kpi_facts as f
+import pytest
+from kpi_eventlog import EventLog
+
+from projections import catch_up, kpi_document
+from projections.kpi.reading import SECOND_CONNECTION_WAIT
+
+T = "busy"
+BUSY = SECOND_CONNECTION_WAIT * 1.6
+"""How long the loop is held by other work at a time: a little longer than the wait for a second connection
+(building a large company's document in Python takes as long)."""
+
+
+async def _history(log: EventLog) -> None:
+    await log.append_many([(T, kind, data) for kind, data in (
+        f.strategy(D(2024, 1, 1), month=7),
+        f.hire("e1", "rd", D(2024, 1, 31)),
+        f.hire("e2", "ops", D(2024, 2, 29)),
+        f.manager("e2", "e1"),
+        f.agree("a1", "e2", D(2024, 7, 1), due=D(2024, 9, 30)),
+        f.book("b1", "e2", D(2024, 7, 2), D(2024, 9, 1), agreement="a1"),
+        f.meeting(D(2024, 6, 30)),
+    )])
+    await catch_up(log.pool)
+
+
+async def _other_work(stop: asyncio.Event) -> None:
+    """Other requests' CPU work on the same event loop, in slices of ``BUSY`` seconds."""
+    while not stop.is_set():
+        time.sleep(BUSY)  # CPU-bound work does not yield to the loop
+        await asyncio.sleep(0.001)
+
+
+async def test_a_read_in_parts_answers_while_the_loop_is_busy_with_other_work(database_url, log):
+    await _history(log)
+    whole = await kpi_document(log.pool, T, D(2024, 12, 31), by_manager=True)
+    pool = await asyncpg.create_pool(database_url, min_size=2, max_size=2)  # a second connection is free
+    assert pool is not None
+    stop = asyncio.Event()
+    other = asyncio.create_task(_other_work(stop))
+    try:
+        for _ in range(3):
+            assert await kpi_document(pool, T, D(2024, 12, 31), by_manager=True) == whole
+    finally:
+        stop.set()
+        await other
+        sizes = (pool.get_size(), pool.get_idle_size())
+        await pool.close()
+    assert sizes == (2, 2)  # no connection lost on the way back
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.002, 0.005, 0.01, 0.02, 0.04])
+async def test_a_cancelled_read_in_parts_gives_back_both_connections_idle(database_url, log, delay):
+    await _history(log)
+    whole = await kpi_document(log.pool, T, D(2024, 12, 31), by_manager=True)
+    pool = await asyncpg.create_pool(database_url, min_size=2, max_size=2)
+    assert pool is not None
+    try:
+        read = asyncio.create_task(kpi_document(pool, T, D(2024, 12, 31), by_manager=True))
+        await asyncio.sleep(delay)
+        read.cancel()
+        try:
+            await read
+        except asyncio.CancelledError:
+            pass  # the read was cancelled (or had finished): either way nothing else may come out
+        assert pool.get_idle_size() == pool.get_size()
+        busy = await pool.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND pid <> pg_backend_pid() AND state <> 'idle' AND backend_type = 'client backend'")
+        assert busy == 0
+        assert await kpi_document(pool, T, D(2024, 12, 31), by_manager=True) == whole
+    finally:
+        await pool.close()
