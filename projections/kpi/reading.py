@@ -116,8 +116,9 @@ async def _second(pool: asyncpg.Pool, snapshot: str | None,
     if snapshot is None or (pool.get_idle_size() == 0 and pool.get_size() >= pool.get_max_size()):
         yield None  # every connection is taken: waiting for one would only delay the read
         return
-    try:
-        conn = await pool.acquire(timeout=SECOND_CONNECTION_WAIT)
+    try:  # the wait bounds the acquiring only: a timeout given to acquire would also bound the release
+        async with asyncio.timeout(SECOND_CONNECTION_WAIT):
+            conn = await pool.acquire()
     except TimeoutError:
         yield None
         return

@@ -66,14 +66,16 @@ class _PoolProbe:
     def __init__(self, pool: asyncpg.Pool, before_second: Callable[[], Coroutine[Any, Any, None]]) -> None:
         self.pool = pool
         self.before_second = before_second
+        self.acquired = 0
         self.seconds = 0
 
     def acquire(self, *, timeout: float | None = None) -> Any:
-        if timeout is None:
-            return self.pool.acquire()
+        self.acquired += 1
+        if self.acquired == 1:  # the read's first connection
+            return self.pool.acquire(timeout=timeout)
         return self._second(wait=timeout)
 
-    async def _second(self, *, wait: float) -> asyncpg.Connection:
+    async def _second(self, *, wait: float | None) -> asyncpg.Connection:
         self.seconds += 1
         await self.before_second()
         return await self.pool.acquire(timeout=wait)
