@@ -14,7 +14,7 @@ import pytest
 from kpi_eventlog import EventLog
 
 from projections import catch_up, kpi_document
-from projections.kpi.reading import SECOND_CONNECTION_WAIT
+from projections.kpi.reading import SECOND_CONNECTION_WAIT, fetch_active_parts
 
 T = "busy"
 BUSY = SECOND_CONNECTION_WAIT * 1.6
@@ -87,5 +87,25 @@ async def test_a_cancelled_read_in_parts_gives_back_both_connections_idle(databa
             " AND pid <> pg_backend_pid() AND state <> 'idle' AND backend_type = 'client backend'")
         assert busy == 0
         assert await kpi_document(pool, T, D(2024, 12, 31), by_manager=True) == whole
+    finally:
+        await pool.close()
+
+
+@pytest.mark.parametrize("failing", [0, 1])
+async def test_a_failing_part_fails_the_read_at_once_and_frees_both_connections(database_url, log, failing):
+    await _history(log)
+    pool = await asyncpg.create_pool(database_url, min_size=2, max_size=2)
+    assert pool is not None
+    parts = ["SELECT 1 AS n FROM pg_sleep(30)", "SELECT 1 AS n FROM pg_sleep(30)"]
+    parts[failing] = "SELECT 1 / 0 AS n"
+    try:
+        with pytest.raises(asyncpg.DivisionByZeroError):
+            async with asyncio.timeout(20):  # the other part is cancelled, not waited for
+                await fetch_active_parts(pool, parts)
+        assert pool.get_idle_size() == pool.get_size() == 2
+        busy = await pool.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND pid <> pg_backend_pid() AND state <> 'idle' AND backend_type = 'client backend'")
+        assert busy == 0
     finally:
         await pool.close()
