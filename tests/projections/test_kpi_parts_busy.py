@@ -109,3 +109,36 @@ async def test_a_failing_part_fails_the_read_at_once_and_frees_both_connections(
         assert busy == 0
     finally:
         await pool.close()
+
+
+@pytest.mark.parametrize("connections", [1, 2])  # 1: the parts one after the other, as the whole statement ran
+async def test_an_exclusive_lock_asked_during_a_read_in_parts_is_granted_when_the_read_ends(database_url, log,
+                                                                                           connections):
+    """A retired version's drop (``switch.drop_retired``: ACCESS EXCLUSIVE, lock_timeout 2 s) asked while a read
+    still uses that version waits for the read. The read's second part must not queue behind it: the first
+    connection's transaction, whose lock the drop waits for, ends only when the second part does."""
+    await _history(log)
+    schema = f"kpi_v{await log.pool.fetchval('SELECT active_version FROM projection_registry WHERE name = $1', 'kpi')}"
+    pool = await asyncpg.create_pool(database_url, min_size=connections, max_size=connections)
+    assert pool is not None
+    started = asyncio.Event()
+    parts = ["SELECT count(*) AS n FROM {s}.employees",  # the first part: holds its lock until the read ends
+             "SELECT 0::bigint AS n FROM pg_sleep(0.5)",  # the second part: its first statement takes a while …
+             "SELECT count(*) AS n FROM {s}.employees"]  # … then it reads the table the drop is waiting for
+
+    async def drop_while_reading() -> None:
+        await started.wait()
+        await asyncio.sleep(0.2)
+        async with log.pool.acquire() as conn, conn.transaction():
+            await conn.execute("SET LOCAL lock_timeout = '2s'")
+            await conn.execute(f"LOCK TABLE {schema}.employees IN ACCESS EXCLUSIVE MODE")
+
+    async def read() -> list[asyncpg.Record]:
+        started.set()
+        return await fetch_active_parts(pool, parts)
+
+    try:
+        rows, _ = await asyncio.gather(read(), drop_while_reading())
+        assert sorted(row["n"] for row in rows) == [0, 2, 2]
+    finally:
+        await pool.close()
