@@ -87,13 +87,18 @@ async def _fetch_parts(pool: asyncpg.Pool, statements: Sequence[str], args: tupl
         schema = await _prepared(first, hashed)
         mine, theirs = list(statements), []
         async with _second(pool, snapshot, hashed) as second:
+            ready: list[asyncpg.prepared_stmt.PreparedStatement] = []
             if second is not None:
                 theirs, mine = mine[len(mine) // 2:], mine[:len(mine) // 2]
+                # The second part takes its tables' locks before the first part takes any: an exclusive lock
+                # asked in between (a retired version's drop) would otherwise queue the second part behind it
+                # while it waits for the first connection's transaction, which ends only with the second part.
+                ready = [await second.prepare(in_schema(statement, schema)) for statement in theirs]
             try:
                 async with asyncio.TaskGroup() as group:  # a failing part cancels the other
                     parts = [group.create_task(_run_all(first, mine, schema, args))]
                     if second is not None:
-                        parts.append(group.create_task(_run_all(second, theirs, schema, args)))
+                        parts.append(group.create_task(_run_prepared(ready, args)))
             except BaseExceptionGroup as failed:
                 raise failed.exceptions[0] from None
     return [row for part in parts for row in part.result()]
@@ -136,4 +141,12 @@ async def _run_all(conn: asyncpg.Connection, statements: list[str], schema: str,
     rows: list[asyncpg.Record] = []
     for statement in statements:
         rows += await conn.fetch(in_schema(statement, schema), *args)
+    return rows
+
+
+async def _run_prepared(statements: list[asyncpg.prepared_stmt.PreparedStatement],
+                        args: tuple[Any, ...]) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = []
+    for statement in statements:
+        rows += await statement.fetch(*args)
     return rows
