@@ -59,6 +59,15 @@ async def fetch_active(pool: asyncpg.Pool, sql: str, *args: Any, hashed: bool = 
     raise AssertionError("unreachable")
 
 
+_LOCK_SCHEMA = """
+DO $$ DECLARE t regclass; BEGIN
+    FOR t IN SELECT oid::regclass FROM pg_class WHERE relnamespace = '{s}'::regnamespace AND relkind = 'r' LOOP
+        EXECUTE format('LOCK TABLE %s IN ACCESS SHARE MODE', t);
+    END LOOP;
+END $$
+"""
+"""Every table of the version ``{s}`` locked as a read locks it (it holds the locks until its transaction ends)."""
+
 SECOND_CONNECTION_WAIT = 0.05
 """How long a read split in parts waits for a second connection before it runs its parts one after the other."""
 
@@ -87,18 +96,17 @@ async def _fetch_parts(pool: asyncpg.Pool, statements: Sequence[str], args: tupl
         schema = await _prepared(first, hashed)
         mine, theirs = list(statements), []
         async with _second(pool, snapshot, hashed) as second:
-            ready: list[asyncpg.prepared_stmt.PreparedStatement] = []
             if second is not None:
                 theirs, mine = mine[len(mine) // 2:], mine[:len(mine) // 2]
                 # The second part takes its tables' locks before the first part takes any: an exclusive lock
                 # asked in between (a retired version's drop) would otherwise queue the second part behind it
                 # while it waits for the first connection's transaction, which ends only with the second part.
-                ready = [await second.prepare(in_schema(statement, schema)) for statement in theirs]
+                await second.execute(_LOCK_SCHEMA.replace("{s}", schema))
             try:
                 async with asyncio.TaskGroup() as group:  # a failing part cancels the other
                     parts = [group.create_task(_run_all(first, mine, schema, args))]
                     if second is not None:
-                        parts.append(group.create_task(_run_prepared(ready, args)))
+                        parts.append(group.create_task(_run_all(second, theirs, schema, args)))
             except BaseExceptionGroup as failed:
                 raise failed.exceptions[0] from None
     return [row for part in parts for row in part.result()]
@@ -143,10 +151,3 @@ async def _run_all(conn: asyncpg.Connection, statements: list[str], schema: str,
         rows += await conn.fetch(in_schema(statement, schema), *args)
     return rows
 
-
-async def _run_prepared(statements: list[asyncpg.prepared_stmt.PreparedStatement],
-                        args: tuple[Any, ...]) -> list[asyncpg.Record]:
-    rows: list[asyncpg.Record] = []
-    for statement in statements:
-        rows += await statement.fetch(*args)
-    return rows
