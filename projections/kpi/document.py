@@ -17,8 +17,8 @@ from typing import Any
 import asyncpg
 
 from projections.kpi.families import FAMILIES
-from projections.kpi.queries import kpi_figures
-from projections.kpi.reading import fetch_active
+from projections.kpi.queries import kpi_figure_parts
+from projections.kpi.reading import fetch_active_parts
 
 DEPARTMENT, MANAGER, COMPANY = 1, 2, 3
 """A tally's level (``windows.Scopes``); the company's is added up from the departments'."""
@@ -203,8 +203,8 @@ async def kpi_document(
     """The §4 document with the §7 keys in every scope and ``last_cycle``; with ``department``, ``departments``
     holds that one only (even when it counts nothing); with ``by_manager``, also ``managers``; with
     ``known_at`` (an aware datetime), as known then: only events recorded by then count."""
-    statement = kpi_figures(last_cycles=True, by_manager=by_manager, known=known_at is not None)
-    rows = await fetch_active(pool, statement, tenant, [as_of], *known(known_at), hashed=known_at is not None)
+    statements = kpi_figure_parts(last_cycles=True, by_manager=by_manager, known=known_at is not None)
+    rows = await fetch_active_parts(pool, statements, tenant, [as_of], *known(known_at), hashed=known_at is not None)
     return document_of(read_points(rows), tenant, as_of, department, by_manager)
 
 

@@ -11,8 +11,8 @@ from typing import Any
 import asyncpg
 
 from projections.kpi.document import document_of, read_points
-from projections.kpi.queries import kpi_figures
-from projections.kpi.reading import fetch_active
+from projections.kpi.queries import kpi_figure_parts
+from projections.kpi.reading import fetch_active_parts
 from projections.kpi.series import SeriesRequest, series_of
 
 
@@ -20,5 +20,6 @@ async def document_and_series(pool: asyncpg.Pool, tenant: str, as_of: date, requ
                               department: str | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
     """(the document on ``as_of``, the series of ``request``), both cut to ``department`` when given."""
     dates = sorted({as_of, *request.dates()})
-    found = read_points(await fetch_active(pool, kpi_figures(last_cycles=True, by_manager=False), tenant, dates))
+    statements = kpi_figure_parts(last_cycles=True, by_manager=False)
+    found = read_points(await fetch_active_parts(pool, statements, tenant, dates))
     return document_of(found, tenant, as_of, department), series_of(found, tenant, request, department)

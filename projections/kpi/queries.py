@@ -14,9 +14,22 @@ from projections.kpi.known import as_known
 from projections.kpi.sql import active_on, covers, gap_open_on
 from projections.kpi.windows import Scopes, points
 
+PARTS = (("employees", "sharing"), ("bookings", "agreements"))
+"""The families of a KPI read in two statements of about equal work (``reading.fetch_active_parts`` runs them on
+two connections in one snapshot); the first also gives the ``window`` rows."""
+
 
 @cache
-def kpi_figures(*, last_cycles: bool, by_manager: bool, known: bool = False) -> str:
+def kpi_figure_parts(*, last_cycles: bool, by_manager: bool, known: bool = False) -> tuple[str, ...]:
+    """``kpi_figures`` in the statements of ``PARTS``: together they give exactly its rows."""
+    return tuple(kpi_figures(last_cycles=last_cycles, by_manager=by_manager, known=known, families=families,
+                             windows=i == 0)
+                 for i, families in enumerate(PARTS))
+
+
+@cache
+def kpi_figures(*, last_cycles: bool, by_manager: bool, known: bool = False,
+                families: tuple[str, ...] | None = None, windows: bool = True) -> str:
     """Every family's counted spans (see ``windows`` and ``families``) over the asked dates, and each date's
     windows as a ``window`` row (cycle, target, committee meetings of the last 12 months).
 
@@ -24,19 +37,23 @@ def kpi_figures(*, last_cycles: bool, by_manager: bool, known: bool = False) -> 
     With ``last_cycles`` the dates also include the day before each asked date's cycle starts; with ``known``,
     only the facts recorded by $3 count.
     """
+    chosen = list(FAMILIES) if families is None else list(families)
     scopes = Scopes(by_manager)
     ctes = [points(last_cycles=last_cycles) + scopes.shared, COMMITTEE]
-    ctes += [family.sql(scopes) for family in FAMILIES.values()]
-    edges = "\n".join(
-        f"UNION ALL SELECT '{name}', NULL, NULL, NULL, NULL, NULL, part, level, scope, edges, counts FROM {name}_edges"
-        for name in FAMILIES
-    )
+    ctes += [FAMILIES[name].sql(scopes) for name in chosen]
+    edges = [f"SELECT '{name}', NULL, NULL, NULL, NULL, NULL, part, level, scope, edges, counts FROM {name}_edges"
+             for name in chosen]
+    if not windows:  # the first arm names the columns
+        edges[0] = (f"SELECT '{chosen[0]}' AS family, NULL AS as_of, NULL AS cycle_start, NULL AS cycle_end,"
+                    f" NULL AS target, NULL AS meetings, part, level, scope, edges, counts FROM {chosen[0]}_edges")
+    else:
+        edges.insert(0, """SELECT 'window' AS family, w.as_of, w.cycle_start, w.cycle_end, w.target, c.meetings,
+       NULL::text AS part, NULL::int AS level, NULL::text AS scope, NULL::int[] AS edges, NULL::numeric[] AS counts
+FROM w JOIN committee c USING (as_of)""")
+    union = "\nUNION ALL ".join(edges)
     statement = f"""
 WITH {",".join(ctes)}
-SELECT 'window' AS family, w.as_of, w.cycle_start, w.cycle_end, w.target, c.meetings,
-       NULL::text AS part, NULL::int AS level, NULL::text AS scope, NULL::int[] AS edges, NULL::numeric[] AS counts
-FROM w JOIN committee c USING (as_of)
-{edges}
+{union}
 """
     return as_known(statement) if known else statement
 

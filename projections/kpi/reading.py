@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import asyncpg
@@ -61,3 +64,97 @@ async def fetch_active(pool: asyncpg.Pool, sql: str, *args: Any, hashed: bool = 
                 raise
             await ensure_schema(pool)
     raise AssertionError("unreachable")
+
+
+_LOCK_SCHEMA = """
+DO $$ DECLARE t regclass; BEGIN
+    FOR t IN SELECT oid::regclass FROM pg_class WHERE relnamespace = '{s}'::regnamespace AND relkind = 'r' LOOP
+        EXECUTE format('LOCK TABLE %s IN ACCESS SHARE MODE', t);
+    END LOOP;
+END $$
+"""
+"""Every table of the version ``{s}`` locked as a read locks it (it holds the locks until its transaction ends)."""
+
+SECOND_CONNECTION_WAIT = 0.05
+"""How long a read split in parts waits for a second connection before it runs its parts one after the other."""
+
+
+async def fetch_active_parts(pool: asyncpg.Pool, statements: Sequence[str], *args: Any,
+                             hashed: bool = False) -> list[asyncpg.Record]:
+    """The rows of every statement of ``statements`` (each written with ``{s}``, see ``fetch_active``), all read
+    in one snapshot of the active version: the first connection exports its snapshot and a second one, when the
+    pool has one free within ``SECOND_CONNECTION_WAIT``, imports it and runs half the statements while the first
+    runs the rest — two cores count one read's facts together. Without a free connection (a busy server), the
+    statements run one after the other on the first connection, in the same snapshot."""
+    for attempt in range(3):
+        try:
+            return await _fetch_parts(pool, statements, args, hashed)
+        except (asyncpg.UndefinedTableError, asyncpg.InvalidSchemaNameError, LookupError):
+            if attempt == 2:
+                raise
+            await ensure_schema(pool)
+    raise AssertionError("unreachable")
+
+
+async def _fetch_parts(pool: asyncpg.Pool, statements: Sequence[str], args: tuple[Any, ...],
+                       hashed: bool) -> list[asyncpg.Record]:
+    async with pool.acquire() as first, first.transaction(isolation="repeatable_read", readonly=True):
+        snapshot = await first.fetchval("SELECT pg_export_snapshot()") if len(statements) > 1 else None
+        schema = await _prepared(first, hashed)
+        mine, theirs = list(statements), []
+        async with _second(pool, snapshot, hashed) as second:
+            if second is not None:
+                theirs, mine = mine[len(mine) // 2:], mine[:len(mine) // 2]
+                # The second part takes its tables' locks before the first part takes any: an exclusive lock
+                # asked in between (a retired version's drop) would otherwise queue the second part behind it
+                # while it waits for the first connection's transaction, which ends only with the second part.
+                await second.execute(_LOCK_SCHEMA.replace("{s}", schema))
+            try:
+                async with asyncio.TaskGroup() as group:  # a failing part cancels the other
+                    parts = [group.create_task(_run_all(first, mine, schema, args))]
+                    if second is not None:
+                        parts.append(group.create_task(_run_all(second, theirs, schema, args)))
+            except BaseExceptionGroup as failed:
+                raise failed.exceptions[0] from None
+    return [row for part in parts for row in part.result()]
+
+
+async def _prepared(conn: asyncpg.Connection, hashed: bool) -> str:
+    """The active version's schema, with the read's settings (transaction-local) on ``conn``."""
+    row = await conn.fetchrow(_ACTIVE_VERSION.replace(", false)", ", true)"))
+    if row is None:
+        raise LookupError("the KPI projection is not set up")
+    if hashed:
+        await conn.execute("SET LOCAL enable_nestloop = off")
+    return f"kpi_v{row['active_version']}"
+
+
+@contextlib.asynccontextmanager
+async def _second(pool: asyncpg.Pool, snapshot: str | None,
+                  hashed: bool) -> AsyncIterator[asyncpg.Connection | None]:
+    """A second connection in ``snapshot``, or None when there is no snapshot or no free connection soon."""
+    if snapshot is None or (pool.get_idle_size() == 0 and pool.get_size() >= pool.get_max_size()):
+        yield None  # every connection is taken: waiting for one would only delay the read
+        return
+    try:  # the wait bounds the acquiring only: a timeout given to acquire would also bound the release
+        async with asyncio.timeout(SECOND_CONNECTION_WAIT):
+            conn = await pool.acquire()
+    except TimeoutError:
+        yield None
+        return
+    try:
+        async with conn.transaction(isolation="repeatable_read", readonly=True):
+            await conn.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+            await _prepared(conn, hashed)
+            yield conn
+    finally:
+        await pool.release(conn)
+
+
+async def _run_all(conn: asyncpg.Connection, statements: list[str], schema: str,
+                   args: tuple[Any, ...]) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = []
+    for statement in statements:
+        rows += await conn.fetch(in_schema(statement, schema), *args)
+    return rows
+

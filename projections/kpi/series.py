@@ -12,8 +12,8 @@ from typing import Any, Literal
 import asyncpg
 
 from projections.kpi.document import COMPANY_KEYS, SCOPE_KEYS, Point, known, read_points
-from projections.kpi.queries import kpi_figures
-from projections.kpi.reading import InvalidRead, fetch_active
+from projections.kpi.queries import kpi_figure_parts
+from projections.kpi.reading import InvalidRead, fetch_active_parts
 
 Step = Literal["month", "quarter"]
 STEPS: tuple[Step, ...] = ("month", "quarter")
@@ -70,8 +70,8 @@ async def kpi_series(
     document on that date lists (``department``: that one only; ``by_manager``: also ``managers``); with
     ``known_at``, as known then."""
     dates = request.dates()
-    statement = kpi_figures(last_cycles=False, by_manager=by_manager, known=known_at is not None)
-    rows = await fetch_active(pool, statement, tenant, dates, *known(known_at), hashed=known_at is not None) \
+    statements = kpi_figure_parts(last_cycles=False, by_manager=by_manager, known=known_at is not None)
+    rows = await fetch_active_parts(pool, statements, tenant, dates, *known(known_at), hashed=known_at is not None) \
         if dates else []
     return series_of(read_points(rows), tenant, request, department, by_manager)
 
