@@ -61,7 +61,7 @@ PROJECTION = Projection(
     name="kpi",
     # 2: funding tables; 3: manager assignments, company registrations; 4: planning facts; 5: actions;
     # 6: the dashboard's greb facts; 7: when facts were known; 8: when the actions' own facts were known
-    layout=8,
+    layout=9,
     tables=lambda schema: (tables(schema) + funding_tables(schema) + planning_tables(schema) + action_tables(schema)
                            + greb_tables(schema)),
     steps=_STEPS,

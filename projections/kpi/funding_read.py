@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 import asyncpg
@@ -136,21 +136,22 @@ def facts_memory(pool: asyncpg.Pool) -> FactsMemory:
 # booking and assignment, so they say nothing of it.
 _FUNDING_FACTS = ("funding_terms", "funding_education", "funding_costs", "funding_claims")
 _USES_FUNDING = "SELECT " + " OR ".join(
-    f"EXISTS (SELECT FROM {{s}}.{table} WHERE tenant = $1)" for table in _FUNDING_FACTS
+    f"EXISTS (SELECT FROM {{s}}.{table} WHERE tenant = $1 AND ($2::timestamptz IS NULL OR recorded_at <= $2))"
+    for table in _FUNDING_FACTS
 )
 
 
-async def uses_funding(pool: asyncpg.Pool, tenant: str) -> bool:
-    """Whether the tenant has reported any funding fact (terms, an education level, course costs, a claim step):
-    the workbench shows funding actions only to a company that works with funding, so one that sends only the
-    contract's messages gets exactly the contract's actions."""
+async def uses_funding(pool: asyncpg.Pool, tenant: str, known_at: datetime | None = None) -> bool:
+    """Whether the tenant has reported any funding fact (terms, an education level, course costs, a claim step) —
+    with ``known_at``, one recorded by then: the workbench shows funding actions only to a company that works with
+    funding, so one that sends only the contract's messages gets exactly the contract's actions."""
     for attempt in range(3):
         try:
             async with pool.acquire() as conn:
                 version = await conn.fetchval("SELECT active_version FROM projection_registry WHERE name = 'kpi'")
                 if version is None:
                     raise LookupError("the KPI projection is not set up")
-                return bool(await conn.fetchval(in_schema(_USES_FUNDING, f"kpi_v{version}"), tenant))
+                return bool(await conn.fetchval(in_schema(_USES_FUNDING, f"kpi_v{version}"), tenant, known_at))
         except (asyncpg.UndefinedTableError, asyncpg.InvalidSchemaNameError, LookupError):
             if attempt == 2:
                 raise

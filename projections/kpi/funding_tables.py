@@ -24,6 +24,7 @@ CREATE TABLE IF NOT EXISTS {s}.funding_terms (
     weekly_hours            numeric NOT NULL,
     apprentice              boolean NOT NULL,
     public_benefits         boolean NOT NULL,
+    recorded_at     timestamptz NOT NULL,
     PRIMARY KEY (tenant, seq)
 );
 
@@ -35,6 +36,7 @@ CREATE TABLE IF NOT EXISTS {s}.funding_education (
     recorded_on             date    NOT NULL,
     level                   text COLLATE "C"    NOT NULL,
     higher_last_used_on     date,
+    recorded_at     timestamptz NOT NULL,
     PRIMARY KEY (tenant, seq)
 );
 
@@ -48,6 +50,7 @@ CREATE TABLE IF NOT EXISTS {s}.funding_costs (
     fee             numeric,
     travel_km       numeric,
     hourly_wage     numeric,
+    recorded_at     timestamptz NOT NULL,
     PRIMARY KEY (tenant, seq)
 );
 
@@ -60,6 +63,7 @@ CREATE TABLE IF NOT EXISTS {s}.funding_claims (
     step        text COLLATE "C"    NOT NULL,
     on_date     date    NOT NULL,
     amount      numeric,
+    recorded_at     timestamptz NOT NULL,
     PRIMARY KEY (tenant, seq)
 );
 

@@ -108,7 +108,7 @@ async def actions_of(pool: asyncpg.Pool, tenant: str, as_of: date, manager: str 
     from services.core.funding.report import funding_action_list
 
     async def funding_kinds() -> list[dict[str, Any]]:
-        if not await uses_funding(pool, tenant):
+        if not await uses_funding(pool, tenant, known_at):
             return []
         return await funding_action_list(pool, tenant, as_of, manager=manager, department=department)
 
