@@ -11,7 +11,7 @@ A copy is the record as it was received (value and key, the producer's own bytes
 and `detail` of the rejection — for a duplicate, of its first outcome.
 
 A message is named in the ledger by its (tenant, message_id); one without them, by the place of its record
-(``("", record_place(record))``), which is how the intake recognises it when it is read again.
+(``(UNATTRIBUTED, record_place(record))``), which is how the intake recognises it when it is read again.
 """
 
 from __future__ import annotations
@@ -25,12 +25,13 @@ import structlog
 from aiokafka import ConsumerRecord
 from faststream.kafka.publisher.usecase import DefaultPublisher
 
+from infra.rejections import UNATTRIBUTED
+
 log = structlog.get_logger(__name__)
 
 RETRY_PAUSE = 1.0
 MessageKey = tuple[str, str]
 """(tenant, message_id); for a message without them, (UNATTRIBUTED, the record's place)."""
-UNATTRIBUTED = ""
 
 
 def record_place(record: ConsumerRecord) -> str:
