@@ -132,6 +132,8 @@ class PendingOutcome:
     raw_sealed: bytes | None = None
     mentions: list[str] | None = None
     """the strings the rejected message holds: if one names an erased employee, the raw body is not kept"""
+    source: str | None = None
+    """where a message without an idempotency key was read (at most one outcome per source)"""
 
 
 @dataclass
@@ -167,7 +169,7 @@ class Attempt:
                 {"tenant": o.tenant, "message_id": o.message_id, "status": o.status, "reason": o.reason,
                  "detail": o.detail, "message_type": o.message_type, "raw_size": o.raw_size,
                  "raw_sealed": None if o.raw_sealed is None else base64.b64encode(o.raw_sealed).decode(),
-                 "mentions": o.mentions}
+                 "mentions": o.mentions, "source": o.source}
                 for o in self.outcomes
             ],
             "duplicates": self.duplicates,

@@ -183,6 +183,12 @@ class EventStore:
         )
         return _outcome(row) if row else None
 
+    async def outcomes_by_source(self, sources: Sequence[str]) -> dict[str, StoredOutcome]:
+        """The outcomes on record of messages without an idempotency key, by where they were read."""
+        rows = await self.pool.fetch(
+            f"SELECT source, {_OUTCOME_COLUMNS} FROM outcomes WHERE source = ANY($1::text[])", list(sources))
+        return {row["source"]: _outcome(row) for row in rows}
+
     async def rejections(
         self, tenant: str | None, *, limit: int = 1000, after_id: int = 0, with_raw: bool = False
     ) -> list[dict[str, Any]]:

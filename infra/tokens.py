@@ -101,13 +101,18 @@ class TokenLookups:
                 batch, self._waiting = self._waiting, {}
                 try:
                     await self._answer(batch)
+                except asyncio.CancelledError:
+                    self._waiting = _unanswered(batch, self._waiting)
+                    raise
                 except Exception as error:  # noqa: BLE001 - every waiting request gets the error
                     for waiters in batch.values():
                         for _, answer in waiters:
                             if not answer.done():
                                 answer.set_exception(error)
         finally:
-            self._task = None
+            # A cancelled read leaves its requests (and those that arrived meanwhile) waiting: another reads them.
+            self._waiting = _unanswered(self._waiting)
+            self._task = asyncio.create_task(self._run()) if self._waiting else None
 
     async def _answer(self, batch: dict[str, list[tuple[str, asyncio.Future[Any]]]]) -> None:
         rows = {row["id"]: row for row in await self.pool.fetch(f"{_FIND} WHERE id = ANY($1::text[])", list(batch))}
@@ -120,6 +125,18 @@ class TokenLookups:
             for text, answer in waiters:
                 if not answer.done():
                     answer.set_result(_live(rows.get(token_id), text))
+
+
+def _unanswered(*groups: dict[str, list[tuple[str, asyncio.Future[Any]]]]
+                ) -> dict[str, list[tuple[str, asyncio.Future[Any]]]]:
+    """The requests of ``groups`` still waiting for their answer (not cancelled), in order, by token id."""
+    waiting: dict[str, list[tuple[str, asyncio.Future[Any]]]] = {}
+    for group in groups:
+        for token_id, waiters in group.items():
+            for text, answer in waiters:
+                if not answer.done():
+                    waiting.setdefault(token_id, []).append((text, answer))
+    return waiting
 
 
 class TokenStore:

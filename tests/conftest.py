@@ -8,12 +8,16 @@ else an embedded ``pgserver`` started under a temporary directory.
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
+import threading
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -24,13 +28,59 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--large", action="store_true", default=False, help="run the long soak/stress variants")
 
 
+LARGE_TIMEOUT = 3600
+"""Seconds a long soak/stress variant may run under --large (the others have pyproject's ``timeout``)."""
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if config.getoption("--large"):
+        for item in items:
+            if "slow" in item.keywords and item.get_closest_marker("timeout") is None:
+                item.add_marker(pytest.mark.timeout(LARGE_TIMEOUT))
         return
     deselected = [item for item in items if "slow" in item.keywords]
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = [item for item in items if "slow" not in item.keywords]
+
+
+TASK_DUMP_AHEAD = 2.0
+"""Seconds before a test's timeout at which the stacks of its pending asyncio tasks are written."""
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_timeout_set_timer(item: pytest.Item, settings: Any) -> Iterator[None]:
+    """A test that times out is dumped by pytest-timeout with the stack of every thread, where a hung asyncio test
+    shows only its event loop waiting: shortly before, the stack of each pending asyncio task is written too."""
+    if settings.timeout and settings.timeout > 0:
+        timer = threading.Timer(max(settings.timeout - TASK_DUMP_AHEAD, 0.0), _dump_tasks, (item,))
+        timer.daemon = True
+        timer.start()
+        item.stash[_TASK_DUMP] = timer
+    yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_timeout_cancel_timer(item: pytest.Item) -> Iterator[None]:
+    timer = item.stash.get(_TASK_DUMP, None)
+    if timer is not None:
+        timer.cancel()
+    yield
+
+
+_TASK_DUMP = pytest.StashKey[threading.Timer]()
+
+
+def _dump_tasks(item: pytest.Item) -> None:
+    out = sys.__stderr__
+    if out is None:
+        return
+    tasks = [task for task in gc.get_objects() if isinstance(task, asyncio.Task) and not task.done()]
+    out.write(f"\n~~~ {item.nodeid}: about to time out; {len(tasks)} pending asyncio task(s) ~~~\n")
+    for task in tasks:
+        out.write(f"--- {task.get_name()} {task.get_coro()!r}\n")
+        task.print_stack(file=out)
+    out.flush()
 
 
 def _docker_answers() -> bool:

@@ -9,6 +9,9 @@ acknowledgement and before that record sends one more copy; none is ever lost.
 
 A copy is the record as it was received (value and key, the producer's own bytes) with headers `reason`
 and `detail` of the rejection — for a duplicate, of its first outcome.
+
+A message is named in the ledger by its (tenant, message_id); one without them, by the place of its record
+(``(UNATTRIBUTED, record_place(record))``), which is how the intake recognises it when it is read again.
 """
 
 from __future__ import annotations
@@ -22,10 +25,20 @@ import structlog
 from aiokafka import ConsumerRecord
 from faststream.kafka.publisher.usecase import DefaultPublisher
 
+from infra.rejections import UNATTRIBUTED
+
 log = structlog.get_logger(__name__)
 
 RETRY_PAUSE = 1.0
-MessageKey = tuple[str, str]  # (tenant, message_id)
+MessageKey = tuple[str, str]
+"""(tenant, message_id); for a message without them, (UNATTRIBUTED, the record's place)."""
+
+
+def record_place(record: ConsumerRecord) -> str:
+    """Where a record was read: topic, partition, offset and the record's timestamp. The same record read
+    again has the same place; a new record at the same offset of a log the broker lost and began again has
+    another timestamp. The intake keeps it as the source of a message without an idempotency key."""
+    return f"kafka:{record.topic}:{record.partition}:{record.offset}:{record.timestamp}"
 
 
 class Ledger(Protocol):
@@ -47,10 +60,15 @@ class SentDeadLetters:
         rows = await self.pool.fetch(
             "SELECT o.tenant, o.message_id FROM outcomes AS o"
             " WHERE (o.tenant, o.message_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))"
-            "   AND o.status = 'rejected' AND o.door = $3"
+            "   AND o.status = 'rejected' AND o.door = $4"
             "   AND NOT EXISTS (SELECT FROM dead_letters_sent AS d"
-            "                   WHERE d.tenant = o.tenant AND d.message_id = o.message_id)",
-            [t for t, _ in keys], [m for _, m in keys], self.door)
+            "                   WHERE d.tenant = o.tenant AND d.message_id = o.message_id)"
+            " UNION ALL"
+            " SELECT $5, o.source FROM outcomes AS o"
+            " WHERE o.source = ANY($3::text[]) AND o.status = 'rejected' AND o.door = $4"
+            "   AND NOT EXISTS (SELECT FROM dead_letters_sent AS d WHERE d.tenant = $5 AND d.message_id = o.source)",
+            [t for t, _ in keys if t != UNATTRIBUTED], [m for t, m in keys if t != UNATTRIBUTED],
+            [m for t, m in keys if t == UNATTRIBUTED], self.door, UNATTRIBUTED)
         return {(row["tenant"], row["message_id"]) for row in rows}
 
     async def mark_sent(self, keys: Sequence[MessageKey]) -> None:
@@ -76,9 +94,7 @@ class DeadLetters:
         if not owed:
             return 0
         await self._send_until_taken([record for record, _ in owed], [rejection for _, rejection in owed])
-        identified = [key for _, rejection in owed if (key := _key(rejection)) is not None]
-        if identified:
-            await self.ledger.mark_sent(identified)
+        await self.ledger.mark_sent([_key(record, rejection) for record, rejection in owed])
         return len(owed)
 
     async def _owed(
@@ -91,12 +107,9 @@ class DeadLetters:
             if outcome["status"] == "rejected":
                 owed.append((index, record, outcome))
             elif outcome["status"] == "duplicate" and outcome["first"]["status"] == "rejected":
-                key = _key(outcome)
-                if key is not None:
-                    again.setdefault(key, (index, record, outcome["first"]))
-        for _, _, rejection in owed:  # a repeat of a message rejected in this very lane: one copy is enough
-            if (key := _key(rejection)) is not None:
-                again.pop(key, None)
+                again.setdefault(_key(record, outcome), (index, record, outcome["first"]))
+        for _, record, rejection in owed:  # a repeat of a message rejected in this very lane: one copy is enough
+            again.pop(_key(record, rejection), None)
         if again:
             unsent = await self.ledger.unsent(list(again))
             owed += [entry for key, entry in again.items() if key in unsent]
@@ -130,6 +143,9 @@ async def send_dead_letters(
     return len(pending)
 
 
-def _key(outcome: dict[str, Any]) -> MessageKey | None:
+def _key(record: ConsumerRecord, outcome: dict[str, Any]) -> MessageKey:
+    """The ledger's name of the record's message: its ids, or without them the record's place."""
     tenant, message_id = outcome.get("tenant"), outcome.get("message_id")
-    return (tenant, message_id) if tenant is not None and message_id is not None else None
+    if tenant is not None and message_id is not None:
+        return (tenant, message_id)
+    return (UNATTRIBUTED, record_place(record))

@@ -3,7 +3,8 @@
 At-least-once in, exactly-once effect: a partition's offset is committed only after its records'
 outcomes are stored (and its rejections acknowledged by the DLQ, see infra.kafka.dead_letters), so a
 crash replays them, and the intake's per-tenant message_id idempotency turns every replayed message
-into a harmless duplicate.
+into a harmless duplicate; one without a readable tenant or message_id is recognised by its record's
+place (:func:`record_place`, kept as its outcome's source).
 
 Order: the key is the tenant, so a tenant's messages share a partition. A batch is split by
 partition; each partition's records go to the intake in order, one transaction per partition (or per
@@ -42,14 +43,16 @@ from faststream.message import StreamMessage
 from pydantic import WithJsonSchema
 
 from infra.kafka.config import KafkaSettings, Topics
-from infra.kafka.dead_letters import DeadLetters, Ledger
+from infra.kafka.dead_letters import DeadLetters, Ledger, record_place
 from infra.kafka.schemas import DeadLetter, InboundMessage
 
 log = structlog.get_logger(__name__)
 
-Process = Callable[[list[bytes], str | None], Awaitable[list[dict[str, Any]]]]
+Process = Callable[[list[bytes], str | None, list[str]], Awaitable[list[dict[str, Any]]]]
 """Decide and store a batch of raw messages of one topic partition in order; return one outcome per message,
-in order. The second argument is the tenant whose topic they came from (None: the shared topic)."""
+in order. The second argument is the tenant whose topic they came from (None: the shared topic); the third,
+each record's place (:func:`record_place`), by which a message without a tenant or message_id read again is
+recognised."""
 
 RETRY_PAUSE = 1.0
 COMMIT_TIMEOUT = 5.0  # a commit not acknowledged by then is given up (a later one covers its records)
@@ -316,7 +319,8 @@ async def _take_lane(
     lane: Sequence[ConsumerRecord], process: Process, dead_letters: DeadLetters, topics: Topics
 ) -> None:
     """One partition's records: their outcomes stored, then the dead letters they owe acknowledged."""
-    outcomes = await process([record.value or b"" for record in lane], topics.tenant_of(lane[0].topic))
+    outcomes = await process([record.value or b"" for record in lane], topics.tenant_of(lane[0].topic),
+                             [record_place(record) for record in lane])
     await dead_letters.settle(lane, outcomes)
 
 

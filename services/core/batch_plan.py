@@ -69,7 +69,7 @@ class BatchPlan:
                 built.append(result.outcome)
             else:
                 first = result.first.as_json() if result.first is not None else built[result.earlier]
-                built.append(_duplicate(prepared, first))
+                built.append(duplicate(prepared, first))
         return built
 
 
@@ -136,11 +136,12 @@ def _decide_one(
     stored_as = (prepared.tenant, prepared.message_id) if prepared.idempotent else (None, None)
     plan.outcomes.append(PendingOutcome(stored_as[0], stored_as[1], "rejected", reason=rejection.reason.value,
                                         detail=rejection.detail, message_type=prepared.type, raw=prepared.raw,
-                                        raw_size=len(prepared.raw)))
+                                        raw_size=len(prepared.raw), source=prepared.stored_source))
     return Refused({"status": "rejected", "tenant": prepared.tenant, "message_id": prepared.message_id,
                     "reason": rejection.reason.value, "detail": rejection.detail, "type": prepared.type})
 
 
-def _duplicate(prepared: Prepared, first: dict[str, Any]) -> dict[str, Any]:
+def duplicate(prepared: Prepared, first: dict[str, Any]) -> dict[str, Any]:
+    """The outcome of a message seen before: ``first`` is the outcome it had then."""
     first = first if first["status"] != "duplicate" else first["first"]
     return {"status": "duplicate", "tenant": prepared.tenant, "message_id": prepared.message_id, "first": first}

@@ -57,6 +57,9 @@ class Prepared:
     streams: tuple[str, ...] = ()
     idempotent: bool = True
     """False when the message may not claim its (tenant, message_id): a forbidden one is no one's message."""
+    source: str | None = None
+    """Where the message was read, when a door can name it (the Kafka door: the record's place). A message
+    without an idempotency key is recognised by it when it is read again: it gets no second outcome."""
 
     @property
     def key(self) -> tuple[str, str] | None:
@@ -64,6 +67,11 @@ class Prepared:
         if self.tenant is None or self.message_id is None or not self.idempotent:
             return None
         return (self.tenant, self.message_id)
+
+    @property
+    def stored_source(self) -> str | None:
+        """The source its outcome is stored with: only a message without an idempotency key needs one."""
+        return self.source if self.key is None else None
 
 
 def prepare(raw: bytes | str | Any, may_write: TenantPolicy | None = None) -> Prepared:

@@ -13,9 +13,9 @@ from typing import Any
 
 import structlog
 
-from infra.append_data import Attempt, LogNews, StreamLocks
+from infra.append_data import Attempt, LogNews, StoredOutcome, StreamLocks
 from infra.store import EventStore
-from services.core.batch_plan import BatchPlan, batch_streams, plan_batch
+from services.core.batch_plan import BatchPlan, batch_streams, duplicate, plan_batch
 from services.core.checks import Prepared, TenantPolicy, prepare
 from services.core.group_commit import GroupCommit
 from services.core.sealing import seal_personal_fields, seal_rejected
@@ -47,11 +47,26 @@ class Intake:
     async def process(self, batch: Sequence[Prepared], door: str) -> list[dict[str, Any]]:
         """Decide and store a batch; outcomes come back in the batch's order. A batch is one transaction, unless
         it needs more stream locks than MAX_LOCKS_PER_APPEND: then it is stored in consecutive parts, each one
-        transaction (every message is still decided after the ones before it)."""
+        transaction (every message is still decided after the ones before it).
+
+        A message without an idempotency key whose source already has an outcome (its record read again) is a
+        duplicate of that outcome; should another process store it meanwhile, the source's unique index fails
+        the append, and the batch read again finds it."""
+        seen = await self._seen_sources(batch)
         outcomes: list[dict[str, Any]] = []
-        for part in _parts(batch):
+        for part in _parts([p for p in batch if p.stored_source not in seen] if seen else batch):
             outcomes += await self._process(part, door)
-        return outcomes
+        if not seen:
+            return outcomes
+        decided = iter(outcomes)
+        return [duplicate(p, seen[p.stored_source].as_json()) if p.stored_source in seen else next(decided)
+                for p in batch]
+
+    async def _seen_sources(self, batch: Sequence[Prepared]) -> dict[str | None, StoredOutcome]:
+        sources = [p.stored_source for p in batch if p.stored_source is not None]
+        if not sources:
+            return {}
+        return {source: outcome for source, outcome in (await self.store.outcomes_by_source(sources)).items()}
 
     async def _process(self, batch: Sequence[Prepared], door: str) -> list[dict[str, Any]]:
         if not batch:

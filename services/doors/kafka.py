@@ -7,6 +7,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
@@ -41,10 +42,10 @@ def _cmd_asyncapi(args: argparse.Namespace) -> int:
 
 def kafka_process(intake: Intake) -> Process:
     """Each record's bytes through the same intake as every other door, in order, one batch per call;
-    records from a tenant's topic may write that tenant only."""
+    records from a tenant's topic may write that tenant only. Each message's source is its record's place."""
 
-    async def process(raws: list[bytes], topic_tenant: str | None) -> list[dict[str, Any]]:
-        prepared = [prepare(raw) for raw in raws]
+    async def process(raws: list[bytes], topic_tenant: str | None, places: list[str]) -> list[dict[str, Any]]:
+        prepared = [replace(prepare(raw), source=place) for raw, place in zip(raws, places, strict=True)]
         if topic_tenant is not None:
             prepared = [only_the_topics_tenant(message, topic_tenant) for message in prepared]
         return await intake.process(prepared, KAFKA_DOOR)
@@ -70,7 +71,8 @@ def only_the_topics_tenant(prepared: Prepared, topic_tenant: str) -> Prepared:
     if rejection is None or rejection.reason not in _ENVELOPE_REASONS:
         rejection = Rejected(Reason.FORBIDDEN, f"tenant {prepared.tenant!r} may not be written on the topic of "
                                                f"tenant {topic_tenant!r}; send it on that tenant's own topic")
-    return Prepared(prepared.raw, topic_tenant, prepared.message_id, prepared.type, rejection=rejection)
+    return Prepared(prepared.raw, topic_tenant, prepared.message_id, prepared.type, rejection=rejection,
+                    source=prepared.source)
 
 
 def run_worker() -> int:
@@ -120,7 +122,7 @@ def asyncapi_document() -> str:
     settings = Settings.from_env()
     kafka = KafkaSettings.from_env(settings.kafka_bootstrap or "localhost:9092")
 
-    async def not_wired(raws: list[bytes], topic_tenant: str | None) -> list[dict[str, Any]]:
+    async def not_wired(raws: list[bytes], topic_tenant: str | None, places: list[str]) -> list[dict[str, Any]]:
         raise RuntimeError("the document's broker processes nothing")
 
     broker = build_doors(kafka, not_wired, _NoLedger())

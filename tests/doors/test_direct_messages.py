@@ -3,18 +3,22 @@ or through the route (a streamed body, no Content-Length) — same status, same 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 from collections.abc import AsyncIterator
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
-from access_support import OTHER, OWN, http_client, seed, token
+from access_support import ORIGIN, OTHER, OWN, http_client, seed, token
 from message_samples import department
 
 from infra.tokens import TokenStore
 from services.core.app import App, app_for_url
+from services.core.reads import ProjectionsBehind, UnknownTenant
+from services.doors.http import create_app
 from services.doors.http.access import AccessRule
 from services.doors.http.messages import DirectMessages
 
@@ -162,3 +166,62 @@ async def test_a_chunked_body_never_takes_the_direct_way_whatever_length_it_decl
              "client": ("127.0.0.1", 50000)}
     await DirectMessages(route)(scope, receive, send)
     assert handed == [b"x" * 100_000] and received == 1  # the route got the body untouched, read once by it
+
+
+@contextlib.asynccontextmanager
+async def _tolerant_client(app: App) -> AsyncIterator[httpx.AsyncClient]:
+    """A client that receives the server's own answer to an exception (as a real server's client does)."""
+    api = create_app(app=app, run_projections=False)
+    async with api.router.lifespan_context(api):
+        transport = httpx.ASGITransport(app=api, client=("127.0.0.1", 50123), raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url=ORIGIN) as client:
+            yield client
+
+
+def _raising(error: Exception) -> Any:
+    async def fail(*args: Any, **kwargs: Any) -> Any:
+        raise error
+
+    return fail
+
+
+async def test_errors_of_the_intake_are_answered_alike(core: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the app's exception handlers answer for the route (a 503 with Retry-After, a 404), and the server's
+    500 for anything else, the direct way answers too: same status, headers and bytes."""
+    writer = await token(TokenStore(core.pool), "hr_system", OWN)
+    cases = [
+        (ProjectionsBehind(OWN, retry_after=7), 503),
+        (UnknownTenant(OWN), 404),
+        (RuntimeError("unexpected"), 500),
+    ]
+    async with _tolerant_client(core) as client:
+        for error, status in cases:
+            monkeypatch.setattr(core.intake, "submit", _raising(error))
+            monkeypatch.setattr(core.intake, "process", _raising(error))
+            for body in (department("qa", message_id="m-err"), [department("qa", message_id="m-err")]):
+                direct, routed = await _both(client, body, writer)
+                assert direct.status_code == status, (error, direct.text)
+                _same(direct, routed)
+                assert direct.headers.get("retry-after") == routed.headers.get("retry-after")
+        assert direct.headers.get("retry-after") is None
+    monkeypatch.undo()
+    assert await core.store.outcome(OWN, "m-err") is None
+
+
+async def test_a_database_gone_is_answered_alike(database_url: str, pg_server_url: str) -> None:
+    app = await app_for_url(database_url, max_size=4)
+    try:
+        await seed(app)
+        writer = await token(TokenStore(app.pool), "hr_system", OWN)
+        async with _tolerant_client(app) as client:
+            admin = await asyncpg.connect(pg_server_url)
+            try:
+                await admin.execute(f'DROP DATABASE "{database_url.rsplit("/", 1)[1]}" WITH (FORCE)')
+            finally:
+                await admin.close()
+            for headers in (writer, {}):
+                direct, routed = await _both(client, department("qa", message_id="m-gone"), headers)
+                assert direct.status_code == 500
+                _same(direct, routed)
+    finally:
+        await app.close()

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 
+import asyncpg
 import httpx
 import pytest
+import structlog
 from message_samples import TENANT, check_in, company_with_bookings, department, settled
 
 from infra.settings import MAX_MESSAGE_BYTES
@@ -202,3 +204,26 @@ async def test_rejections_without_a_readable_tenant_are_listed_apart(client: htt
     mine = (await client.get(f"/v1/tenants/{TENANT}/rejections")).json()["rejections"]
     assert [(r["reason"], r["type"]) for r in mine] == [("unknown_booking", "ManagerCheckInHeld")]
     assert (await client.get("/v1/rejections")).status_code == 422  # only the unattributed ones are served here
+
+
+async def test_healthz_names_no_database_error(client: httpx.AsyncClient, database_url: str, pg_server_url: str,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A database that is gone makes /healthz answer 503 with a fixed reason; the error's text (which names the
+    database, its host or its user) goes to the log only."""
+    from services.doors.http import ops
+
+    logged = structlog.testing.CapturingLogger()
+    monkeypatch.setattr(ops, "log", structlog.wrap_logger(logged, processors=[]), raising=False)
+    assert (await client.get("/healthz")).status_code == 200
+    name = database_url.rsplit("/", 1)[1]
+    admin = await asyncpg.connect(pg_server_url)
+    try:
+        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+    health = await client.get("/healthz")
+    assert health.status_code == 503
+    assert health.json() == {"status": "unavailable", "database": "unreachable"}
+    [call] = [c for c in logged.calls if c.method_name == "error"]
+    assert call.kwargs["event"] == "healthz_database_unreachable" and call.kwargs["error"]
+    assert call.kwargs["error"] not in health.text and name not in health.text

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import time
+
+import asyncpg
 
 from infra.tokens import TokenLookups, TokenStore
 from services.core.app import app_for_url
@@ -46,5 +49,44 @@ async def test_a_failing_read_reaches_every_waiting_request(database_url: str) -
         assert all(isinstance(r, Exception) for r in results)
         await app.pool.execute("ALTER TABLE access_tokens_away RENAME TO access_tokens")
         assert await lookups.find(text) is not None  # and the next request is looked up again
+    finally:
+        await app.close()
+
+
+async def _read_waits_on_lock(conn: asyncpg.Connection) -> None:
+    """Until a query of another connection waits on a lock of access_tokens."""
+    deadline = time.monotonic() + 30
+    while not await conn.fetchval(
+            "SELECT EXISTS (SELECT FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
+            " WHERE c.relname = 'access_tokens' AND NOT l.granted AND l.pid <> pg_backend_pid())"):
+        assert time.monotonic() < deadline, "the read never reached the table's lock"
+        await asyncio.sleep(0.01)
+
+
+async def test_a_cancelled_read_leaves_no_request_waiting(database_url: str) -> None:
+    """The read of a group is cancelled while it waits on the table: every request of the group, and every one
+    that arrived meanwhile, still gets its answer."""
+    app = await app_for_url(database_url, max_size=6)
+    try:
+        tokens = TokenStore(app.pool)
+        first, first_text = await tokens.create("hr_system", "acme", None)
+        second, second_text = await tokens.create("leadership", None, None)
+        lookups = TokenLookups(app.pool)
+        async with app.pool.acquire() as holder:
+            lock = holder.transaction()
+            await lock.start()
+            await holder.execute("LOCK TABLE access_tokens IN ACCESS EXCLUSIVE MODE")
+            group = [asyncio.create_task(lookups.find(text)) for text in (first_text, second_text)]
+            await _read_waits_on_lock(holder)
+            later = asyncio.create_task(lookups.find(first_text))  # waits for the next read
+            reading = lookups._task
+            assert reading is not None and not reading.done()
+            reading.cancel()
+            await asyncio.sleep(0)
+            await lock.rollback()
+        # A hang guard, not a measure of speed: without an answer the requests would wait for ever.
+        answers = await asyncio.wait_for(asyncio.gather(*group, later), timeout=30)
+        assert [a.id if a else None for a in answers] == [first.id, second.id, first.id]
+        assert reading.cancelled()
     finally:
         await app.close()

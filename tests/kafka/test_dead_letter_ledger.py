@@ -4,9 +4,11 @@ a rejection at the Kafka door and no copy of it is on record as acknowledged."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from infra.kafka.config import DOOR
-from infra.kafka.dead_letters import SentDeadLetters
+from infra.kafka.dead_letters import UNATTRIBUTED, SentDeadLetters
+from services.core.intake import prepare
 
 
 def _message(message_id: str, employee: str) -> bytes:
@@ -28,3 +30,16 @@ async def test_only_unsent_rejections_of_the_kafka_door_are_owed(app):
     await ledger.mark_sent([("acme", "k1")])
     await ledger.mark_sent([("acme", "k1")])  # a second acknowledgement of the same copy is fine
     assert await ledger.unsent(asked) == {("acme", "k2")}
+
+
+async def test_a_rejection_without_ids_is_owed_by_its_records_place(app):
+    """A message without a tenant or message_id is on record by its source, the place of its record."""
+    garbage = [replace(prepare(b"{not json"), source=f"kafka:m:0:{offset}:1") for offset in (1, 2)]
+    await app.intake.process(garbage, DOOR)
+    await app.intake.process([replace(prepare(b"{not json"), source="kafka:m:0:3:1")], "api")
+    ledger = SentDeadLetters(app.pool, DOOR)
+    asked = [(UNATTRIBUTED, f"kafka:m:0:{offset}:1") for offset in (1, 2, 3, 4)] + [("acme", "kafka:m:0:1:1")]
+
+    assert await ledger.unsent(asked) == {(UNATTRIBUTED, "kafka:m:0:1:1"), (UNATTRIBUTED, "kafka:m:0:2:1")}
+    await ledger.mark_sent([(UNATTRIBUTED, "kafka:m:0:1:1")])
+    assert await ledger.unsent(asked) == {(UNATTRIBUTED, "kafka:m:0:2:1")}

@@ -32,7 +32,7 @@ def _accept_or_reject(raws: list[bytes]) -> list[dict[str, Any]]:
 async def test_a_rejected_record_is_copied_to_the_dlq_with_its_key_and_reason():
     seen: list[list[bytes]] = []
 
-    async def process(raws: list[bytes], topic_tenant: str | None) -> list[dict[str, Any]]:
+    async def process(raws: list[bytes], topic_tenant: str | None, places: list[str]) -> list[dict[str, Any]]:
         seen.append(raws)
         return _accept_or_reject(raws)
 
@@ -127,7 +127,7 @@ def _no_pause(monkeypatch: pytest.MonkeyPatch) -> None:
 async def test_the_batch_is_committed_after_its_outcomes_and_dead_letters():
     batch, dead = _Batch([b"{a", b"x", b"{b"]), _DeadLetters()
 
-    async def process(raws: list[bytes], topic_tenant: str | None) -> list[dict[str, Any]]:
+    async def process(raws: list[bytes], topic_tenant: str | None, places: list[str]) -> list[dict[str, Any]]:
         assert batch.calls == []
         return _accept_or_reject(raws)
 
@@ -139,7 +139,7 @@ async def test_the_batch_is_committed_after_its_outcomes_and_dead_letters():
 async def test_a_batch_whose_outcomes_were_not_stored_is_rewound_not_committed():
     batch = _Batch([b"{a", b"{b"])
 
-    async def process(raws: list[bytes], topic_tenant: str | None) -> list[dict[str, Any]]:
+    async def process(raws: list[bytes], topic_tenant: str | None, places: list[str]) -> list[dict[str, Any]]:
         raise OSError("database away")
 
     await _handle(batch, process, _outbox(_DeadLetters()), inbound.OffsetGuard())
@@ -149,7 +149,7 @@ async def test_a_batch_whose_outcomes_were_not_stored_is_rewound_not_committed()
 async def test_dead_letters_the_broker_did_not_take_are_sent_again_before_the_commit():
     batch, dead = _Batch([b"x", b"{a"]), _DeadLetters(failures=2)
 
-    async def process(raws: list[bytes], topic_tenant: str | None) -> list[dict[str, Any]]:
+    async def process(raws: list[bytes], topic_tenant: str | None, places: list[str]) -> list[dict[str, Any]]:
         return _accept_or_reject(raws)
 
     await _handle(batch, process, _outbox(dead), inbound.OffsetGuard())
@@ -161,7 +161,7 @@ async def test_partitions_are_processed_side_by_side_each_in_order():
     batch, dead = _Batch([b"{a0", b"{b1", b"x2", b"{d3", b"x4", b"{f5"], partitions=2), _DeadLetters()
     calls: list[list[bytes]] = []
 
-    async def process(raws: list[bytes], topic_tenant: str | None) -> list[dict[str, Any]]:
+    async def process(raws: list[bytes], topic_tenant: str | None, places: list[str]) -> list[dict[str, Any]]:
         calls.append(raws)
         await asyncio.sleep(0)
         return _accept_or_reject(raws)
@@ -175,7 +175,7 @@ async def test_partitions_are_processed_side_by_side_each_in_order():
 async def test_when_one_partition_fails_the_stored_ones_still_send_their_dead_letters_and_only_it_rewinds():
     batch, dead = _Batch([b"x0", b"{b1"], partitions=2), _DeadLetters()
 
-    async def process(raws: list[bytes], topic_tenant: str | None) -> list[dict[str, Any]]:
+    async def process(raws: list[bytes], topic_tenant: str | None, places: list[str]) -> list[dict[str, Any]]:
         if raws == [b"{b1"]:
             raise OSError("database away")
         return _accept_or_reject(raws)
@@ -206,7 +206,7 @@ async def test_a_duplicate_whose_first_outcome_was_an_unsent_rejection_is_copied
     ledger.sent.add(("t", "m3"))
     batch = _Batch([b"one", b"two", b"three", b"one again"])
 
-    async def process(raws: list[bytes], topic_tenant: str | None) -> list[dict[str, Any]]:
+    async def process(raws: list[bytes], topic_tenant: str | None, places: list[str]) -> list[dict[str, Any]]:
         return outcomes
 
     await _handle(batch, process, _outbox(dead, ledger), inbound.OffsetGuard())
@@ -220,18 +220,35 @@ async def test_a_rejection_and_its_repeat_in_one_lane_are_copied_once_and_record
     first = _rejected("m1")
     batch = _Batch([b"m1", b"m1", b"garbage"])
 
-    async def process(raws: list[bytes], topic_tenant: str | None) -> list[dict[str, Any]]:
+    async def process(raws: list[bytes], topic_tenant: str | None, places: list[str]) -> list[dict[str, Any]]:
         return [first, _duplicate_of(first), _rejected(None, "invalid_envelope")]
 
     await _handle(batch, process, _outbox(dead, ledger), inbound.OffsetGuard())
     assert [value for value, _, _ in dead.sent] == [b"m1", b"garbage"]
-    assert ledger.sent == {("t", "m1")}  # the unidentified one is rejected (and copied) afresh when read again
+    # The one without ids is on record by its record's place, by which the intake recognises it when read again.
+    assert ledger.sent == {("t", "m1"), ("", dead_letters.record_place(batch.raw_message[2]))}
+
+
+async def test_a_record_without_ids_read_again_is_copied_again_only_while_its_copy_is_unsent():
+    ledger, dead = _Ledger(), _DeadLetters()
+    first = _rejected(None, "invalid_envelope")
+    batch = _Batch([b"garbage", b"more garbage"])
+    ledger.sent.add(("", dead_letters.record_place(batch.raw_message[1])))
+
+    async def process(raws: list[bytes], topic_tenant: str | None, places: list[str]) -> list[dict[str, Any]]:
+        assert places == [dead_letters.record_place(record) for record in batch.raw_message]
+        return [_duplicate_of(first), _duplicate_of(first)]
+
+    await _handle(batch, process, _outbox(dead, ledger), inbound.OffsetGuard())
+    assert [value for value, _, _ in dead.sent] == [b"garbage"]
+    assert ledger.sent == {("", dead_letters.record_place(record)) for record in batch.raw_message}
+    assert batch.calls == ["ack"]
 
 
 async def test_a_lane_whose_dead_letters_cannot_be_looked_up_is_read_again_not_committed():
     batch, dead = _Batch([b"m1"]), _DeadLetters()
 
-    async def process(raws: list[bytes], topic_tenant: str | None) -> list[dict[str, Any]]:
+    async def process(raws: list[bytes], topic_tenant: str | None, places: list[str]) -> list[dict[str, Any]]:
         return [_duplicate_of(_rejected("m1"))]
 
     await _handle(batch, process, _outbox(dead, _Ledger(broken=True)), inbound.OffsetGuard())
@@ -297,7 +314,7 @@ class _Fetched(_Batch):
         self.consumer.seek(TopicPartition(first.topic, first.partition), first.offset)
 
 
-async def _stored(raws: list[bytes], topic_tenant: str | None) -> list[dict[str, Any]]:
+async def _stored(raws: list[bytes], topic_tenant: str | None, places: list[str]) -> list[dict[str, Any]]:
     return _accept_or_reject(raws)
 
 
@@ -316,7 +333,7 @@ async def test_every_failed_partition_of_a_batch_is_rewound_and_the_stored_ones_
     guard = inbound.OffsetGuard()
     batch = _Fetched(consumer, [(1, 3), (0, 5), (2, 7), (1, 4), (0, 6), (2, 8)])
 
-    async def process(raws: list[bytes], topic_tenant: str | None) -> list[dict[str, Any]]:
+    async def process(raws: list[bytes], topic_tenant: str | None, places: list[str]) -> list[dict[str, Any]]:
         if raws[0] in (b"{3}", b"{7}"):  # partitions 1 and 2: their outcomes were not stored
             raise OSError("database away")
         return _accept_or_reject(raws)
@@ -335,7 +352,7 @@ async def test_a_broker_that_lost_the_committed_offsets_makes_every_partition_st
     consumer.broker.clear()
     seen: list[list[bytes]] = []
 
-    async def process(raws: list[bytes], topic_tenant: str | None) -> list[dict[str, Any]]:
+    async def process(raws: list[bytes], topic_tenant: str | None, places: list[str]) -> list[dict[str, Any]]:
         seen.append(raws)
         return _accept_or_reject(raws)
 
@@ -365,7 +382,7 @@ async def test_no_commit_for_a_partition_that_moved_while_its_batch_was_handled(
     guard = inbound.OffsetGuard()
     batch = _Fetched(consumer, [(0, 0), (1, 0)])
 
-    async def process(raws: list[bytes], topic_tenant: str | None) -> list[dict[str, Any]]:
+    async def process(raws: list[bytes], topic_tenant: str | None, places: list[str]) -> list[dict[str, Any]]:
         consumer.positions[TopicPartition("m", 1)] = 0  # e.g. sought back meanwhile
         return _accept_or_reject(raws)
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import copy
 import json
+from dataclasses import replace
 
 import asyncpg
+import pytest
 from message_samples import (
     TENANT,
     booking,
@@ -18,6 +20,7 @@ from message_samples import (
 )
 
 from services.core.app import App
+from services.core.intake import Prepared, prepare
 
 
 async def _counts(database_url: str) -> tuple[int, int, int]:
@@ -132,3 +135,30 @@ async def test_outcome_lookup(app: App) -> None:
     stored = await app.store.outcome(TENANT, msg["message_id"])
     assert stored is not None and stored.as_json() == first
     assert await app.store.outcome(TENANT, "never-sent") is None
+
+
+async def test_a_message_without_ids_read_again_from_its_source_gets_no_second_outcome(app: App) -> None:
+    """A message with no readable tenant or message_id is recognised by its source (the Kafka door's record
+    place): read again, it is a duplicate of its first outcome; another source is another message."""
+    def read(raw: bytes, source: str) -> Prepared:
+        return replace(prepare(raw), source=source)
+
+    rd = department("rd")
+    first = await app.intake.process([read(b"{not json", "kafka:m:0:7:1"), read(rd, "kafka:m:0:8:1")], "test")
+    assert [o["status"] for o in first] == ["rejected", "accepted"]
+    again = await app.intake.process([read(b"{not json", "kafka:m:0:7:1"), read(b"{not json", "kafka:m:0:9:1"),
+                                      read(rd, "kafka:m:0:8:1")], "test")
+    assert again[0] == {"status": "duplicate", "tenant": None, "message_id": None, "first": first[0]}
+    assert again[1]["status"] == "rejected" and again[2]["status"] == "duplicate"
+    rows = await app.pool.fetch("SELECT source, status FROM outcomes ORDER BY id")
+    assert [(r["source"], r["status"]) for r in rows] == [
+        ("kafka:m:0:7:1", "rejected"), (None, "accepted"), ("kafka:m:0:9:1", "rejected")]
+
+
+async def test_a_source_is_stored_once_whoever_stores_it(app: App) -> None:
+    """Two processes that store the same source at once: the second append fails on the source's index."""
+    message = replace(prepare(b"\xff not utf-8"), source="kafka:m:1:3:1")
+    await app.intake._process([message], "test")  # as if another process stored it after this one looked
+    with pytest.raises(asyncpg.UniqueViolationError):
+        await app.intake._process([message], "test")
+    assert await app.pool.fetchval("SELECT count(*) FROM outcomes WHERE source = 'kafka:m:1:3:1'") == 1

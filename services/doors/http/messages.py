@@ -16,6 +16,8 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.security.utils import get_authorization_scheme_param
+from starlette.applications import Starlette
+from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain.errors import Reason
@@ -85,11 +87,13 @@ class DirectMessages:
     body of known length up to DIRECT_BODY_BYTES, and a principal — from a live bearer token, or open mode on
     loopback — that passes the route's own declared access rule (``rule_of``: one home). Everything else
     (no or a bad token, a session cookie, a refusal of the rule) is handed, body and all, to the route, which
-    answers it exactly as it always does. Both ways answer through :func:`answer`."""
+    answers it exactly as it always does. Both ways answer through :func:`answer`, and what either raises is
+    answered by the app's own exception handlers (:func:`route_handlers`), or else by the server's 500."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
         self.rule: AccessRule | None = None
+        self._handled: ASGIApp | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (scope["type"] != "http" or scope["method"] != "POST" or scope["path"] != "/v1/messages"
@@ -104,6 +108,13 @@ class DirectMessages:
                 or "transfer-encoding" in request.headers):
             await self.app(scope, receive, send)
             return
+        if self._handled is None:
+            api = scope["app"]
+            self._handled = ExceptionMiddleware(self._direct, handlers=route_handlers(api), debug=api.debug)
+        await self._handled(scope, receive, send)
+
+    async def _direct(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
         principal = await self._principal(request)
         if principal is None:
             await self.app(scope, receive, send)
@@ -148,6 +159,13 @@ class DirectMessages:
                     self.rule = rule
                     return rule
         raise RuntimeError("POST /v1/messages declares no access rule")
+
+
+def route_handlers(api: Starlette) -> dict[Any, Any]:
+    """The exception handlers that answer for the app's routes: all of the app's but those of 500 and
+    ``Exception``, which the server's error middleware applies around everything (Starlette's own split,
+    ``Starlette.build_middleware_stack``)."""
+    return {key: handler for key, handler in api.exception_handlers.items() if key not in (500, Exception)}
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 
+import structlog
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -11,6 +12,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from infra.log_guard import guard_problems
 from services.doors.http.access import public, requires
 from services.doors.http.deps import core, metrics
+
+log = structlog.get_logger(__name__)
 
 router = APIRouter()
 
@@ -21,7 +24,9 @@ async def healthz(request: Request) -> JSONResponse:
     try:
         guard = await guard_problems(core(request).pool)
     except Exception as error:  # noqa: BLE001 - any failure means unhealthy
-        return JSONResponse({"status": "unavailable", "database": str(error)}, status_code=503)
+        # The error's text names the database, its host or its user: the log has it, the open answer does not.
+        log.error("healthz_database_unreachable", error=repr(error))
+        return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
     if guard:  # the log can be changed unnoticed by the database's own rules: not healthy
         return JSONResponse({"status": "unavailable", "guard": guard}, status_code=503)
     return JSONResponse({"status": "ok"})
