@@ -121,7 +121,7 @@ async def _fetch_parts(pool: asyncpg.Pool, statements: Sequence[str], args: tupl
 
 async def _prepared(conn: asyncpg.Connection, hashed: bool) -> str:
     """The active version's schema, with the read's settings (transaction-local) on ``conn``."""
-    row = await conn.fetchrow(_ACTIVE_VERSION.replace(", false)", ", true)"))
+    row = await conn.fetchrow(_ACTIVE_VERSION.replace(", false)", ", true)"), "auto")
     if row is None:
         raise LookupError("the KPI projection is not set up")
     if hashed:
