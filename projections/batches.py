@@ -198,6 +198,12 @@ async def apply_batch(conn: asyncpg.Connection, target: Target, batch_size: int)
 _RACES = (asyncpg.DeadlockDetectedError, asyncpg.SerializationError, asyncpg.UniqueViolationError)
 
 
+# A connection's release resets its session; asyncpg's budget for that is otherwise the timeout it was acquired
+# with, which for a batch read ahead is the short wait for a spare connection (a busy server then fails the
+# release, and with it a fold that had committed).
+_RELEASE_SECONDS = 60.0
+
+
 class _Open:
     """A pooled connection with a transaction open on it, and the batch read into it (None: nothing to read)."""
 
@@ -217,7 +223,7 @@ class _Open:
         try:
             await transaction.start()
         except BaseException:
-            await pool.release(conn)
+            await pool.release(conn, timeout=_RELEASE_SECONDS)
             raise
         return cls(pool, conn, transaction, size)
 
@@ -226,7 +232,7 @@ class _Open:
         try:
             await self.transaction.commit()
         finally:
-            await self.pool.release(self.conn)
+            await self.pool.release(self.conn, timeout=_RELEASE_SECONDS)
 
     async def discard(self) -> None:
         if self.closed:
@@ -237,7 +243,7 @@ class _Open:
         except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
             pass
         finally:
-            await self.pool.release(self.conn)
+            await self.pool.release(self.conn, timeout=_RELEASE_SECONDS)
 
 
 class Folder:
