@@ -78,7 +78,10 @@ async def ensure_schema(pool: asyncpg.Pool) -> None:
 
 
 async def create_version(conn: asyncpg.Connection, projection: Projection) -> int:
-    """A new, empty version: its schema, its tables and a checkpoint at the start of the log."""
+    """A new, empty version: its schema, its tables and a checkpoint at the start of the log.
+
+    Its read indexes come once it has caught up (see ``projections.indexes``).
+    """
     version = (
         await conn.fetchval(
             "SELECT coalesce(max(version), 0) + 1 FROM projection_checkpoints WHERE name = $1", projection.name
