@@ -13,6 +13,7 @@ from kpi_history import random_history, sample_dates
 from projections import (
     catch_up,
     ensure_schema,
+    indexes,
     kpi_document,
     rebuild,
     run_projections,
@@ -131,10 +132,19 @@ async def built_read_indexes(pool: asyncpg.Pool, schema: str) -> set[str]:
     return {row["indexname"] for row in rows}
 
 
-async def test_a_version_is_folded_without_its_read_indexes_and_has_them_once_caught_up_and_switched_in(pool, log):
+async def test_a_version_created_on_a_small_log_has_its_read_indexes_at_once(pool, log):
+    await log.append_many([(T, k, d) for k, d in random_history(14, events=100)])
+    await ensure_schema(pool)
+    assert await built_read_indexes(pool, "kpi_v1") == {index.name for index in by_name("kpi").read_indexes}
+
+
+async def test_a_version_is_folded_without_its_read_indexes_and_has_them_once_caught_up_and_switched_in(
+    pool, log, monkeypatch
+):
     every = {index.name for index in by_name("kpi").read_indexes}
     assert {"bookings_by_start", "reviews_by_date"} <= every
     await log.append_many([(T, k, d) for k, d in random_history(14, events=300)])
+    monkeypatch.setattr(indexes, "DEFERRED_FROM", 200)  # the log counts as large: versions are created without them
     await ensure_schema(pool)
     assert await built_read_indexes(pool, "kpi_v1") == set()
     await catch_up(pool)
