@@ -5,8 +5,9 @@ of its own and its time is printed per batch (the total is then no figure to com
 
     python -m bench.profile_rebuild TEMPLATE [--profile] [--rounds N] [--admin-url URL]
 
-TEMPLATE is a database on the server (for instance one the bulk-ingest benchmark filled, kept): copying it takes
-seconds, ingesting 1 M lines again many minutes.
+TEMPLATE is a database on the server holding such a log, for instance the 1 M-line feed of the bulk-ingest
+benchmark (``bench.ingest_bench.feed_for``) put in by ``eduplan ingest``: copying it takes seconds, ingesting the
+feed again many minutes.
 """
 
 from __future__ import annotations
