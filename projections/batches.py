@@ -11,12 +11,13 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import asyncpg
 
 from infra.store import HORIZON_SQL
 from projections.catalog import PROJECTIONS, by_name
+from projections.indexes import UNINDEXED_SQL, qualified
 from projections.model import BATCH_DDL, BATCH_TABLE, STATISTICS_TARGET, Batch, Projection
 
 # Below the horizon (infra.store.HORIZON_SQL, computed in an earlier statement) no transaction that could
@@ -173,15 +174,26 @@ async def fold(conn: asyncpg.Connection, target: Target, loaded: Loaded) -> int:
     return loaded.read
 
 
-async def checkpoint(conn: asyncpg.Connection, target: Target) -> tuple[tuple[int, int], int] | None:
-    """The version's cursor and the events it has read; None once it is retired."""
+class Checkpoint(NamedTuple):
+    cursor: tuple[int, int]
+    applied: int  # events read so far
+    unindexed: bool  # some of its read indexes are not built yet (see projections.indexes)
+
+
+_CHECKPOINT = f"""
+SELECT transaction_id, position, applied, {UNINDEXED_SQL} > 0 AS unindexed
+FROM projection_checkpoints WHERE name = $1 AND version = $2 AND retired_at IS NULL
+"""
+
+
+async def checkpoint(conn: asyncpg.Connection, target: Target) -> Checkpoint | None:
+    """Where the version stands; None once it is retired."""
     row = await conn.fetchrow(
-        "SELECT transaction_id, position, applied FROM projection_checkpoints"
-        " WHERE name = $1 AND version = $2 AND retired_at IS NULL",
-        target.projection.name,
-        target.version,
+        _CHECKPOINT, target.projection.name, target.version, qualified(target.projection, target.schema)
     )
-    return None if row is None else ((row["transaction_id"], row["position"]), row["applied"])
+    if row is None:
+        return None
+    return Checkpoint((row["transaction_id"], row["position"]), row["applied"], row["unindexed"])
 
 
 async def apply_batch(conn: asyncpg.Connection, target: Target, batch_size: int) -> int:
@@ -189,13 +201,19 @@ async def apply_batch(conn: asyncpg.Connection, target: Target, batch_size: int)
     at = await checkpoint(conn, target)
     if at is None:
         return 0
-    loaded = await load(conn, target, *at, batch_size)
+    loaded = await load(conn, target, at.cursor, at.applied, batch_size)
     return 0 if loaded is None else await fold(conn, target, loaded)
 
 
 # Raised when another applier is folding the same batch (new rows are inserted without ON CONFLICT, so the
 # loser of the race may fail on a unique index rather than on the checkpoint): read the checkpoint again.
 _RACES = (asyncpg.DeadlockDetectedError, asyncpg.SerializationError, asyncpg.UniqueViolationError)
+
+
+# A connection's release resets its session; asyncpg's budget for that is otherwise the timeout it was acquired
+# with, which for a batch read ahead is the short wait for a spare connection (a busy server then fails the
+# release, and with it a fold that had committed).
+_RELEASE_SECONDS = 60.0
 
 
 class _Open:
@@ -217,7 +235,7 @@ class _Open:
         try:
             await transaction.start()
         except BaseException:
-            await pool.release(conn)
+            await pool.release(conn, timeout=_RELEASE_SECONDS)
             raise
         return cls(pool, conn, transaction, size)
 
@@ -226,7 +244,7 @@ class _Open:
         try:
             await self.transaction.commit()
         finally:
-            await self.pool.release(self.conn)
+            await self.pool.release(self.conn, timeout=_RELEASE_SECONDS)
 
     async def discard(self) -> None:
         if self.closed:
@@ -237,7 +255,7 @@ class _Open:
         except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
             pass
         finally:
-            await self.pool.release(self.conn)
+            await self.pool.release(self.conn, timeout=_RELEASE_SECONDS)
 
 
 class Folder:
@@ -258,6 +276,9 @@ class Folder:
         self.fold_rate: float | None = None
         self.stage_rate: float | None = None
         self.fold_ends: float | None = None
+        # Whether the version lacked some of its read indexes at the first batch this folder read (they are
+        # built once it has caught up, see projections.indexes).
+        self.unindexed = False
 
     async def step(self) -> int:
         """One batch; the events it read, 0 when there is nothing to read (or another applier won)."""
@@ -316,7 +337,8 @@ class Folder:
         try:
             at = await checkpoint(opened.conn, self.target)
             if at is not None:
-                opened.loaded = await load(opened.conn, self.target, *at, self.size)
+                self.unindexed = at.unindexed
+                opened.loaded = await load(opened.conn, self.target, at.cursor, at.applied, self.size)
             return opened
         except BaseException:
             await opened.discard()

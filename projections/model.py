@@ -139,13 +139,31 @@ $$""",
 )
 
 
+@dataclass(frozen=True)
+class ReadIndex:
+    """An index that only reads use: no step looks rows up through it.
+
+    A fresh version folds its backlog without it (every row written would otherwise update it as well), and
+    gets it once it has caught up with the log, before it answers reads (see ``projections.indexes``).
+    ``definition`` is what follows the table in CREATE INDEX: the columns, and any WHERE clause.
+    """
+
+    name: str
+    table: str
+    definition: str
+
+    def ddl(self, schema: str) -> str:
+        return f"CREATE INDEX IF NOT EXISTS {self.name} ON {schema}.{self.table} {self.definition}"
+
+
 @dataclass(frozen=True, eq=False)
 class Projection:
     """A read model. Its tables live in one schema per version: ``{name}_v{version}``.
 
     ``keys`` names, per event type, the field of the data that identifies the entity the event is folded
     into (the batch's ``key``); ``tenants`` is a statement run with the batch's tenants ($1, text[]) before
-    the steps. Steps write each table once per batch: the events of one entity are merged
+    the steps; ``read_indexes`` are the indexes only reads use (``tables`` creates the rest). Steps write each
+    table once per batch: the events of one entity are merged
     in the statement (first event wins, or the earliest date), and merged the same way with what earlier
     batches wrote, so the result does not depend on where the batch boundaries fall. Statements that
     recompute what spans several entities write a row only when its value changes.
@@ -158,6 +176,7 @@ class Projection:
     keys: Mapping[str, str]
     tenants: str = ""
     staging: Sequence[Staging] = ()
+    read_indexes: Sequence[ReadIndex] = ()
     handles: frozenset[str] = field(init=False)
 
     def __post_init__(self) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncpg
 
 from projections.catalog import PROJECTIONS
+from projections.indexes import create_if_small
 from projections.model import Projection
 
 _ENSURE_LOCK = 7_302_001
@@ -78,7 +79,10 @@ async def ensure_schema(pool: asyncpg.Pool) -> None:
 
 
 async def create_version(conn: asyncpg.Connection, projection: Projection) -> int:
-    """A new, empty version: its schema, its tables and a checkpoint at the start of the log."""
+    """A new, empty version: its schema, its tables and a checkpoint at the start of the log.
+
+    Its read indexes come once it has caught up, unless the log is small (see ``projections.indexes``).
+    """
     version = (
         await conn.fetchval(
             "SELECT coalesce(max(version), 0) + 1 FROM projection_checkpoints WHERE name = $1", projection.name
@@ -87,6 +91,7 @@ async def create_version(conn: asyncpg.Connection, projection: Projection) -> in
     schema = projection.schema(version)
     await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}")
     await conn.execute(projection.tables(schema))
+    await create_if_small(conn, projection, schema)
     await conn.execute(
         "INSERT INTO projection_checkpoints (name, version, layout) VALUES ($1, $2, $3)",
         projection.name,

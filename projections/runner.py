@@ -16,6 +16,7 @@ import structlog
 
 from infra.store import NOTIFY_CHANNEL, log_head
 from projections.batches import Folder, Target, analyze, caught_up_to, targets
+from projections.indexes import build_read_indexes
 from projections.registry import ensure_schema, try_lock, unlock
 from projections.switch import drop_retired, try_switch
 
@@ -53,6 +54,9 @@ async def drain(
             await folder.close()
     for target, count in applied.items():
         total += count
+        if folders[target].unindexed and not (stop and stop.is_set()):
+            # Its first catch-up has come to the head of the log: reads are served with these from now on.
+            await build_read_indexes(pool, target.projection, target.schema)
         if count >= ANALYZE_AFTER_EVENTS:
             await analyze(pool, target.schema)
     return total

@@ -2,7 +2,8 @@
 
 The switch is one transaction that locks the registry row and both versions' checkpoints (so neither
 can move), lets the new version read up to the live one's cursor, and only then points the registry at
-it: readers never see older data after a switch. A retired version's schema is dropped later, once the
+it: readers never see older data after a switch. The new version's read indexes (see ``indexes``) are
+built before the switch's transaction begins. A retired version's schema is dropped later, once the
 reads that started before the switch have long finished.
 """
 
@@ -13,6 +14,7 @@ import structlog
 
 from projections.batches import Target, apply_batch
 from projections.catalog import by_name
+from projections.indexes import build_read_indexes
 from projections.model import Projection
 
 log = structlog.get_logger(__name__)
@@ -23,6 +25,9 @@ async def try_switch(pool: asyncpg.Pool, projection: Projection, version: int) -
 
     True when it is (or already was) active; False when it is not the version being built.
     """
+    # Reads of the new version need its read indexes; built before the switch's locks (it holds the live
+    # version's checkpoint), a no-op once its catch-up has built them.
+    await build_read_indexes(pool, projection, projection.schema(version))
     async with pool.acquire() as conn, conn.transaction():
         registry = await conn.fetchrow(
             "SELECT active_version, building_version FROM projection_registry WHERE name = $1 FOR UPDATE",

@@ -3,12 +3,12 @@
 from projections.kpi import action_folds, funding_folds, greb_folds
 from projections.kpi import derive as d
 from projections.kpi import folds as f
-from projections.kpi.action_tables import action_tables
-from projections.kpi.funding_tables import funding_tables
-from projections.kpi.greb_tables import greb_tables
+from projections.kpi.action_tables import ACTION_READ_INDEXES, action_tables
+from projections.kpi.funding_tables import FUNDING_READ_INDEXES, funding_tables
+from projections.kpi.greb_tables import GREB_READ_INDEXES, greb_tables
 from projections.kpi.planning_folds import PLANNING_KEYS, PLANNING_STAGING, PLANNING_STEPS
-from projections.kpi.planning_tables import planning_tables
-from projections.kpi.tables import tables
+from projections.kpi.planning_tables import PLANNING_READ_INDEXES, planning_tables
+from projections.kpi.tables import READ_INDEXES, tables
 from projections.model import STATISTICS, Projection
 
 # In this order: the employees and their department history first, so the facts folded after them find the
@@ -68,6 +68,8 @@ PROJECTION = Projection(
     keys=_KEYS,
     tenants="INSERT INTO {s}.tenants SELECT unnest($1::text[]) ON CONFLICT DO NOTHING",
     staging=(f.STAGED_EMPLOYEES, f.STAGED_GAPS, f.STAGED_BOOKINGS, f.STAGED_AGREEMENTS, *PLANNING_STAGING),
+    read_indexes=(*READ_INDEXES, *FUNDING_READ_INDEXES, *PLANNING_READ_INDEXES, *ACTION_READ_INDEXES,
+                  *GREB_READ_INDEXES),
 )
 
 __all__ = ["PROJECTION"]

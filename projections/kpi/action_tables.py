@@ -3,6 +3,8 @@ development review, and every manager check-in on a booking. Rows as reported, k
 review's row shares the seq of its row in ``reviews``), each with when it became known (``recorded_at``, see
 ``known``)."""
 
+from projections.model import ReadIndex
+
 ACTION_TABLES = """
 -- DevelopmentReviewHeld with a follow_up_on; the review itself (held_on, education_item) is in reviews.
 CREATE TABLE IF NOT EXISTS {s}.review_follow_ups (
@@ -23,10 +25,14 @@ CREATE TABLE IF NOT EXISTS {s}.check_ins (
     recorded_at     timestamptz NOT NULL,
     PRIMARY KEY (tenant, seq)
 );
-CREATE INDEX IF NOT EXISTS check_ins_by_booking ON {s}.check_ins (tenant, booking_id, held_on);
-CREATE INDEX IF NOT EXISTS reviews_by_employee ON {s}.reviews (tenant, employee_id, held_on);
 """
 
+
+# Only the reads use these.
+ACTION_READ_INDEXES = (
+    ReadIndex("check_ins_by_booking", "check_ins", "(tenant, booking_id, held_on)"),
+    ReadIndex("reviews_by_employee", "reviews", "(tenant, employee_id, held_on)"),
+)
 
 def action_tables(schema: str) -> str:
     return ACTION_TABLES.replace("{s}", schema)

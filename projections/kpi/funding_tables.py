@@ -2,6 +2,8 @@
 seq, so "in force on a date" and "accepted last" are read with the same rules as the KPIs. The bookings,
 employees and department spells of the KPI tables give the rest."""
 
+from projections.model import ReadIndex
+
 TABLES = """
 -- The course kind of each booking (VEU and the funds depend on it).
 CREATE TABLE IF NOT EXISTS {s}.funding_courses (
@@ -12,7 +14,6 @@ CREATE TABLE IF NOT EXISTS {s}.funding_courses (
     title       text    NOT NULL,
     PRIMARY KEY (tenant, seq)
 );
-CREATE INDEX IF NOT EXISTS funding_courses_by_booking ON {s}.funding_courses (tenant, booking_id);
 
 -- EmploymentTermsSet: the terms in force on X are those with the latest effective_from <= X (then seq).
 CREATE TABLE IF NOT EXISTS {s}.funding_terms (
@@ -78,6 +79,9 @@ CREATE TABLE IF NOT EXISTS {s}.funding_managers (
 );
 """
 
+
+# Only the funding read uses it.
+FUNDING_READ_INDEXES = (ReadIndex("funding_courses_by_booking", "funding_courses", "(tenant, booking_id)"),)
 
 def funding_tables(schema: str) -> str:
     return TABLES.replace("{s}", schema)

@@ -6,6 +6,8 @@ strategy's vision, practice follow-up, knowledge sharing by format, the wheels' 
 areas and the departments' names (manager check-ins are the actions' ``check_ins``). None of these columns is
 personal data (CONTRACT §3)."""
 
+from projections.model import ReadIndex
+
 TABLES = """
 -- DepartmentRegistered: a department's display name is the one registered last.
 CREATE TABLE IF NOT EXISTS {s}.greb_department_names (
@@ -53,7 +55,6 @@ CREATE TABLE IF NOT EXISTS {s}.greb_gap_sources (
     source      text COLLATE "C"    NOT NULL,
     PRIMARY KEY (tenant, seq)
 );
-CREATE INDEX IF NOT EXISTS greb_gap_sources_by_gap ON {s}.greb_gap_sources (tenant, gap_id);
 
 CREATE TABLE IF NOT EXISTS {s}.greb_practice (
     tenant      text COLLATE "C"    NOT NULL,
@@ -63,7 +64,6 @@ CREATE TABLE IF NOT EXISTS {s}.greb_practice (
     applied     boolean NOT NULL,
     PRIMARY KEY (tenant, seq)
 );
-CREATE INDEX IF NOT EXISTS greb_practice_by_booking ON {s}.greb_practice (tenant, booking_id);
 
 CREATE TABLE IF NOT EXISTS {s}.greb_shares (
     tenant      text COLLATE "C"    NOT NULL,
@@ -74,7 +74,6 @@ CREATE TABLE IF NOT EXISTS {s}.greb_shares (
     audience    integer,
     PRIMARY KEY (tenant, seq)
 );
-CREATE INDEX IF NOT EXISTS greb_shares_by_date ON {s}.greb_shares (tenant, shared_on);
 
 -- The focus areas of each AnnualWheelDefined (the wheel itself is in wheels and wheel_seasons, same seq).
 CREATE TABLE IF NOT EXISTS {s}.greb_wheel_focus (
@@ -85,6 +84,13 @@ CREATE TABLE IF NOT EXISTS {s}.greb_wheel_focus (
 );
 """
 
+
+# Only the dashboard's reads use these.
+GREB_READ_INDEXES = (
+    ReadIndex("greb_gap_sources_by_gap", "greb_gap_sources", "(tenant, gap_id)"),
+    ReadIndex("greb_practice_by_booking", "greb_practice", "(tenant, booking_id)"),
+    ReadIndex("greb_shares_by_date", "greb_shares", "(tenant, shared_on)"),
+)
 
 def greb_tables(schema: str) -> str:
     return TABLES.replace("{s}", schema)

@@ -2,6 +2,8 @@
 wheel with all its month kinds, and the course each agreement asks for. (A booking's ``run_id`` is a
 column of ``bookings``.)"""
 
+from projections.model import ReadIndex
+
 PLANNING_TABLES = """
 -- Course runs as announced (the first announcement wins); withdrawn_on is the earliest withdrawal.
 CREATE TABLE IF NOT EXISTS {s}.runs (
@@ -21,7 +23,6 @@ CREATE TABLE IF NOT EXISTS {s}.runs (
     withdrawn_on    date,
     PRIMARY KEY (tenant, run_id)
 );
-CREATE INDEX IF NOT EXISTS runs_by_start ON {s}.runs (tenant, starts_on);
 
 -- The away shares of every PlanningRulesSet, kept exactly as sent (numeric, so caps are floored exactly).
 CREATE TABLE IF NOT EXISTS {s}.planning_rules (
@@ -57,6 +58,9 @@ CREATE TABLE IF NOT EXISTS {s}.agreement_courses (
 );
 """
 
+
+# Only the planning assistant's reads use it.
+PLANNING_READ_INDEXES = (ReadIndex("runs_by_start", "runs", "(tenant, starts_on)"),)
 
 def planning_tables(schema: str) -> str:
     return PLANNING_TABLES.replace("{s}", schema)

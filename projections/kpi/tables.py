@@ -10,6 +10,8 @@ compared byte by byte (``COLLATE "C"``): they are opaque keys, and sorting or ha
 language collation would only cost time.
 """
 
+from projections.model import ReadIndex
+
 TABLES = """
 CREATE TABLE IF NOT EXISTS {s}.tenants (
     tenant      text COLLATE "C" PRIMARY KEY
@@ -98,7 +100,6 @@ CREATE TABLE IF NOT EXISTS {s}.reviews (
     recorded_at timestamptz NOT NULL,
     PRIMARY KEY (tenant, seq)
 );
-CREATE INDEX IF NOT EXISTS reviews_by_date ON {s}.reviews (tenant, held_on);
 
 CREATE TABLE IF NOT EXISTS {s}.assessments (
     tenant      text COLLATE "C"    NOT NULL,
@@ -144,7 +145,6 @@ CREATE TABLE IF NOT EXISTS {s}.agreements (
     employee_left_on    date,
     PRIMARY KEY (tenant, agreement_id)
 );
-CREATE INDEX IF NOT EXISTS agreements_by_date ON {s}.agreements (tenant, agreed_on);
 CREATE INDEX IF NOT EXISTS agreements_by_employee ON {s}.agreements (tenant, employee_id);
 
 -- department (on booked_on), completed_department (on completed_on) and job_family are copied from
@@ -177,9 +177,6 @@ CREATE TABLE IF NOT EXISTS {s}.bookings (
     PRIMARY KEY (tenant, booking_id)
 );
 CREATE INDEX IF NOT EXISTS bookings_by_employee ON {s}.bookings (tenant, employee_id);
-CREATE INDEX IF NOT EXISTS bookings_by_start ON {s}.bookings (tenant, starts_on);
-CREATE INDEX IF NOT EXISTS bookings_by_completion ON {s}.bookings (tenant, completed_on)
-    WHERE completed_on IS NOT NULL;
 CREATE INDEX IF NOT EXISTS bookings_by_agreement ON {s}.bookings (tenant, agreement_id)
     WHERE agreement_id IS NOT NULL;
 
@@ -202,7 +199,6 @@ CREATE TABLE IF NOT EXISTS {s}.committee_meetings (
     recorded_at timestamptz NOT NULL,
     PRIMARY KEY (tenant, seq)
 );
-CREATE INDEX IF NOT EXISTS committee_meetings_by_date ON {s}.committee_meetings (tenant, held_on);
 
 -- Every event of a kind of which an entity keeps only the earliest date (left_on, closed_on, withdrawn_on,
 -- cancelled_on, first_paired_on, first_substitute_on, first_shared_on) as received: what a read as known at an
@@ -218,6 +214,15 @@ CREATE TABLE IF NOT EXISTS {s}.dated_facts (
 );
 """
 
+
+# The indexes only the reads use (the folds find rows by key, employee, agreement and competence).
+READ_INDEXES = (
+    ReadIndex("reviews_by_date", "reviews", "(tenant, held_on)"),
+    ReadIndex("agreements_by_date", "agreements", "(tenant, agreed_on)"),
+    ReadIndex("bookings_by_start", "bookings", "(tenant, starts_on)"),
+    ReadIndex("bookings_by_completion", "bookings", "(tenant, completed_on) WHERE completed_on IS NOT NULL"),
+    ReadIndex("committee_meetings_by_date", "committee_meetings", "(tenant, held_on)"),
+)
 
 def tables(schema: str) -> str:
     return TABLES.replace("{s}", schema)

@@ -10,10 +10,20 @@ import asyncpg
 from kpi_compare import assert_matches_reference
 from kpi_history import random_history, sample_dates
 
-from projections import catch_up, kpi_document, rebuild, run_projections, status, wait_until_caught_up
+from projections import (
+    catch_up,
+    ensure_schema,
+    indexes,
+    kpi_document,
+    rebuild,
+    run_projections,
+    status,
+    wait_until_caught_up,
+)
+from projections.batches import Target, apply_batch
 from projections.catalog import by_name
 from projections.registry import create_version
-from projections.switch import drop_retired
+from projections.switch import drop_retired, try_switch
 
 T = "acme"
 
@@ -112,3 +122,45 @@ async def test_a_build_left_behind_by_a_dead_process_is_finished_by_a_runner(dat
     state = (await status(pool))[0]
     assert state["active_version"] == version and state["building"] is None and state["applied"] == 300
     await assert_matches_reference(pool, log, T, sample_dates(13), per_department_every=4)
+
+
+async def built_read_indexes(pool: asyncpg.Pool, schema: str) -> set[str]:
+    names = [index.name for index in by_name("kpi").read_indexes]
+    rows = await pool.fetch(
+        "SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND indexname = ANY($2::text[])", schema, names
+    )
+    return {row["indexname"] for row in rows}
+
+
+async def test_a_version_created_on_a_small_log_has_its_read_indexes_at_once(pool, log):
+    await log.append_many([(T, k, d) for k, d in random_history(14, events=100)])
+    await ensure_schema(pool)
+    assert await built_read_indexes(pool, "kpi_v1") == {index.name for index in by_name("kpi").read_indexes}
+
+
+async def test_a_version_is_folded_without_its_read_indexes_and_has_them_once_caught_up_and_switched_in(
+    pool, log, monkeypatch
+):
+    every = {index.name for index in by_name("kpi").read_indexes}
+    assert {"bookings_by_start", "reviews_by_date"} <= every
+    await log.append_many([(T, k, d) for k, d in random_history(14, events=300)])
+    monkeypatch.setattr(indexes, "DEFERRED_FROM", 200)  # the log counts as large: versions are created without them
+    await ensure_schema(pool)
+    assert await built_read_indexes(pool, "kpi_v1") == set()
+    await catch_up(pool)
+    assert await built_read_indexes(pool, "kpi_v1") == every
+    before = await kpi_document(pool, T, date(2024, 9, 1))
+
+    # A version being built gets them before the switch, even when no catch-up of its own came to the head.
+    kpi = by_name("kpi")
+    async with pool.acquire() as conn, conn.transaction():
+        version = await create_version(conn, kpi)
+        await conn.execute("UPDATE projection_registry SET building_version = $1", version)
+    assert await built_read_indexes(pool, f"kpi_v{version}") == set()
+    async with pool.acquire() as conn, conn.transaction():
+        assert await apply_batch(conn, Target(kpi, version, building=True), 100) == 100
+    assert await built_read_indexes(pool, f"kpi_v{version}") == set()
+    assert await try_switch(pool, kpi, version)
+    assert (await status(pool))[0]["active_version"] == version
+    assert await built_read_indexes(pool, f"kpi_v{version}") == every
+    assert await kpi_document(pool, T, date(2024, 9, 1)) == before
