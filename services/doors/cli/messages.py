@@ -21,6 +21,9 @@ def register(commands: Commands) -> None:
     ingest.add_argument("--workers", type=positive_int, default=4, help="tenants processed in parallel (default 4)")
     ingest.add_argument("--batch-size", type=positive_int, default=250,
                         help="messages decided and appended together (default 250)")
+    ingest.add_argument("--processes", type=positive_int, default=os.cpu_count() or 1,
+                        help="processes sharing a large input's tenants, this one included"
+                             " (default: the number of CPUs; 1 = this process alone)")
     ingest.set_defaults(run=_cmd_ingest)
 
     rej = commands.add_parser("rejections", help="list rejected messages: a tenant's, or those without a tenant")
@@ -97,6 +100,7 @@ async def _ingest(source: Any, args: argparse.Namespace, total: int | None) -> A
         on_outcome = print_outcome if args.json else None
         with ByteProgress(words_of(args)("progress_ingest"), total) as progress:
             counts = await ingest_stream(app.intake, source, workers=args.workers, batch_size=args.batch_size,
+                                         processes=args.processes, settings=app.settings,
                                          on_outcome=on_outcome, on_progress=progress.advance)
         await checkpoint_pending(app.pool, app.audit_keys)  # what was ingested ends signed
         return counts
