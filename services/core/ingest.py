@@ -65,6 +65,7 @@ async def ingest_stream(
     batch_size: int = 250,
     processes: int = 1,
     settings: Settings | None = None,
+    small_input_lines: int | None = None,
     on_outcome: Callable[[dict[str, Any]], None] | None = None,
     on_progress: Callable[[int], None] | None = None,
 ) -> IngestCounts:
@@ -72,7 +73,8 @@ async def ingest_stream(
 
     Each outcome carries ``line``: the 1-based number of its line in the input, blank lines counted.
     With ``processes`` > 1 and the ``settings`` to open the database with, a large input's tenants are
-    shared among that many processes, this one included (services/core/ingest_partitions.py).
+    shared among that many processes, this one included (services/core/ingest_partitions.py); an input of
+    at most ``small_input_lines`` lines (default: SMALL_INPUT_LINES there) stays in this process.
     """
     loop = asyncio.get_running_loop()
     chunks: asyncio.Queue[Any] = asyncio.Queue(maxsize=8)
@@ -83,7 +85,8 @@ async def ingest_stream(
     if processes > 1 and settings is not None:
         from services.core.ingest_partitions import ingest_partitioned
 
-        return await ingest_partitioned(intake, chunks_from(chunks), settings, processes, **options)
+        return await ingest_partitioned(intake, chunks_from(chunks), settings, processes,
+                                        small_input_lines=small_input_lines, **options)
     return await run_numbered(intake, numbered(chunks_from(chunks)), **options)
 
 

@@ -83,18 +83,20 @@ async def ingest_partitioned(
     settings: Settings,
     processes: int,
     *,
+    small_input_lines: int | None = None,
     on_outcome: Callable[[dict[str, Any]], None] | None = None,
     on_progress: Callable[[int], None] | None = None,
     **pipeline: Any,
 ) -> IngestCounts:
     """Ingest chunks of lines, sharing the tenants among ``processes`` processes (this one is partition 0).
     ``pipeline``: door, workers and batch_size of each partition's pipeline."""
+    small = SMALL_INPUT_LINES if small_input_lines is None else small_input_lines
     head: list[list[bytes]] = []
     lines = 0
     async for chunk in chunks:
         head.append(chunk)
         lines += len(chunk)
-        if lines > SMALL_INPUT_LINES:
+        if lines > small:
             break
     else:
         return await run_numbered(intake, numbered(_replay(head, None)), on_outcome=on_outcome,
@@ -133,6 +135,7 @@ class _Remote:
         self.outbox = outbox
         self.outgoing: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self.sender = threading.Thread(target=self._send, daemon=True)
+        self.receiver: threading.Thread | None = None
 
     @classmethod
     def start(cls, index: int, settings: Settings, pipeline: dict[str, Any], whole_outcomes: bool) -> _Remote:
@@ -172,7 +175,8 @@ class _Remote:
                 if message[0] in ("done", "error", "lost"):
                     return
 
-        threading.Thread(target=receive, daemon=True).start()
+        self.receiver = threading.Thread(target=receive, daemon=True)
+        self.receiver.start()
 
     def stop(self, ended: bool) -> None:
         """Make sure the process is gone: after the ingest ``ended``, it is ending by itself; else it is killed
@@ -183,6 +187,9 @@ class _Remote:
         if self.process.is_alive():
             self.process.kill()
             self.process.join()
+        for thread in (self.sender, self.receiver):  # the process is gone: both see their pipe end
+            if thread is not None:
+                thread.join(timeout=5)
         self.inbox.close()
         self.outbox.close()
 
