@@ -12,6 +12,10 @@ from typing import Any
 from services.doors.cli.common import Commands, UsageError, non_negative_int, positive_int
 from services.doors.cli.words import words_of
 
+MAX_DEFAULT_PROCESSES = 4
+"""The default of ``ingest --processes`` is the number of CPUs up to this: each process holds a pool of
+``--workers`` + 2 connections, and PostgreSQL allows 100 in all by default."""
+
 
 def register(commands: Commands) -> None:
     ingest = commands.add_parser("ingest", help="ingest JSON Lines of messages from FILE (- = stdin)")
@@ -21,9 +25,9 @@ def register(commands: Commands) -> None:
     ingest.add_argument("--workers", type=positive_int, default=4, help="tenants processed in parallel (default 4)")
     ingest.add_argument("--batch-size", type=positive_int, default=250,
                         help="messages decided and appended together (default 250)")
-    ingest.add_argument("--processes", type=positive_int, default=os.cpu_count() or 1,
+    ingest.add_argument("--processes", type=positive_int, default=min(os.cpu_count() or 1, MAX_DEFAULT_PROCESSES),
                         help="processes sharing a large input's tenants, this one included"
-                             " (default: the number of CPUs; 1 = this process alone)")
+                             " (default: the number of CPUs, at most 4; 1 = this process alone)")
     ingest.set_defaults(run=_cmd_ingest)
 
     rej = commands.add_parser("rejections", help="list rejected messages: a tenant's, or those without a tenant")
