@@ -45,9 +45,9 @@ from services.core.intake import Intake
 
 SMALL_INPUT_LINES = 20_000
 """An input of at most this many lines is ingested in this process alone."""
-CHUNK_LINES = 1_000
+CHUNK_LINES = 500
 """Lines sent to another process at a time."""
-MAX_PENDING_LINES = 24_000
+MAX_PENDING_LINES = 8_000
 """Lines read but whose outcomes are not yet emitted, over all partitions: the bound on memory."""
 RESULTS_AT_ONCE = 256
 """Outcomes a partition process sends back at a time (or whatever it has, every RESULTS_EVERY seconds)."""
