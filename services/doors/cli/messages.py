@@ -104,12 +104,22 @@ async def _ingest(source: Any, args: argparse.Namespace, total: int | None) -> A
         on_outcome = print_outcome if args.json else None
         with ByteProgress(words_of(args)("progress_ingest"), total) as progress:
             counts = await ingest_stream(app.intake, source, workers=args.workers, batch_size=args.batch_size,
-                                         processes=args.processes, settings=app.settings,
+                                         processes=args.processes, settings=_connected(app.settings),
                                          on_outcome=on_outcome, on_progress=progress.advance)
         await checkpoint_pending(app.pool, app.audit_keys)  # what was ingested ends signed
         return counts
     finally:
         await app.close()
+
+
+def _connected(settings: Any) -> Any:
+    """The settings with the URL this process connected to: the embedded server it started (or joined) is
+    then reached by the ingest's other processes directly, and lives as long as this one."""
+    import dataclasses
+
+    from infra.db import database_url
+
+    return dataclasses.replace(settings, database_url=database_url(settings))
 
 
 def _cmd_rejections(args: argparse.Namespace) -> int:
