@@ -104,7 +104,8 @@ async def ingest_partitioned(
     remotes: list[_Remote] = []
     ended = False
     try:
-        remotes += [_Remote.start(index, settings, pipeline, on_outcome is not None) for index in range(1, processes)]
+        for index in range(1, processes):  # one at a time, so a failed start still stops those started
+            remotes.append(_Remote.start(index, settings, pipeline, on_outcome is not None))
         router = _Router(intake, remotes, pipeline, on_outcome, on_progress)
         counts = await router.run(_replay(head, chunks))
         ended = True
