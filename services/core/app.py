@@ -37,8 +37,10 @@ class App:
 
 
 async def open_app(
-    settings: Settings | None = None, *, max_size: int = 10, notify: bool = True, log_level: str = "WARNING"
+    settings: Settings | None = None, *, max_size: int = 10, notify: bool = True, log_level: str = "WARNING",
+    sweep: bool = True,
 ) -> App:
+    """The app of a door; ``sweep``: run the retention sweep here (the partition processes of a bulk ingest do not)."""
     settings = settings or Settings.from_env()
     configure_logging(settings.log_level or log_level)
     install_rules(settings)  # before any door takes a message: bad rules files stop start-up here
@@ -46,8 +48,9 @@ async def open_app(
     pool, write_pool = await open_database(settings, max_size=max_size)
     store = EventStore(pool, write_pool=write_pool, notify=notify,
                        rejection_retention_days=settings.rejection_retention_days)
-    sweeper = RetentionSweeper(store)
-    sweeper.start()
+    sweeper = RetentionSweeper(store) if sweep else None
+    if sweeper is not None:
+        sweeper.start()
     return App(settings=settings, pool=pool, store=store, intake=Intake(store), sweeper=sweeper,
                audit_keys=audit_keys)
 

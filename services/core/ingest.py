@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
+from infra.settings import Settings
 from services.core.intake import Intake, Prepared, prepare
 
 _END = None
@@ -22,10 +23,11 @@ class IngestCounts:
     by_tenant: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def add(self, outcome: dict[str, Any]) -> None:
-        status = outcome["status"]
+        self.count(outcome["status"], outcome.get("tenant"))
+
+    def count(self, status: str, tenant: str | None) -> None:
         setattr(self, status, getattr(self, status) + 1)
-        tenant = outcome.get("tenant") or ""
-        per = self.by_tenant.setdefault(tenant, {"accepted": 0, "duplicate": 0, "rejected": 0})
+        per = self.by_tenant.setdefault(tenant or "", {"accepted": 0, "duplicate": 0, "rejected": 0})
         per[status] += 1
 
     @property
@@ -61,19 +63,31 @@ async def ingest_stream(
     door: str = "file",
     workers: int = 4,
     batch_size: int = 250,
+    processes: int = 1,
+    settings: Settings | None = None,
+    small_input_lines: int | None = None,
     on_outcome: Callable[[dict[str, Any]], None] | None = None,
     on_progress: Callable[[int], None] | None = None,
 ) -> IngestCounts:
     """Feed every non-blank line through the intake; ``on_outcome`` sees outcomes in input order.
 
     Each outcome carries ``line``: the 1-based number of its line in the input, blank lines counted.
+    With ``processes`` > 1 and the ``settings`` to open the database with, a large input's tenants are
+    shared among that many processes, this one included (services/core/ingest_partitions.py); an input of
+    at most ``small_input_lines`` lines (default: SMALL_INPUT_LINES there) stays in this process.
     """
     loop = asyncio.get_running_loop()
     chunks: asyncio.Queue[Any] = asyncio.Queue(maxsize=8)
     reader = threading.Thread(target=_read_chunks, args=(source, loop, chunks, 500), daemon=True)
     reader.start()
-    return await _run(intake, _chunks_from(chunks), door=door, workers=workers, batch_size=batch_size,
-                      on_outcome=on_outcome, on_progress=on_progress)
+    options: dict[str, Any] = {"door": door, "workers": workers, "batch_size": batch_size,
+                               "on_outcome": on_outcome, "on_progress": on_progress}
+    if processes > 1 and settings is not None:
+        from services.core.ingest_partitions import ingest_partitioned
+
+        return await ingest_partitioned(intake, chunks_from(chunks), settings, processes,
+                                        small_input_lines=small_input_lines, **options)
+    return await run_numbered(intake, numbered(chunks_from(chunks)), **options)
 
 
 async def ingest_lines(intake: Intake, lines: Iterable[bytes | str], **kwargs: Any) -> IngestCounts:
@@ -90,10 +104,18 @@ async def ingest_lines(intake: Intake, lines: Iterable[bytes | str], **kwargs: A
         if chunk:
             yield chunk
 
-    return await _run(intake, chunked(), **kwargs)
+    return await run_numbered(intake, numbered(chunked()), **kwargs)
 
 
-async def _chunks_from(queue: asyncio.Queue[Any]) -> Any:
+async def numbered(chunks: Any) -> Any:
+    """Chunks of lines as chunks of (line number, line): 1-based, blank lines counted."""
+    line_number = 0
+    async for chunk in chunks:
+        yield [(line_number := line_number + 1, line) for line in chunk]
+
+
+async def chunks_from(queue: asyncio.Queue[Any]) -> Any:
+    """The chunks a reader puts on ``queue`` until _END; an exception put there is raised."""
     while True:
         item = await queue.get()
         if item is _END:
@@ -103,7 +125,7 @@ async def _chunks_from(queue: asyncio.Queue[Any]) -> Any:
         yield item
 
 
-async def _run(
+async def run_numbered(
     intake: Intake,
     chunks: Any,
     *,
@@ -113,6 +135,7 @@ async def _run(
     on_outcome: Callable[[dict[str, Any]], None] | None = None,
     on_progress: Callable[[int], None] | None = None,
 ) -> IngestCounts:
+    """The pipeline over chunks of (line number, line): per-tenant lanes, outcomes emitted in input order."""
     counts = IngestCounts()
     queues: list[asyncio.Queue[Any]] = [asyncio.Queue(maxsize=batch_size * 4) for _ in range(workers)]
     finished: dict[int, dict[str, Any]] = {}
@@ -170,11 +193,9 @@ async def _run(
                 return
 
     index = 0
-    line_number = 0
     try:
         async for chunk in chunks:
-            for line in chunk:
-                line_number += 1
+            for line_number, line in chunk:
                 raw = line.encode() if isinstance(line, str) else line
                 size = len(raw)
                 if not raw.strip():

@@ -21,6 +21,9 @@ def register(commands: Commands) -> None:
     ingest.add_argument("--workers", type=positive_int, default=4, help="tenants processed in parallel (default 4)")
     ingest.add_argument("--batch-size", type=positive_int, default=250,
                         help="messages decided and appended together (default 250)")
+    ingest.add_argument("--processes", type=positive_int, default=1,
+                        help="processes sharing a large input's tenants, this one included"
+                             " (default 1: this process alone; each process holds a pool of --workers + 2 connections)")
     ingest.set_defaults(run=_cmd_ingest)
 
     rej = commands.add_parser("rejections", help="list rejected messages: a tenant's, or those without a tenant")
@@ -97,11 +100,22 @@ async def _ingest(source: Any, args: argparse.Namespace, total: int | None) -> A
         on_outcome = print_outcome if args.json else None
         with ByteProgress(words_of(args)("progress_ingest"), total) as progress:
             counts = await ingest_stream(app.intake, source, workers=args.workers, batch_size=args.batch_size,
+                                         processes=args.processes, settings=_connected(app.settings),
                                          on_outcome=on_outcome, on_progress=progress.advance)
         await checkpoint_pending(app.pool, app.audit_keys)  # what was ingested ends signed
         return counts
     finally:
         await app.close()
+
+
+def _connected(settings: Any) -> Any:
+    """The settings with the URL this process connected to: the embedded server it started (or joined) is
+    then reached by the ingest's other processes directly, and lives as long as this one."""
+    import dataclasses
+
+    from infra.db import database_url
+
+    return dataclasses.replace(settings, database_url=database_url(settings))
 
 
 def _cmd_rejections(args: argparse.Namespace) -> int:

@@ -382,6 +382,10 @@ HELP_DA: dict[str, str] = {
         "udskriv ét udfald pr. linje med dens linjenummer (oversigten går til stderr)",
     "tenants processed in parallel (default 4)": "virksomheder, der behandles samtidig (standard 4)",
     "messages decided and appended together (default 250)": "beskeder, der afgøres og gemmes samlet (standard 250)",
+    "processes sharing a large input's tenants, this one included (default 1: this process alone; each process"
+    " holds a pool of --workers + 2 connections)": "processer, der deler en stor fils virksomheder, denne medregnet"
+                                                   " (standard 1: kun denne proces; hver proces har en pulje på"
+                                                   " --workers + 2 forbindelser)",
     "the tenant whose rejected messages to list": "virksomheden, hvis afviste beskeder skal vises",
     "the rejected messages whose tenant could not be read (operators)":
         "de afviste beskeder, hvis virksomhed ikke kunne læses (til driften)",
