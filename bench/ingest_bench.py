@@ -61,8 +61,8 @@ def ingest_process(url: str, feed: Path, processes: int = 1) -> dict[str, Any]:
     every 20 ms) and its summary."""
     env = {**os.environ, "EDUPLAN_DATABASE_URL": url, "EDUPLAN_LOG_LEVEL": "WARNING"}
     begin = time.perf_counter()
-    child = subprocess.Popen([*eduplan_command(), "ingest", str(feed), "--processes", str(processes)], env=env, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE)
+    child = subprocess.Popen([*eduplan_command(), "ingest", str(feed), "--processes", str(processes)], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     peak = 0
     try:
         watched = psutil.Process(child.pid)
