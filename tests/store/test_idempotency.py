@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 import asyncpg
 import pytest
@@ -19,6 +21,7 @@ from message_samples import (
     settled,
 )
 
+from infra.append_data import StoredOutcome
 from services.core.app import App
 from services.core.intake import Prepared, prepare
 
@@ -162,3 +165,26 @@ async def test_a_source_is_stored_once_whoever_stores_it(app: App) -> None:
     with pytest.raises(asyncpg.UniqueViolationError):
         await app.intake._process([message], "test")
     assert await app.pool.fetchval("SELECT count(*) FROM outcomes WHERE source = 'kafka:m:1:3:1'") == 1
+
+
+async def test_a_source_another_process_stores_meanwhile_is_a_duplicate_of_its_outcome(app: App) -> None:
+    """Two workers read the same record (a partition moved to another worker while the first was still at it):
+    the one that finds the source stored by the other between its look and its append answers a duplicate of
+    that outcome, as it would have a moment later, instead of failing the whole batch."""
+    message = replace(prepare(b"{not json"), source="kafka:m:2:5:1")
+    rd = replace(prepare(department("rd")), source="kafka:m:2:6:1")
+    looked = app.intake._seen_sources
+    raced: list[dict[str, Any]] = []
+
+    async def look_then_lose_the_race(batch: Sequence[Prepared]) -> dict[str | None, StoredOutcome]:
+        found = await looked(batch)
+        if not raced:  # the other worker stores the record right after this one looked
+            raced.extend(await app.intake._process([message], "test"))
+        return found
+
+    app.intake._seen_sources = look_then_lose_the_race  # type: ignore[method-assign]
+    outcomes = await app.intake.process([message, rd], "test")
+    assert raced[0]["status"] == "rejected"
+    assert outcomes[0] == {"status": "duplicate", "tenant": None, "message_id": None, "first": raced[0]}
+    assert outcomes[1]["status"] == "accepted"
+    assert await app.pool.fetchval("SELECT count(*) FROM outcomes WHERE source = 'kafka:m:2:5:1'") == 1
