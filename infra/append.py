@@ -44,6 +44,8 @@ MAX_ATTEMPTS = 6
 RECONNECT_FOR_SECONDS = 90.0
 
 _CONFLICTS = (asyncpg.UniqueViolationError, asyncpg.DeadlockDetectedError, asyncpg.SerializationError)
+SOURCE_INDEX = "outcomes_source"
+"""The unique index of outcomes.source (infra/migrations/150_outcome_sources.sql)."""
 _CONNECTION_LOST = (
     asyncpg.PostgresConnectionError,
     asyncpg.CannotConnectNowError,
@@ -90,7 +92,7 @@ async def append_decided(
         try:
             return await _append_once(pool, keys, _Rounds(decide, locks, door))
         except _CONFLICTS as error:
-            if attempt >= MAX_ATTEMPTS:
+            if attempt >= MAX_ATTEMPTS or source_taken(error):
                 raise
             log.info("append_retry", attempt=attempt, error=type(error).__name__)
             await asyncio.sleep(0.005 * attempt)
@@ -99,6 +101,12 @@ async def append_decided(
                 raise
             log.warning("database_unreachable_retrying", error=str(error) or type(error).__name__)
             await asyncio.sleep(min(0.2 * attempt, 2.0))
+
+
+def source_taken(error: BaseException) -> bool:
+    """Whether an append failed because another writer stored an outcome of one of its sources meanwhile:
+    deciding the batch again changes nothing, so the caller looks the sources up again."""
+    return isinstance(error, asyncpg.UniqueViolationError) and error.constraint_name == SOURCE_INDEX
 
 
 async def _append_once(pool: asyncpg.Pool, keys: KeyRing, rounds: _Rounds[PlanT]) -> tuple[PlanT, Appended]:

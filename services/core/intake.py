@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import asyncpg
 import structlog
 
+from infra.append import source_taken
 from infra.append_data import Attempt, LogNews, StoredOutcome, StreamLocks
 from infra.store import EventStore
 from services.core.batch_plan import BatchPlan, batch_streams, duplicate, plan_batch
@@ -51,16 +53,28 @@ class Intake:
 
         A message without an idempotency key whose source already has an outcome (its record read again) is a
         duplicate of that outcome; should another process store it meanwhile, the source's unique index fails
-        the append, and the batch read again finds it."""
-        seen = await self._seen_sources(batch)
+        the append, and the part is looked up and stored again."""
         outcomes: list[dict[str, Any]] = []
-        for part in _parts([p for p in batch if p.stored_source not in seen] if seen else batch):
-            outcomes += await self._process(part, door)
-        if not seen:
-            return outcomes
-        decided = iter(outcomes)
-        return [duplicate(p, seen[p.stored_source].as_json()) if p.stored_source in seen else next(decided)
-                for p in batch]
+        for part in _parts(batch):
+            outcomes += await self._process_part(part, door)
+        return outcomes
+
+    async def _process_part(self, part: Sequence[Prepared], door: str) -> list[dict[str, Any]]:
+        for look in range(2):
+            seen = await self._seen_sources(part)
+            try:
+                decided = await self._process([p for p in part if p.stored_source not in seen] if seen else part,
+                                              door)
+            except asyncpg.UniqueViolationError as error:
+                if look or not source_taken(error):
+                    raise
+                continue
+            if not seen:
+                return decided
+            rest = iter(decided)
+            return [duplicate(p, seen[p.stored_source].as_json()) if p.stored_source in seen else next(rest)
+                    for p in part]
+        raise AssertionError("unreachable")
 
     async def _seen_sources(self, batch: Sequence[Prepared]) -> dict[str | None, StoredOutcome]:
         sources = [p.stored_source for p in batch if p.stored_source is not None]
