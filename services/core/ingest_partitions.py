@@ -57,6 +57,11 @@ _END = None
 _PR_SET_PDEATHSIG = 1
 
 
+class IngestProcessFailed(RuntimeError):
+    """A process sharing the ingest ended without finishing its part (killed, or its error): the lines it had
+    not answered got no outcome; an ingest run again gives them theirs (the others are duplicates)."""
+
+
 def partition_of(raw: bytes, partitions: int) -> int:
     """The partition of a line (without its line break): that of the tenant the intake would read from it."""
     return zlib.crc32((_tenant(raw) or "").encode()) % partitions
@@ -232,7 +237,7 @@ class _Router:
             await here
             self._emit()
             if self.order:
-                raise RuntimeError(f"{len(self.order)} lines of the ingest got no outcome")
+                raise IngestProcessFailed(f"{len(self.order)} lines of the ingest got no outcome")
         except BaseException:
             here.cancel()
             raise
@@ -298,7 +303,7 @@ class _Router:
             self.finished.add(index)
         elif self.failure is None:
             why = message[1] if kind == "error" else "it ended without a word"
-            self.failure = RuntimeError(f"ingest process {index} failed: {why}")
+            self.failure = IngestProcessFailed(f"ingest process {index} failed: {why}")
         self.news.set()
 
     async def _wait(self, here: asyncio.Task[Any]) -> None:

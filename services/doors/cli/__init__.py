@@ -87,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser(lang).parse_args(argv)
     from infra.db import StartupError
     from services.core.access import OpenModeOffLoopback
+    from services.core.ingest_partitions import IngestProcessFailed
     from services.core.reads import InvalidCursor, ProjectionsBehind, UnknownTenant
 
     # What a person can act on is said in one line, with the exit code of its kind; never a traceback.
@@ -107,6 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     except RulesError as error:
         print(f"eduplan: {words('funding_rules', error=error)}", file=sys.stderr)
         return EXIT_USAGE
+    except IngestProcessFailed as error:
+        print(f"eduplan: {error}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
