@@ -42,6 +42,7 @@ from faststream.kafka.schemas import Topic
 from faststream.message import StreamMessage
 from pydantic import WithJsonSchema
 
+from infra.aio import stop_if_cancelled, within
 from infra.kafka.config import KafkaSettings, Topics
 from infra.kafka.dead_letters import DeadLetters, Ledger, record_place
 from infra.kafka.schemas import DeadLetter, InboundMessage
@@ -104,15 +105,15 @@ class OffsetGuard:
             return
         after = {TopicPartition(lane[-1].topic, lane[-1].partition): lane[-1].offset + 1 for lane in lanes}
         try:
-            lost = await asyncio.wait_for(self._lost(consumer, list(after)), CHECK_TIMEOUT)
+            lost = await within(self._lost(consumer, list(after)), CHECK_TIMEOUT)
             if lost:
-                await asyncio.wait_for(self._start_over(consumer, list(consumer.assignment()),
+                await within(self._start_over(consumer, list(consumer.assignment()),
                                                         reason="committed offsets lost", lost=lost),
                                        CHECK_TIMEOUT)
                 return
             offsets = {tp: offset for tp, offset in after.items() if await _still_at(consumer, tp, offset)}
             if offsets:
-                await asyncio.wait_for(consumer.commit(offsets), COMMIT_TIMEOUT)
+                await within(consumer.commit(offsets), COMMIT_TIMEOUT)
                 self.known.update(offsets)
         except (KafkaError, TimeoutError) as error:  # the next batch's commit covers these records too
             log.warning("kafka_commit_failed", error=repr(error), records=sum(len(lane) for lane in lanes))
@@ -120,13 +121,14 @@ class OffsetGuard:
     async def watch(self, every: float = CHECK_EVERY) -> None:
         """Check the consumer's positions against the broker every ``every`` s, until cancelled."""
         while True:
+            stop_if_cancelled()
             await asyncio.sleep(every)
             consumer = self.consumer
             if consumer is None:
                 continue
             try:
                 async with self.lock:
-                    await asyncio.wait_for(self.check(consumer), CHECK_TIMEOUT)
+                    await within(self.check(consumer), CHECK_TIMEOUT)
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # noqa: BLE001 - broker away or a rebalance under way: next round
@@ -169,7 +171,7 @@ class OffsetGuard:
         await consumer.seek_to_beginning(*partitions)
         # Replace whatever the broker holds (a commit from the old log may have reached it) with the start.
         starts = {tp: await consumer.position(tp) for tp in partitions}
-        await asyncio.wait_for(consumer.commit(starts), COMMIT_TIMEOUT)
+        await within(consumer.commit(starts), COMMIT_TIMEOUT)
         self.known.update(starts)
 
 
@@ -191,7 +193,7 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
         if consumer is None or not partitions:
             return
         try:
-            held = await asyncio.wait_for(asyncio.gather(*(consumer.committed(tp) for tp in partitions)),
+            held = await within(asyncio.gather(*(consumer.committed(tp) for tp in partitions)),
                                           CHECK_TIMEOUT)
         except (KafkaError, TimeoutError):  # left unknown: only this worker's own commits count for them
             return

@@ -24,6 +24,7 @@ from typing import Any, Protocol
 import asyncpg
 import structlog
 
+from infra.aio import stop_if_cancelled, wait_set
 from infra.kafka.outbound import DeliveryFailed
 from infra.store import NOTIFY_CHANNEL, START_CURSOR, EventStore
 
@@ -71,6 +72,7 @@ class OutboxRelay:
     async def run(self) -> None:
         """Take the lease when it is free, then follow the log until cancelled."""
         while True:
+            stop_if_cancelled()
             try:
                 async with self.store.pool.acquire() as conn:
                     if await conn.fetchval("SELECT pg_try_advisory_lock($1)", lease_key(self.name)):
@@ -95,6 +97,7 @@ class OutboxRelay:
         try:
             cursor = await self._checkpoint(conn)
             while True:
+                stop_if_cancelled()
                 if conn.is_closed():
                     raise LeaseLost(f"relay {self.name}: the lease connection closed")
                 # Sealed personal fields stay sealed: the sink withholds them (and reading skips the key look-ups).
@@ -146,8 +149,5 @@ class OutboxRelay:
         self._wake.set()
 
     async def _sleep(self) -> None:
-        try:
-            await asyncio.wait_for(self._wake.wait(), self.poll_interval)
-        except TimeoutError:
-            pass
+        await wait_set(self._wake, self.poll_interval)
         self._wake.clear()

@@ -33,6 +33,7 @@ import asyncpg
 import structlog
 
 from infra import audit as log_audit
+from infra.aio import stop_if_cancelled, wait_set
 from infra.append_data import Appended
 from infra.audit import StoredCheckpoint
 from infra.store import EventStore
@@ -239,6 +240,7 @@ class Checkpointer:
 
     async def _run(self) -> None:
         while True:
+            stop_if_cancelled()
             started = time.monotonic()
             self._due.clear()
             self._appended.clear()
@@ -247,5 +249,8 @@ class Checkpointer:
                                          refused=self._refused)
             except Exception as error:  # noqa: BLE001 - the next round tries again; the process goes on
                 log.warning("audit_checkpoint_failed", error=str(error) or type(error).__name__)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._due.wait(), max(0.0, self._poll - (time.monotonic() - started)))
+            await self._pause(started)
+
+    async def _pause(self, started: float) -> None:
+        """Until ``poll`` seconds after ``started``, or sooner when a tenant's count is due."""
+        await wait_set(self._due, max(0.0, self._poll - (time.monotonic() - started)))

@@ -12,6 +12,7 @@ from typing import Any
 import structlog
 from fastapi import FastAPI
 
+from infra.aio import within
 from infra.log_guard import require_guard
 from infra.settings import Settings
 from infra.tokens import TokenLookups, TokenStore
@@ -76,7 +77,7 @@ def create_app(*, app: App | None = None, run_projections: bool = True, settings
             stop.set()
             if runner is not None:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await asyncio.wait_for(runner, timeout=10)
+                    await within(runner, 10)
             if owned:
                 await core.close()
 

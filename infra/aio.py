@@ -1,0 +1,38 @@
+"""Waiting in background loops without losing a cancel.
+
+Python 3.11's ``asyncio.wait_for`` returns the inner result when the inner wait completes in the same loop
+round as the cancel of its caller: the cancel is lost, and a loop built on it runs on for ever. These wait
+with ``asyncio.timeout`` instead, which passes such a cancel on; and a loop that runs until cancelled checks
+at each round that nobody asked it to stop (a task keeps the count of cancels asked of it even when code
+below swallowed one)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+async def wait_set(event: asyncio.Event, seconds: float) -> bool:
+    """Wait until ``event`` is set or ``seconds`` have passed; whether it was set."""
+    try:
+        async with asyncio.timeout(seconds):
+            await event.wait()
+    except TimeoutError:
+        return event.is_set()
+    return True
+
+
+async def within(awaitable: Awaitable[T], seconds: float) -> T:
+    """``await awaitable``, raising TimeoutError after ``seconds`` (a cancel from outside is passed on)."""
+    async with asyncio.timeout(seconds):
+        return await awaitable
+
+
+def stop_if_cancelled() -> None:
+    """Raise CancelledError when this task was asked to stop and the request was lost below."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError

@@ -1,0 +1,80 @@
+"""A background loop asked to stop stops, even when the cancel arrives in the same instant as its wake-up.
+
+Python 3.11's asyncio.wait_for returns the inner result when the inner wait completes in the same loop round
+as the cancel of its caller: the cancel is lost, and a loop built on it runs on for ever (a relay kept
+following the log after its task was cancelled, and the process never stopped)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from infra.aio import stop_if_cancelled, wait_set
+from infra.kafka.relay import OutboxRelay
+from services.core.audit.checkpoints import Checkpointer
+
+
+async def _woken_and_cancelled(wait, wake: asyncio.Event) -> asyncio.Task:
+    task = asyncio.create_task(wait())
+    await asyncio.sleep(0.01)  # the task waits on the event
+    wake.set()  # its inner wait completes in the next round ...
+    task.cancel()  # ... and the cancel arrives in the same round
+    return task
+
+
+async def test_the_relays_pause_passes_on_a_cancel_that_arrives_with_its_wake_up():
+    relay = OutboxRelay(None, None, name="test", poll_interval=30)  # type: ignore[arg-type]
+    task = await _woken_and_cancelled(relay._sleep, relay._wake)
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(asyncio.shield(task), 5)
+
+
+async def test_wait_set_passes_on_a_cancel_that_arrives_with_the_event():
+    event = asyncio.Event()
+    task = await _woken_and_cancelled(lambda: wait_set(event, 30), event)
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
+async def test_wait_set_says_whether_the_event_was_set():
+    event = asyncio.Event()
+    assert await wait_set(event, 0.01) is False
+    event.set()
+    assert await wait_set(event, 0.01) is True
+
+
+async def test_a_cancel_that_was_swallowed_below_still_stops_the_loop():
+    async def swallowing() -> None:
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            pass  # what 3.11's wait_for does in the race above
+
+    async def loop() -> int:
+        rounds = 0
+        while True:
+            stop_if_cancelled()
+            rounds += 1
+            await swallowing()
+
+    task = asyncio.create_task(loop())
+    await asyncio.sleep(0.01)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(asyncio.shield(task), 5)
+
+
+async def test_the_checkpointer_stops_when_closed_in_the_instant_it_is_woken():
+    class Idle:  # never reached: the checkpoint round is not what is tested, the pause after it is
+        pass
+
+    checkpointer = Checkpointer(Idle(), None, every=30, poll=30)  # type: ignore[arg-type]
+
+    async def one_pause() -> None:
+        await checkpointer._pause(time.monotonic())
+
+    task = await _woken_and_cancelled(one_pause, checkpointer._due)
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(asyncio.shield(task), 5)
