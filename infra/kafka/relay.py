@@ -98,7 +98,7 @@ class OutboxRelay:
             cursor = await self._checkpoint(conn)
             while True:
                 stop_if_cancelled()
-                if conn.is_closed():
+                if _gone(conn):
                     raise LeaseLost(f"relay {self.name}: the lease connection closed")
                 # Sealed personal fields stay sealed: the sink withholds them (and reading skips the key look-ups).
                 events, next_cursor = await self.store.read_all(cursor, self.batch_size, decrypt=False)
@@ -119,7 +119,7 @@ class OutboxRelay:
                 if len(events) < self.batch_size:
                     await self._sleep()
         finally:
-            if not conn.is_closed():
+            if not _gone(conn):
                 await conn.remove_listener(NOTIFY_CHANNEL, self._on_notify)
 
     async def _checkpoint(self, conn: asyncpg.Connection) -> str:
@@ -151,3 +151,12 @@ class OutboxRelay:
     async def _sleep(self) -> None:
         await wait_set(self._wake, self.poll_interval)
         self._wake.clear()
+
+
+def _gone(conn: asyncpg.Connection) -> bool:
+    """Whether the lease's connection is closed (the pool takes back a connection whose server went away, and
+    its proxy then raises instead of answering)."""
+    try:
+        return conn.is_closed()
+    except asyncpg.InterfaceError:
+        return True

@@ -78,3 +78,26 @@ async def test_the_checkpointer_stops_when_closed_in_the_instant_it_is_woken():
     task = await _woken_and_cancelled(one_pause, checkpointer._due)
     with pytest.raises(asyncio.CancelledError):
         await asyncio.wait_for(asyncio.shield(task), 5)
+
+
+async def test_a_lease_connection_whose_server_went_away_counts_as_gone(database_url):
+    import contextlib
+
+    import asyncpg
+
+    from infra.kafka.relay import _gone
+
+    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=2)
+    conn = await pool.acquire()
+    try:
+        assert _gone(conn) is False
+        await pool.execute("SELECT pg_terminate_backend($1)", conn.get_server_pid())
+        for _ in range(100):  # the pool takes the connection back once it notices the loss
+            if _gone(conn):
+                break
+            await asyncio.sleep(0.02)
+        assert _gone(conn) is True
+    finally:
+        with contextlib.suppress(asyncpg.InterfaceError):
+            await pool.release(conn)
+        await pool.close()
