@@ -157,6 +157,6 @@ def _gone(conn: asyncpg.Connection) -> bool:
     """Whether the lease's connection is closed (the pool takes back a connection whose server went away, and
     its proxy then raises instead of answering)."""
     try:
-        return conn.is_closed()
+        return bool(conn.is_closed())
     except asyncpg.InterfaceError:
         return True
