@@ -311,7 +311,8 @@ class _Router:
         self._check(here)
         waiting = asyncio.ensure_future(self.news.wait())
         try:
-            await asyncio.wait([waiting, here], return_when=asyncio.FIRST_COMPLETED)
+            # Once partition 0 has ended, only news can end the wait (a done task would end every wait at once).
+            await asyncio.wait([waiting] if here.done() else [waiting, here], return_when=asyncio.FIRST_COMPLETED)
         finally:
             waiting.cancel()
         self.news.clear()
