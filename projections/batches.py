@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 import asyncpg
 
+from infra.aio import side_by_side
 from infra.store import HORIZON_SQL
 from projections.catalog import PROJECTIONS, by_name
 from projections.indexes import UNINDEXED_SQL, qualified
@@ -418,13 +419,7 @@ async def analyze(pool: asyncpg.Pool, schema: str) -> None:
             while tables:
                 await conn.execute(f'ANALYZE {schema}."{tables.pop(0)}"')
 
-    workers = [asyncio.create_task(analyze_some()) for _ in range(2)]
-    try:
-        await asyncio.gather(*workers)
-    finally:  # should one fail (or this be cancelled), the other ends too before this returns
-        for worker in workers:
-            worker.cancel()
-        await asyncio.gather(*workers, return_exceptions=True)
+    await side_by_side(analyze_some(), analyze_some())
 
 
 async def caught_up_to(pool: asyncpg.Pool, cursor: tuple[int, int]) -> bool:

@@ -12,10 +12,9 @@ backlog (a projection seen for the first time) runs without them.
 
 from __future__ import annotations
 
-import asyncio
-
 import asyncpg
 
+from infra.aio import side_by_side
 from projections.model import Projection, ReadIndex
 
 # The read indexes of a version that do not exist ($1: the schema, $2: the index names); none once the schema
@@ -67,13 +66,7 @@ async def build_read_indexes(pool: asyncpg.Pool, projection: Projection, schema:
                 if await _create(conn, index, schema):
                     created.append(index.name)
 
-    workers = [asyncio.create_task(build_some()) for _ in range(min(2, len(todo)))]
-    try:
-        await asyncio.gather(*workers)
-    finally:  # should one fail (or this be cancelled), the other ends too before this returns
-        for worker in workers:
-            worker.cancel()
-        await asyncio.gather(*workers, return_exceptions=True)
+    await side_by_side(*(build_some() for _ in range(min(2, len(todo)))))
     return created
 
 

@@ -14,6 +14,7 @@ import time
 import asyncpg
 import structlog
 
+from infra.aio import cancel_all
 from infra.store import NOTIFY_CHANNEL, log_head
 from projections.batches import Folder, Target, analyze, caught_up_to, targets
 from projections.indexes import build_read_indexes
@@ -144,6 +145,4 @@ async def _sleep_until(stop: asyncio.Event, seconds: float, wake: asyncio.Event 
     try:
         await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        for task in waits:
-            task.cancel()
-        await asyncio.gather(*waits, return_exceptions=True)
+        await cancel_all(waits)

@@ -10,6 +10,7 @@ from typing import Any
 import structlog
 from faststream.kafka import KafkaBroker
 
+from infra.aio import cancel_all
 from infra.kafka.broker import make_broker
 from infra.kafka.config import DOOR, KafkaSettings
 from infra.kafka.dead_letters import Ledger, SentDeadLetters
@@ -74,9 +75,7 @@ class KafkaWorker:
 
     async def stop_side_tasks(self) -> None:
         tasks, self._tasks = self._tasks, []
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)  # an early end was logged when it happened
+        await cancel_all(tasks)  # an early end was logged when it happened
         if tasks:
             await self.events.stop()
 

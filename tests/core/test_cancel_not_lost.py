@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from infra.aio import stop_if_cancelled, wait_set
+from infra.aio import side_by_side, stop_if_cancelled, wait_set
 from infra.kafka.relay import OutboxRelay
 from services.core.audit.checkpoints import Checkpointer
 
@@ -101,3 +101,23 @@ async def test_a_lease_connection_whose_server_went_away_counts_as_gone(database
         with contextlib.suppress(asyncpg.InterfaceError):
             await pool.release(conn)
         await pool.close()
+
+
+async def test_side_by_side_ends_the_others_before_passing_on_an_error():
+    ended: list[str] = []
+
+    async def fails() -> None:
+        await asyncio.sleep(0.01)
+        raise ValueError("one failed")
+
+    async def long() -> None:
+        try:
+            await asyncio.sleep(30)
+        finally:
+            await asyncio.sleep(0.01)  # its clean-up takes a moment: it must be over before the error goes on
+            ended.append("long")
+
+    with pytest.raises(ValueError, match="one failed"):
+        await side_by_side(fails(), long())
+    assert ended == ["long"]
+    assert await side_by_side(asyncio.sleep(0, "a"), asyncio.sleep(0.01, "b")) == ["a", "b"]
