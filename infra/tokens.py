@@ -92,27 +92,37 @@ class TokenLookups:
         answer: asyncio.Future[TokenRecord | None] = asyncio.get_running_loop().create_future()
         self._waiting.setdefault(match[1], []).append((text, answer))
         if self._task is None:
-            self._task = asyncio.create_task(self._run())
+            self._start()
         return await answer
 
+    def _start(self) -> None:
+        self._task = asyncio.create_task(self._run())
+        self._task.add_done_callback(self._ended)
+
+    def _ended(self, task: asyncio.Task[None]) -> None:
+        """A read ended. Cancelled, it leaves its requests (and those that arrived meanwhile) waiting: another
+        reads them. Said here, not in the read's own code, which a task cancelled before its first step never
+        runs; a request that arrives before this is called finds the read still set and waits for this one."""
+        if self._task is not task:
+            return
+        self._waiting = _unanswered(self._waiting)
+        self._task = None
+        if self._waiting:
+            self._start()
+
     async def _run(self) -> None:
-        try:
-            while self._waiting:
-                batch, self._waiting = self._waiting, {}
-                try:
-                    await self._answer(batch)
-                except asyncio.CancelledError:
-                    self._waiting = _unanswered(batch, self._waiting)
-                    raise
-                except Exception as error:  # noqa: BLE001 - every waiting request gets the error
-                    for waiters in batch.values():
-                        for _, answer in waiters:
-                            if not answer.done():
-                                answer.set_exception(error)
-        finally:
-            # A cancelled read leaves its requests (and those that arrived meanwhile) waiting: another reads them.
-            self._waiting = _unanswered(self._waiting)
-            self._task = asyncio.create_task(self._run()) if self._waiting else None
+        while self._waiting:
+            batch, self._waiting = self._waiting, {}
+            try:
+                await self._answer(batch)
+            except asyncio.CancelledError:
+                self._waiting = _unanswered(batch, self._waiting)
+                raise
+            except Exception as error:  # noqa: BLE001 - every waiting request gets the error
+                for waiters in batch.values():
+                    for _, answer in waiters:
+                        if not answer.done():
+                            answer.set_exception(error)
 
     async def _answer(self, batch: dict[str, list[tuple[str, asyncio.Future[Any]]]]) -> None:
         rows = {row["id"]: row for row in await self.pool.fetch(f"{_FIND} WHERE id = ANY($1::text[])", list(batch))}

@@ -90,3 +90,25 @@ async def test_a_cancelled_read_leaves_no_request_waiting(database_url: str) -> 
         assert reading.cancelled()
     finally:
         await app.close()
+
+
+async def test_a_read_cancelled_before_it_starts_leaves_no_request_waiting(database_url: str) -> None:
+    """The read is cancelled before its first step (a task cancelled then never runs its own code, not even a
+    ``finally``): the request that started it, and every later one, still get their answers."""
+    app = await app_for_url(database_url, max_size=4)
+    try:
+        token, text = await TokenStore(app.pool).create("hr_system", "acme", None)
+        lookups = TokenLookups(app.pool)
+        first = asyncio.create_task(lookups.find(text))
+        await asyncio.sleep(0)  # the request is waiting and its read is created, not yet started
+        reading = lookups._task
+        assert reading is not None and not reading.done()
+        reading.cancel()
+        # A hang guard, not a measure of speed: without an answer the requests would wait for ever.
+        answer = await asyncio.wait_for(first, timeout=30)
+        assert answer is not None and answer.id == token.id
+        later = await asyncio.wait_for(lookups.find(text), timeout=30)
+        assert later is not None and later.id == token.id
+        assert reading.cancelled()
+    finally:
+        await app.close()
