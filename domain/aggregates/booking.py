@@ -112,6 +112,24 @@ def decide(msg: Message, states: Mapping[str, object]) -> list[NewEvent]:
     return accept(msg, stream(data.booking_id), subject=booking.employee_id)
 
 
+def fit_for_plan(msg: Message, states: Mapping[str, object]) -> None:
+    """The planning assistant's rule for each booking of a plan it accepts (CONTRACT §8: a plan whose runs were
+    withdrawn or whose agreements stopped being plannable is refused): not on a withdrawn run, not for a withdrawn
+    agreement. Decided with the booking, on the states of the streams it reads and under their locks, it holds when
+    another process writes them between the plan's check and its bookings (an employee who left gets no booking
+    from anyone)."""
+    data = _data(msg)
+    assert isinstance(data, CourseBooked), msg.envelope.type
+    if data.run_id:
+        booked_run = state_of(states, run.stream(data.run_id), run.RunState)
+        refuse_if(booked_run is not None and booked_run.withdrawn,
+                  f"run {data.run_id!r} was withdrawn after the plan was checked")
+    if data.agreement_id:
+        agreed = state_of(states, agreement.stream(data.agreement_id), agreement.AgreementState)
+        refuse_if(agreed is not None and agreed.withdrawn,
+                  f"agreement {data.agreement_id!r} was withdrawn after the plan was checked")
+
+
 def _book(msg: Message, data: CourseBooked, states: Mapping[str, object]) -> list[NewEvent]:
     person = employee.registered(msg, states, data.employee_id)
     agreed = agreement.existing(msg, states, data.agreement_id) if data.agreement_id else None

@@ -116,7 +116,10 @@ def _decide_one(
         assert prepared.message is not None and prepared.tenant is not None and key is not None
         tenant, envelope = prepared.tenant, prepared.message.envelope
         try:
-            new_events = judge(prepared.message, {s: states[(tenant, s)] for s in prepared.streams})
+            read = {s: states[(tenant, s)] for s in prepared.streams}
+            new_events = judge(prepared.message, read)
+            if prepared.guard is not None:
+                prepared.guard(prepared.message, read)
         except Rejected as refused:
             rejection = refused
         else:

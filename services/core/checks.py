@@ -60,6 +60,9 @@ class Prepared:
     source: str | None = None
     """Where the message was read, when a door can name it (the Kafka door: the record's place). A message
     without an idempotency key is recognised by it when it is read again: it gets no second outcome."""
+    guard: Callable[[Message, Mapping[str, State]], None] | None = None
+    """A door's own rule for this message, decided after the contract's (:func:`judge`) on the same states, under
+    the same locks: it raises Rejected to refuse the message (the planning assistant's bookings)."""
 
     @property
     def key(self) -> tuple[str, str] | None:

@@ -13,6 +13,7 @@ from plan_scenario import END, START, TENANT, company, message
 from projections import kpi_document
 from services.core.app import App
 from services.core.planning import SolverOptions
+from services.core.planning.acceptance import booking_id
 from services.core.planning.service import StalePlan, UnknownPlan, accept, propose, show
 
 
@@ -120,3 +121,43 @@ async def test_an_unknown_plan_or_another_tenants_plan_is_not_found(app: App) ->
         await accept(app, "no-such-plan")
     with pytest.raises(UnknownPlan):
         await accept(app, document["plan_id"], tenant="someone-else")
+
+
+async def test_a_run_withdrawn_by_another_process_between_the_check_and_the_bookings_gets_none_of_them(
+    app: App, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check reads the projection; the bookings are decided under the locks of the streams they read. A
+    withdrawal (and an employee leaving) another process commits in between must still keep the plan's bookings
+    off that run (and off that employee): those are refused naming the change, the others go through."""
+    from services.core.app import app_for_url
+    from services.core.planning import service
+
+    await ingest(app, company())
+    document = await plan_of(app)
+    other = await app_for_url(database_url)
+    checked = service.stale
+
+    async def check_then_another_process_writes(*args: Any, **kwargs: Any) -> Any:
+        changes = await checked(*args, **kwargs)
+        outcomes = await other.intake.submit_many([
+            message("CourseRunWithdrawn", run_id="r2", withdrawn_on="2027-01-20"),
+            message("EmployeeLeft", employee_id="e2", left_on="2027-01-21"),
+        ], door="test")
+        assert [o["status"] for o in outcomes] == ["accepted", "accepted"]
+        return changes
+
+    monkeypatch.setattr(service, "stale", check_then_another_process_writes)
+    try:
+        acceptance = await accept(app, document["plan_id"], on=date(2027, 1, 5))
+    finally:
+        await other.close()
+
+    assert acceptance.counts == {"accepted": 1, "duplicate": 0, "rejected": 2}
+    refused = {o["message_id"]: o for o in acceptance.outcomes if o["status"] == "rejected"}
+    by_agreement = {a["agreement_id"]: booking_id(document["plan_id"], a["agreement_id"])
+                    for a in document["assignments"]}
+    assert set(refused) == {by_agreement["a2"], by_agreement["a3"]}
+    assert {o["reason"] for o in refused.values()} == {"invalid_state"}
+    assert "run 'r2' was withdrawn" in refused[by_agreement["a3"]]["detail"]
+    assert "employee 'e2' has left" in refused[by_agreement["a2"]]["detail"]
+    assert set(await bookings(app)) == {by_agreement["a1"]}

@@ -3,7 +3,9 @@
 A plan is read from the KPI projection once it has caught up with everything committed before the call
 (read-your-writes), solved outside the event loop, stored with its facts' cut-off and solver, and logged.
 An acceptance first asks the projection what changed since; a plan whose runs were withdrawn or whose
-agreements stopped being plannable is refused, naming them; otherwise its bookings go through the intake.
+agreements stopped being plannable is refused, naming them; otherwise its bookings go through the intake, each
+refused there (``invalid_state``, naming the change) when its run or agreement was withdrawn after the check —
+another process may write those streams in between, and the intake decides under their locks.
 """
 
 from __future__ import annotations
@@ -11,12 +13,13 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
 import structlog
 
+from domain.aggregates.booking import fit_for_plan
 from domain.planning.window import check_window
 from infra.plans import PlanStore, StoredPlan
 from projections.kpi.plan_facts import Change, read_plan_facts, stale
@@ -117,7 +120,9 @@ async def accept(app: App, plan_id: str, *, tenant: str | None = None, on: date 
         bound.warning("plan_refused", changes=[change.detail for change in changes])
         raise StalePlan(plan_id, changes)
     messages = booking_messages(document, booked_on, datetime.now(UTC))
-    outcomes = await app.intake.process([prepare(message) for message in messages], door="plan")
+    # What changed after the check above is decided with each booking, under its streams' locks.
+    prepared = [replace(prepare(message), guard=fit_for_plan) for message in messages]
+    outcomes = await app.intake.process(prepared, door="plan")
     acceptance = Acceptance(plan_id, plan.tenant, booked_on, outcomes)
     await PlanStore(app.pool).record_acceptance(plan, booked_on, acceptance.counts)
     bound.info("plan_accepted", booked_on=booked_on.isoformat(), **acceptance.counts)
