@@ -9,6 +9,7 @@ from typing import Any
 
 import asyncpg
 
+from infra.aio import side_by_side
 from projections.model import in_schema
 from projections.registry import ensure_schema
 
@@ -109,14 +110,12 @@ async def _fetch_parts(pool: asyncpg.Pool, statements: Sequence[str], args: tupl
                 # asked in between (a retired version's drop) would otherwise queue the second part behind it
                 # while it waits for the first connection's transaction, which ends only with the second part.
                 await second.execute(_LOCK_SCHEMA.replace("{s}", schema))
-            try:
-                async with asyncio.TaskGroup() as group:  # a failing part cancels the other
-                    parts = [group.create_task(_run_all(first, mine, schema, args))]
-                    if second is not None:
-                        parts.append(group.create_task(_run_all(second, theirs, schema, args)))
-            except BaseExceptionGroup as failed:
-                raise failed.exceptions[0] from None
-    return [row for part in parts for row in part.result()]
+            # A failing part cancels the other, and its error goes on once that one has ended. Not a TaskGroup: it
+            # stops a failing group by cancelling this task as well, and on 3.11 under load that cancel was seen to
+            # reach the rollback below as a bare CancelledError instead of the part's error.
+            parts = await side_by_side(_run_all(first, mine, schema, args),
+                                       *([_run_all(second, theirs, schema, args)] if second is not None else []))
+    return [row for part in parts for row in part]
 
 
 async def _prepared(conn: asyncpg.Connection, hashed: bool) -> str:
