@@ -24,7 +24,7 @@ import uuid
 
 import asyncpg
 
-from bench.common import BENCH_TENANT, register_employees
+from bench.common import BENCH_TENANT, Server, register_employees
 from bench.fill import _FILL_EVENTS, _FILL_OUTCOMES
 from bench.intake_bench import EMPLOYEES, submit_rate
 from infra.append_data import stream_lock_key
@@ -173,7 +173,7 @@ async def main() -> None:
     name = "audit_bench_" + uuid.uuid4().hex[:8]
     admin = await asyncpg.connect(args.url)
     await admin.execute(f'CREATE DATABASE "{name}"')
-    url = args.url.rsplit("/", 1)[0] + "/" + name
+    url = Server(args.url, "").url_for(name)
     try:
         print("1. intake with the hash chain vs without (8 clients, median of rounds)", flush=True)
         hashed, plain, ratio = await intake_rates(url, args.seconds, args.rounds)

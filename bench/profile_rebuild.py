@@ -22,6 +22,7 @@ from typing import Any
 
 import asyncpg
 
+from bench.common import Server
 from bench.projection_bench import raw_read_fold
 
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -105,7 +106,7 @@ async def one_round(admin_url: str, template: str) -> None:
         await admin.execute(f"CREATE DATABASE {dbname} TEMPLATE {template} STRATEGY FILE_COPY")
     finally:
         await admin.close()
-    url = admin_url.rsplit("/", 1)[0] + f"/{dbname}"
+    url = Server(admin_url, "").url_for(dbname)
     try:
         load = os.getloadavg()[0]
         raw_events, raw_seconds = await raw_read_fold(url)

@@ -8,6 +8,7 @@ import functools
 import json
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import asyncpg
 import httpx
@@ -216,7 +217,7 @@ async def test_a_database_gone_is_answered_alike(database_url: str, pg_server_ur
         async with _tolerant_client(app) as client:
             admin = await asyncpg.connect(pg_server_url)
             try:
-                await admin.execute(f'DROP DATABASE "{database_url.rsplit("/", 1)[1]}" WITH (FORCE)')
+                await admin.execute(f'DROP DATABASE "{urlsplit(database_url).path.lstrip("/")}" WITH (FORCE)')
             finally:
                 await admin.close()
             for headers in (writer, {}):

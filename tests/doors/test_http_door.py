@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from urllib.parse import urlsplit
 
 import asyncpg
 import httpx
@@ -215,7 +216,7 @@ async def test_healthz_names_no_database_error(client: httpx.AsyncClient, databa
     logged = structlog.testing.CapturingLogger()
     monkeypatch.setattr(ops, "log", structlog.wrap_logger(logged, processors=[]), raising=False)
     assert (await client.get("/healthz")).status_code == 200
-    name = database_url.rsplit("/", 1)[1]
+    name = urlsplit(database_url).path.lstrip("/")  # a socket directory may follow in the query
     admin = await asyncpg.connect(pg_server_url)
     try:
         await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
