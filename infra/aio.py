@@ -53,3 +53,22 @@ async def cancel_all(tasks: Sequence[asyncio.Future[Any]]) -> None:
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def to_the_end(awaitable: Awaitable[T]) -> T:
+    """``await awaitable`` to its end even when this task is cancelled meanwhile; the cancel goes on after it.
+    (asyncpg's ``Pool.release`` goes on in the background when its caller is cancelled: awaited through this,
+    the connection is back in the pool by the time the caller's cancel reaches its own caller.)"""
+    work = asyncio.ensure_future(awaitable)
+    cancelled = False
+    while True:
+        try:
+            result = await asyncio.shield(work)
+        except asyncio.CancelledError:
+            if work.done():
+                raise
+            cancelled = True
+            continue
+        if cancelled:
+            raise asyncio.CancelledError
+        return result

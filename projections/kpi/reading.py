@@ -9,7 +9,7 @@ from typing import Any
 
 import asyncpg
 
-from infra.aio import side_by_side
+from infra.aio import side_by_side, to_the_end
 from projections.model import in_schema
 from projections.registry import ensure_schema
 
@@ -99,7 +99,7 @@ async def fetch_active_parts(pool: asyncpg.Pool, statements: Sequence[str], *arg
 
 async def _fetch_parts(pool: asyncpg.Pool, statements: Sequence[str], args: tuple[Any, ...],
                        hashed: bool) -> list[asyncpg.Record]:
-    async with pool.acquire() as first, first.transaction(isolation="repeatable_read", readonly=True):
+    async with borrowed(pool) as first, first.transaction(isolation="repeatable_read", readonly=True):
         snapshot = await first.fetchval("SELECT pg_export_snapshot()") if len(statements) > 1 else None
         schema = await _prepared(first, hashed)
         mine, theirs = list(statements), []
@@ -129,6 +129,17 @@ async def _prepared(conn: asyncpg.Connection, hashed: bool) -> str:
 
 
 @contextlib.asynccontextmanager
+async def borrowed(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
+    """A connection of ``pool``, back in the pool (reset, idle) when the block has ended — also when it was
+    cancelled, so a cancelled read leaves no connection still on its way back."""
+    conn = await pool.acquire()
+    try:
+        yield conn
+    finally:
+        await to_the_end(pool.release(conn))
+
+
+@contextlib.asynccontextmanager
 async def _second(pool: asyncpg.Pool, snapshot: str | None,
                   hashed: bool) -> AsyncIterator[asyncpg.Connection | None]:
     """A second connection in ``snapshot``, or None when there is no snapshot or no free connection soon."""
@@ -147,7 +158,7 @@ async def _second(pool: asyncpg.Pool, snapshot: str | None,
             await _prepared(conn, hashed)
             yield conn
     finally:
-        await pool.release(conn)
+        await to_the_end(pool.release(conn))
 
 
 async def _run_all(conn: asyncpg.Connection, statements: list[str], schema: str,

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from infra.aio import side_by_side, stop_if_cancelled, wait_set
+from infra.aio import side_by_side, stop_if_cancelled, to_the_end, wait_set
 from infra.kafka.relay import OutboxRelay
 from services.core.audit.checkpoints import Checkpointer
 
@@ -121,3 +121,25 @@ async def test_side_by_side_ends_the_others_before_passing_on_an_error():
         await side_by_side(fails(), long())
     assert ended == ["long"]
     assert await side_by_side(asyncio.sleep(0, "a"), asyncio.sleep(0.01, "b")) == ["a", "b"]
+
+
+async def test_to_the_end_finishes_what_a_cancel_would_leave_running_in_the_background():
+    done: list[str] = []
+
+    async def release() -> None:  # as asyncpg's Pool.release: its caller's cancel does not stop it
+        await asyncio.sleep(0.05)
+        done.append("released")
+
+    async def caller(through_to_the_end: bool) -> None:
+        work = release()
+        await (to_the_end(work) if through_to_the_end else asyncio.shield(work))
+
+    for through, expected in ((False, []), (True, ["released"])):
+        done.clear()
+        task = asyncio.create_task(caller(through))
+        await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert done == expected  # the cancel reached the caller's caller only once the release was over
+        await asyncio.sleep(0.06)  # the first round's release, left in the background, ends before the next
