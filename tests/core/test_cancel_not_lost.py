@@ -143,3 +143,16 @@ async def test_to_the_end_finishes_what_a_cancel_would_leave_running_in_the_back
             await task
         assert done == expected  # the cancel reached the caller's caller only once the release was over
         await asyncio.sleep(0.06)  # the first round's release, left in the background, ends before the next
+
+
+async def test_to_the_end_passes_the_cancel_on_when_the_work_then_fails():
+    async def release() -> None:  # as a release that finds its connection broken
+        await asyncio.sleep(0.05)
+        raise ConnectionResetError("connection lost")
+
+    task = asyncio.create_task(to_the_end(release()))
+    await asyncio.sleep(0.01)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):  # the caller asked to stop: not an error it may handle and go on
+        await task
+    assert task.cancelled()
