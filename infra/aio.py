@@ -69,6 +69,10 @@ async def to_the_end(awaitable: Awaitable[T]) -> T:
                 raise
             cancelled = True
             continue
+        except BaseException as failed:
+            if cancelled:  # the caller asked to stop: the cancel goes on (the work's error as its cause)
+                raise asyncio.CancelledError from failed
+            raise
         if cancelled:
             raise asyncio.CancelledError
         return result
