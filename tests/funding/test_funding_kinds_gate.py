@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
 
 import pytest
 
-from projections import catch_up, ensure_schema
+from projections import catch_up
 from services.core.actions import actions_of
-from services.core.app import App, app_for_url
+from services.core.app import App
 from services.core.funding.report import funding_action_list
 
 _ids = itertools.count()
@@ -49,16 +48,6 @@ FUNDING_FACTS = {
     "costs": ("CourseCostsRecorded", {"booking_id": "b-1", "recorded_on": "2026-02-01", "fee": 1200}),
     "wage": ("CourseWagePaid", {"booking_id": "b-1", "paid_on": "2026-02-01", "hourly_wage": 250}),
 }
-
-
-@pytest.fixture
-async def core(database_url: str) -> AsyncIterator[App]:
-    app = await app_for_url(database_url, max_size=4)
-    await ensure_schema(app.pool)
-    try:
-        yield app
-    finally:
-        await app.close()
 
 
 async def _ingest(core: App, lines: list[str]) -> None:

@@ -4,24 +4,10 @@ kinds then, so a read as known at T keeps giving them after its first funding fa
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
 from test_funding_kinds_gate import AS_OF, CONTRACT_KINDS, FUNDING_FACTS, _ingest, contract_company, envelope
 
-from projections import ensure_schema
 from services.core.actions import actions_of
-from services.core.app import App, app_for_url
-
-
-@pytest.fixture
-async def core(database_url: str) -> AsyncIterator[App]:
-    app = await app_for_url(database_url, max_size=4)
-    await ensure_schema(app.pool)
-    try:
-        yield app
-    finally:
-        await app.close()
+from services.core.app import App
 
 
 async def test_a_read_as_known_before_the_first_funding_fact_keeps_the_contracts_kinds(core: App) -> None:

@@ -123,34 +123,43 @@ async def test_an_unknown_plan_or_another_tenants_plan_is_not_found(app: App) ->
         await accept(app, document["plan_id"], tenant="someone-else")
 
 
+async def accepted_while_another_process_writes(
+    app: App, database_url: str, monkeypatch: pytest.MonkeyPatch, document: dict[str, Any],
+    written: list[dict[str, Any]],
+) -> Any:
+    """Accept the plan while another process (an app with a pool and stream cache of its own) commits ``written``
+    right after the acceptance's check; the acceptance."""
+    from services.core.app import app_for_url
+    from services.core.planning import service
+
+    other = await app_for_url(database_url)
+    checked = service.stale
+
+    async def check_then_another_process_writes(*args: Any, **kwargs: Any) -> Any:
+        changes = await checked(*args, **kwargs)
+        outcomes = await other.intake.submit_many(written, door="test")
+        assert [o["status"] for o in outcomes] == ["accepted"] * len(written)
+        return changes
+
+    monkeypatch.setattr(service, "stale", check_then_another_process_writes)
+    try:
+        return await accept(app, document["plan_id"], on=date(2027, 1, 5))
+    finally:
+        await other.close()
+
+
 async def test_a_run_withdrawn_by_another_process_between_the_check_and_the_bookings_gets_none_of_them(
     app: App, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The check reads the projection; the bookings are decided under the locks of the streams they read. A
     withdrawal (and an employee leaving) another process commits in between must still keep the plan's bookings
     off that run (and off that employee): those are refused naming the change, the others go through."""
-    from services.core.app import app_for_url
-    from services.core.planning import service
-
     await ingest(app, company())
     document = await plan_of(app)
-    other = await app_for_url(database_url)
-    checked = service.stale
-
-    async def check_then_another_process_writes(*args: Any, **kwargs: Any) -> Any:
-        changes = await checked(*args, **kwargs)
-        outcomes = await other.intake.submit_many([
-            message("CourseRunWithdrawn", run_id="r2", withdrawn_on="2027-01-20"),
-            message("EmployeeLeft", employee_id="e2", left_on="2027-01-21"),
-        ], door="test")
-        assert [o["status"] for o in outcomes] == ["accepted", "accepted"]
-        return changes
-
-    monkeypatch.setattr(service, "stale", check_then_another_process_writes)
-    try:
-        acceptance = await accept(app, document["plan_id"], on=date(2027, 1, 5))
-    finally:
-        await other.close()
+    acceptance = await accepted_while_another_process_writes(app, database_url, monkeypatch, document, [
+        message("CourseRunWithdrawn", run_id="r2", withdrawn_on="2027-01-20"),
+        message("EmployeeLeft", employee_id="e2", left_on="2027-01-21"),
+    ])
 
     assert acceptance.counts == {"accepted": 1, "duplicate": 0, "rejected": 2}
     refused = {o["message_id"]: o for o in acceptance.outcomes if o["status"] == "rejected"}
@@ -170,29 +179,13 @@ async def test_an_agreement_booked_by_another_process_between_the_check_and_the_
 ) -> None:
     """An agreement booked (by hand, or by another plan) after the check no longer is plannable: the plan's
     booking for it must not go through as a second live booking of the agreement."""
-    from services.core.app import app_for_url
-    from services.core.planning import service
-
     await ingest(app, company())
     document = await plan_of(app)
-    other = await app_for_url(database_url)
-    checked = service.stale
-
-    async def check_then_another_process_books(*args: Any, **kwargs: Any) -> Any:
-        changes = await checked(*args, **kwargs)
-        outcomes = await other.intake.submit_many([
-            message("CourseBooked", booking_id="by-hand", employee_id="e1", booked_on="2027-01-06",
-                    agreement_id="a1", course={"title": "Welding", "kind": "amu", "hours": 7},
-                    starts_on="2027-03-01", ends_on="2027-03-01"),
-        ], door="test")
-        assert [o["status"] for o in outcomes] == ["accepted"]
-        return changes
-
-    monkeypatch.setattr(service, "stale", check_then_another_process_books)
-    try:
-        await accept(app, document["plan_id"], on=date(2027, 1, 5))
-    finally:
-        await other.close()
+    await accepted_while_another_process_writes(app, database_url, monkeypatch, document, [
+        message("CourseBooked", booking_id="by-hand", employee_id="e1", booked_on="2027-01-06",
+                agreement_id="a1", course={"title": "Welding", "kind": "amu", "hours": 7},
+                starts_on="2027-03-01", ends_on="2027-03-01"),
+    ])
 
     on_a1 = [b for b in (await bookings(app)).values() if b["data"].get("agreement_id") == "a1"]
     assert [b["data"]["booking_id"] for b in on_a1] == ["by-hand"]
