@@ -73,8 +73,17 @@ def database_url(settings: Settings) -> str:
     return settings.database_url or embedded_url(settings)
 
 
+SESSION_SETTINGS = {"jit": "off"}
+"""Every connection of the service's pools starts with these (a RESET on release returns to them). No JIT:
+PostgreSQL compiles a statement whose estimated cost passes jit_above_cost anew on every execution, cached
+plan or not — 40–50 ms, more than any of the service's statements runs. The append's estimate grows with
+the log (its checks are costed per key over the tables), so a bulk ingest crossed the line at a few hundred
+thousand events and every append from then on paid the compilation."""
+
+
 async def create_pool(url: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
-    pool = await asyncpg.create_pool(url, min_size=min_size, max_size=max_size, command_timeout=120)
+    pool = await asyncpg.create_pool(url, min_size=min_size, max_size=max_size, command_timeout=120,
+                                     server_settings=SESSION_SETTINGS)
     assert pool is not None
     return pool
 
@@ -86,7 +95,8 @@ async def _rollback_only(conn: asyncpg.Connection) -> None:
 async def create_write_pool(url: str, *, max_size: int = 10) -> asyncpg.Pool:
     """Connections for the intake only. It keeps no session state (its locks end with the transaction),
     so the round trip of the full reset on every release is skipped."""
-    pool = await asyncpg.create_pool(url, min_size=1, max_size=max_size, command_timeout=120, reset=_rollback_only)
+    pool = await asyncpg.create_pool(url, min_size=1, max_size=max_size, command_timeout=120, reset=_rollback_only,
+                                     server_settings=SESSION_SETTINGS)
     assert pool is not None
     return pool
 
