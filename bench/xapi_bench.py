@@ -55,13 +55,18 @@ FROM generate_series($1::bigint, $2::bigint - 1) AS g
 
 
 async def fill_tenant(url: str, events: int, chunk: int = 250_000) -> None:
+    from infra.append_data import stream_lock_key
     from infra.db import create_pool, migrate
 
     pool = await create_pool(url, max_size=2)
     try:
         await migrate(pool)
         for start in range(0, events, chunk):
-            await pool.execute(_FILL, start, min(start + chunk, events), TENANT)
+            async with pool.acquire() as conn, conn.transaction():
+                # Appenders hold a stream lock from before their first write (040_log_horizon.sql); the fill's
+                # streams are its own, so one lock stands for them all.
+                await conn.execute("SELECT pg_advisory_xact_lock($1)", stream_lock_key(TENANT, "fill"))
+                await conn.execute(_FILL, start, min(start + chunk, events), TENANT)
         await pool.execute("INSERT INTO outcomes (tenant, message_id, status, events, message_type, door)"
                            " VALUES ($1, 'x-0', 'accepted', '[]', 'CourseBooked', 'fill')", TENANT)
         await pool.execute("VACUUM ANALYZE events")
