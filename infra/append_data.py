@@ -19,6 +19,8 @@ StreamKey = tuple[str, str]
 """(tenant, stream)"""
 MessageKey = tuple[str, str]
 """(tenant, message_id)"""
+AgreementKey = tuple[str, str]
+"""(tenant, agreement_id)"""
 
 
 def stream_lock_key(tenant: str, stream: str) -> int:
@@ -88,6 +90,9 @@ class LogNews:
     seen: dict[MessageKey, StoredOutcome] = field(default_factory=dict)
     newer: dict[StreamKey, list[LoggedEvent]] = field(default_factory=dict)
     subject_keys: dict[tuple[str, str], bytes | None] = field(default_factory=dict)
+    linked: dict[AgreementKey, set[str]] = field(default_factory=dict)
+    """(tenant, agreement_id) -> booking ids: live bookings of an agreement the attempt checked (``Attempt.linked``)
+    that it did not know of"""
 
     def learn(self, rows: Sequence[asyncpg.Record]) -> None:
         for row in rows:
@@ -101,6 +106,9 @@ class LogNews:
                 events = self.newer.setdefault((row["r_tenant"], row["r_stream"]), [])
                 events.append(LoggedEvent(row["r_version"], row["r_type"], json.loads(row["r_data"])))
                 events.sort(key=lambda event: event.version)
+            elif kind == "linked":
+                booking_id = str(json.loads(row["r_data"])["booking_id"])
+                self.linked.setdefault((row["r_tenant"], row["r_name"]), set()).add(booking_id)
             else:
                 self.subject_keys[(row["r_tenant"], row["r_name"])] = row["r_key"]
 
@@ -151,13 +159,18 @@ class Attempt:
     """personal-data keys the caller creates"""
     believed: frozenset[StreamKey] = frozenset()
     """streams whose state the caller held before the log told it anything (its cache)"""
+    linked: list[tuple[str, str, list[str]]] = field(default_factory=list)
+    """(tenant, agreement_id, booking ids known) of every agreement whose live bookings a decision read: the log
+    holds none but the known ones (infra/migrations/160_agreement_links.sql)"""
 
     def statement_args(self, locks: StreamLocks, door: str) -> list[Any]:
-        checks = {
+        checks: dict[str, Any] = {
             "seen": self.unseen,
             "streams": self.expected,
             "keys": [[t, s, base64.b64encode(key).decode()] for (t, s), key in self.new_subject_keys.items()],
         }
+        if self.linked:  # only the planning assistant's bookings read them: every other append sends none
+            checks["linked"] = self.linked
         writes = {
             "events": [
                 {"tenant": e.tenant, "stream": e.stream, "version": e.version, "type": e.type,
@@ -206,6 +219,6 @@ def _json(value: Any) -> str:
 
 
 __all__ = [
-    "Appended", "Attempt", "EventRef", "LogNews", "LoggedEvent", "MessageKey", "PendingEvent", "PendingOutcome",
-    "StoredOutcome", "StreamKey", "StreamLocks", "raw_lock_key", "stream_lock_key",
+    "AgreementKey", "Appended", "Attempt", "EventRef", "LogNews", "LoggedEvent", "MessageKey", "PendingEvent",
+    "PendingOutcome", "StoredOutcome", "StreamKey", "StreamLocks", "raw_lock_key", "stream_lock_key",
 ]

@@ -3,7 +3,7 @@ completed or cancelled, and followed up."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -112,12 +112,14 @@ def decide(msg: Message, states: Mapping[str, object]) -> list[NewEvent]:
     return accept(msg, stream(data.booking_id), subject=booking.employee_id)
 
 
-def fit_for_plan(msg: Message, states: Mapping[str, object]) -> None:
+def fit_for_plan(msg: Message, states: Mapping[str, object], linked: Sequence[str] = ()) -> None:
     """The planning assistant's rule for each booking of a plan it accepts (CONTRACT §8: a plan whose runs were
     withdrawn or whose agreements stopped being plannable is refused): not on a withdrawn run, not for a withdrawn
-    agreement. Decided with the booking, on the states of the streams it reads and under their locks, it holds when
-    another process writes them between the plan's check and its bookings (an employee who left gets no booking
-    from anyone)."""
+    agreement, not for an agreement booked meanwhile. Decided with the booking, on the states of the streams it reads
+    and under their locks, it holds when another process writes them between the plan's check and its bookings (an
+    employee who left gets no booking from anyone). ``linked``: the live bookings of its agreement other than its
+    own, as the intake gives them when the message asks (``Prepared.agreement_links``): the log's, checked again
+    under the agreement's exclusive lock, and those accepted before it in the same batch."""
     data = _data(msg)
     assert isinstance(data, CourseBooked), msg.envelope.type
     if data.run_id:
@@ -128,6 +130,19 @@ def fit_for_plan(msg: Message, states: Mapping[str, object]) -> None:
         agreed = state_of(states, agreement.stream(data.agreement_id), agreement.AgreementState)
         refuse_if(agreed is not None and agreed.withdrawn,
                   f"agreement {data.agreement_id!r} was withdrawn after the plan was checked")
+        others = [booking_id for booking_id in linked if booking_id != data.booking_id]
+        refuse_if(bool(others), f"agreement {data.agreement_id!r} was booked ({', '.join(map(repr, others))})"
+                                " after the plan was checked")
+
+
+def agreement_link(msg: Message) -> tuple[str, str] | None:
+    """(agreement_id, booking_id) of a message that links a new booking to an agreement: a CourseBooked with an
+    agreement_id. The booking is live until its stream has a CourseCancelled. The append reads the same link from
+    the log's CourseBooked events, under the agreement's lock (infra/migrations/160_agreement_links.sql)."""
+    data = msg.data
+    if isinstance(data, CourseBooked) and data.agreement_id:
+        return data.agreement_id, data.booking_id
+    return None
 
 
 def _book(msg: Message, data: CourseBooked, states: Mapping[str, object]) -> list[NewEvent]:

@@ -4,7 +4,8 @@ Pure: given the messages (after the pure checks), what this process believes of 
 the log has told it beyond that (:class:`LogNews`), :func:`plan_batch` folds the states, judges each
 message against the states that already include the earlier messages of the batch, and returns the
 events, outcomes and duplicate receipts to write — together with the beliefs they rest on (the
-versions decided against, the message ids taken to be new), which the append checks.
+versions decided against, the message ids taken to be new, the bookings of an agreement a plan's booking
+was decided against), which the append checks.
 """
 
 from __future__ import annotations
@@ -13,9 +14,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from domain.aggregates import booking
 from domain.decider import evolve, initial_state
 from domain.errors import Rejected
-from infra.append_data import EventRef, LogNews, MessageKey, PendingEvent, PendingOutcome, StoredOutcome, StreamKey
+from infra.append_data import (
+    AgreementKey,
+    EventRef,
+    LogNews,
+    MessageKey,
+    PendingEvent,
+    PendingOutcome,
+    StoredOutcome,
+    StreamKey,
+)
 from services.core.checks import Prepared, judge
 from services.core.stream_cache import StreamState
 
@@ -55,6 +66,9 @@ class BatchPlan:
     """(tenant, stream, version decided against) of every stream the batch reads or writes"""
     unseen: list[MessageKey] = field(default_factory=list)
     """the batch's message ids taken to be new"""
+    linked: list[tuple[str, str, list[str]]] = field(default_factory=list)
+    """(tenant, agreement_id, booking ids known) of every agreement whose live bookings an accepted message's guard
+    read: the log may hold no other"""
 
     def outcomes_json(
         self, batch: Sequence[Prepared], refs: Mapping[MessageKey, list[EventRef]]
@@ -93,6 +107,7 @@ def plan_batch(
         states[stream_key], versions[stream_key] = state, version
         plan.expected.append((stream_key[0], stream_key[1], version))
     plan.unseen = sorted({p.key for p in batch if p.key is not None and p.key not in news.seen})
+    links = _AgreementLinks(news.linked)
     first_in_batch: dict[MessageKey, int] = {}
     for index, prepared in enumerate(batch):
         key = prepared.key
@@ -102,27 +117,64 @@ def plan_batch(
             continue
         if key is not None:
             first_in_batch[key] = index
-        plan.results.append(_decide_one(prepared, states, versions, plan))
+        plan.results.append(_decide_one(prepared, states, versions, plan, links))
     plan.states = {key: StreamState(versions[key], state) for key, state in states.items()}
     return plan
 
 
+class _AgreementLinks:
+    """The live bookings of each agreement, as far as a batch's guards read them: the ones the log told of
+    (``LogNews.linked``) and the ones the batch accepted, a booking no longer live once the batch's states of its
+    stream have it cancelled."""
+
+    def __init__(self, logged: Mapping[AgreementKey, set[str]]) -> None:
+        self.logged = logged
+        self.batch: dict[AgreementKey, list[str]] = {}
+
+    def live(self, tenant: str, agreement_id: str, own: str, states: Mapping[StreamKey, Any]) -> list[str]:
+        """The agreement's live bookings but ``own``, the log's then the batch's, each once."""
+        found = dict.fromkeys([*sorted(self.logged.get((tenant, agreement_id), ())),
+                               *self.batch.get((tenant, agreement_id), [])])
+        return [booking_id for booking_id in found
+                if booking_id != own and not _cancelled(states.get((tenant, booking.stream(booking_id))))]
+
+    def known(self, tenant: str, agreement_id: str, own: str) -> list[str]:
+        """The booking ids the append checks the log against: ``own`` and the ones the log told of (a booking the
+        batch cancels is still live in the log until the batch is written)."""
+        return sorted({own, *self.logged.get((tenant, agreement_id), ())})
+
+    def accepted(self, tenant: str, prepared: Prepared) -> None:
+        link = booking.agreement_link(prepared.message) if prepared.message is not None else None
+        if link is not None:
+            self.batch.setdefault((tenant, link[0]), []).append(link[1])
+
+
+def _cancelled(state: Any) -> bool:
+    return isinstance(state, booking.BookingState) and state.cancelled
+
+
 def _decide_one(
-    prepared: Prepared, states: dict[StreamKey, Any], versions: dict[StreamKey, int], plan: BatchPlan
+    prepared: Prepared, states: dict[StreamKey, Any], versions: dict[StreamKey, int], plan: BatchPlan,
+    links: _AgreementLinks,
 ) -> Result:
     rejection = prepared.rejection
     key = prepared.key
     if rejection is None:
         assert prepared.message is not None and prepared.tenant is not None and key is not None
         tenant, envelope = prepared.tenant, prepared.message.envelope
+        linked = prepared.linked_agreement
         try:
             read = {s: states[(tenant, s)] for s in prepared.streams}
             new_events = judge(prepared.message, read)
             if prepared.guard is not None:
-                prepared.guard(prepared.message, read)
+                live = links.live(tenant, *linked, states) if linked is not None else []
+                prepared.guard(prepared.message, read, live)
         except Rejected as refused:
             rejection = refused
         else:
+            links.accepted(tenant, prepared)
+            if linked is not None:
+                plan.linked.append((tenant, linked[0], links.known(tenant, *linked)))
             for new in new_events:
                 stream_key = (tenant, new.stream)
                 versions[stream_key] = versions.get(stream_key, 0) + 1

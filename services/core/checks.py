@@ -20,10 +20,11 @@ they hold. A rejection keeps the tenant, message_id and type that could be read.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from domain.aggregates import agreement, booking
 from domain.decider import NewEvent, State, decide, referenced_streams, target_stream
 from domain.errors import Reason, Rejected
 from domain.messages import (
@@ -39,6 +40,9 @@ from domain.rules import MAX_MESSAGE_BYTES
 
 TenantPolicy = Callable[[str], bool]
 """Whether the sender of a message may write the given tenant (None: any tenant)."""
+Guard = Callable[[Message, Mapping[str, State], Sequence[str]], None]
+"""A door's own rule for a message (:attr:`Prepared.guard`): given the message, the states of its streams and the
+live bookings of its agreement other than its own (empty unless :attr:`Prepared.agreement_links`); raises Rejected."""
 
 UNSTORABLE = "contains a NUL character or an unpaired surrogate, which text cannot hold"
 _STORED_ENVELOPE_TEXT = ("message_id", "type", "actor")
@@ -60,9 +64,14 @@ class Prepared:
     source: str | None = None
     """Where the message was read, when a door can name it (the Kafka door: the record's place). A message
     without an idempotency key is recognised by it when it is read again: it gets no second outcome."""
-    guard: Callable[[Message, Mapping[str, State]], None] | None = None
+    guard: Guard | None = None
     """A door's own rule for this message, decided after the contract's (:func:`judge`) on the same states, under
     the same locks: it raises Rejected to refuse the message (the planning assistant's bookings)."""
+    agreement_links: bool = False
+    """Whether the guard also reads the live bookings of the agreement this message books (a CourseBooked's
+    agreement_id), other than its own: the append then locks the agreement's stream exclusively — bookings of the
+    agreement, which lock it shared, are decided before or after it, never beside it — and checks under that lock
+    that the log holds no such booking beyond the ones the guard was given."""
 
     @property
     def key(self) -> tuple[str, str] | None:
@@ -70,6 +79,22 @@ class Prepared:
         if self.tenant is None or self.message_id is None or not self.idempotent:
             return None
         return (self.tenant, self.message_id)
+
+    @property
+    def linked_agreement(self) -> tuple[str, str] | None:
+        """(agreement_id, own booking_id) when the guard reads the agreement's bookings (``agreement_links``)."""
+        if not self.agreement_links or self.message is None:
+            return None
+        return booking.agreement_link(self.message)
+
+    @property
+    def exclusive_streams(self) -> tuple[str, ...]:
+        """The streams the append locks exclusively: the one the message writes, and the agreement whose bookings
+        its guard reads; the other streams of ``streams`` are locked shared."""
+        linked = self.linked_agreement
+        if linked is None:
+            return self.streams[:1]
+        return tuple(dict.fromkeys((*self.streams[:1], agreement.stream(linked[0]))))
 
     @property
     def stored_source(self) -> str | None:

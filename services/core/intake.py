@@ -94,7 +94,8 @@ class Intake:
             created = seal_personal_fields(plan, self.store.keys, news)
             seal_rejected(plan, raw_keys)
             return plan, Attempt(events=plan.events, outcomes=plan.outcomes, duplicates=plan.duplicates,
-                                 unseen=plan.unseen, expected=plan.expected, new_subject_keys=created,
+                                 unseen=plan.unseen, expected=plan.expected, linked=plan.linked,
+                                 new_subject_keys=created,
                                  believed=frozenset(key for key, belief in beliefs.items() if belief is not None))
 
         plan, appended = await self.store.append(_locks(batch), decide, door)
@@ -132,10 +133,11 @@ def _parts(batch: Sequence[Prepared]) -> list[Sequence[Prepared]]:
 
 
 def _locks(batch: Sequence[Prepared]) -> StreamLocks:
-    """Exclusive on the stream each message writes, shared on the other streams its decision reads."""
-    decided = [(p.tenant, p.streams) for p in batch if p.message is not None and p.tenant is not None]
-    return StreamLocks.of(writes=((tenant, streams[0]) for tenant, streams in decided),
-                          reads=((tenant, stream) for tenant, streams in decided for stream in streams[1:]))
+    """Exclusive on the stream each message writes (and on the agreement whose bookings its guard reads), shared on
+    the other streams its decision reads."""
+    decided = [(p.tenant, p) for p in batch if p.message is not None and p.tenant is not None]
+    return StreamLocks.of(writes=((tenant, stream) for tenant, p in decided for stream in p.exclusive_streams),
+                          reads=((tenant, stream) for tenant, p in decided for stream in p.streams[1:]))
 
 
 def _log_outcomes(outcomes: list[dict[str, Any]], door: str) -> None:

@@ -3,13 +3,17 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from itertools import count
 from typing import Any
 
+from domain.aggregates.booking import fit_for_plan
 from domain.decider import evolve
-from infra.append_data import EventRef, LoggedEvent, LogNews, StoredOutcome
+from infra.append_data import Attempt, EventRef, LoggedEvent, LogNews, StoredOutcome, StreamLocks
 from services.core.batch_plan import Accepted, BatchPlan, Refused, Repeated, plan_batch
 from services.core.checks import prepare
+from services.core.intake import _locks
 from services.core.stream_cache import StreamState
 
 TENANT = "acme"
@@ -148,3 +152,104 @@ def test_a_forbidden_message_is_stored_without_the_ids_it_claims() -> None:
     [outcome] = plan.outcomes_json(batch, {})
     assert (outcome["tenant"], outcome["message_id"]) == (TENANT, batch[0].message_id)
     assert plan.unseen == []
+
+
+AGREEMENT_DATA = {"agreement_id": "a-1", "employee_id": "e-1", "title": "Welding", "agreed_on": "2026-01-10"}
+
+
+def planned(booking_id: str, agreement_id: str = "a-1") -> Any:
+    """A plan's booking of the agreement, as the planning assistant sends it: its guard reads the agreement's
+    other live bookings."""
+    return replace(prepare(booked(booking_id, "e-1", agreement_id=agreement_id)), guard=fit_for_plan,
+                   agreement_links=True)
+
+
+def with_agreement() -> Given:
+    return (given().cached("employee-e-1", 1, ("EmployeeRegistered", EMPLOYEE_DATA))
+            .cached("agreement-a-1", 1, ("EducationAgreed", AGREEMENT_DATA)))
+
+
+def when_prepared(spec: Given, *batch: Any) -> Then:
+    return Then(plan_batch(list(batch), spec.beliefs, spec.news), list(batch))
+
+
+def detail(then: Then, index: int) -> str:
+    result = then.plan.results[index]
+    assert isinstance(result, Refused), result
+    return str(result.outcome["detail"])
+
+
+def test_a_plan_booking_is_refused_when_the_log_tells_of_a_live_booking_of_its_agreement() -> None:
+    spec = with_agreement()
+    spec.news.linked[(TENANT, "a-1")] = {"by-hand"}
+    then = when_prepared(spec, planned("plan-p-a-1"))
+    then.results(Refused).reasons("invalid_state").appends()
+    assert detail(then, 0) == "agreement 'a-1' was booked ('by-hand') after the plan was checked"
+    assert then.plan.linked == []  # nothing accepted reads the agreement's bookings: nothing to check
+
+
+def test_a_plan_booking_is_refused_after_a_booking_of_its_agreement_earlier_in_the_same_batch() -> None:
+    spec = with_agreement()
+    spec.news.linked[(TENANT, "a-1")] = {"by-hand"}
+    then = when_prepared(spec, prepare(booked("b-2", "e-1", agreement_id="a-1")), planned("plan-p-a-1"),
+                         prepare(booked("b-3", "e-1", agreement_id="a-1")))
+    # the one before is refused naming both bookings; a later booking is no business of the plan's rule
+    then.results(Accepted, Refused, Accepted).reasons(None, "invalid_state", None)
+    assert detail(then, 1) == "agreement 'a-1' was booked ('by-hand', 'b-2') after the plan was checked"
+
+
+def test_of_two_plans_booking_one_agreement_in_a_batch_the_first_gets_it() -> None:
+    then = when_prepared(with_agreement(), planned("plan-p-a-1"), planned("plan-q-a-1"))
+    then.results(Accepted, Refused).reasons(None, "invalid_state")
+    assert detail(then, 1) == "agreement 'a-1' was booked ('plan-p-a-1') after the plan was checked"
+    assert then.plan.linked == [(TENANT, "a-1", ["plan-p-a-1"])]
+
+
+def test_a_cancelled_booking_of_the_agreement_does_not_refuse_the_plan_booking() -> None:
+    spec = with_agreement()
+    spec.news.linked[(TENANT, "a-1")] = {"by-hand"}
+    # the cache did not hold by-hand's stream: the log tells of its events as it tells of the linked booking
+    spec.log_has("booking-by-hand", 1, "CourseBooked", {"booking_id": "by-hand", "employee_id": "e-1",
+                                                         "agreement_id": "a-1", "course": {"hours": 7}})
+    then = when_prepared(
+        spec,
+        prepare(message("CourseCancelled", booking_id="by-hand", cancelled_on="2026-03-10", reason="ill")),
+        prepare(booked("b-2", "e-1", agreement_id="a-1")),
+        prepare(message("CourseCancelled", booking_id="b-2", cancelled_on="2026-03-10", reason="moved")),
+        planned("plan-p-a-1"))
+    then.results(Accepted, Accepted, Accepted, Accepted)
+    # the append checks that the log has no live booking of a-1 but the ones the batch was decided against
+    assert then.plan.linked == [(TENANT, "a-1", ["by-hand", "plan-p-a-1"])]
+
+
+def test_the_same_booking_without_the_plan_rule_reads_no_linked_bookings() -> None:
+    spec = with_agreement()
+    spec.news.linked[(TENANT, "a-1")] = {"by-hand"}
+    then = when_prepared(spec, prepare(booked("b-2", "e-1", agreement_id="a-1")),
+                         replace(prepare(booked("b-3", "e-1", agreement_id="a-1")), guard=fit_for_plan))
+    then.results(Accepted, Accepted)
+    assert then.plan.linked == []
+
+
+def test_a_plan_booking_locks_its_agreement_exclusively_other_bookings_share_it() -> None:
+    by_hand, plan = prepare(booked("b-2", "e-1", agreement_id="a-1")), planned("plan-p-a-1")
+    assert _locks([by_hand]) == StreamLocks.of(writes=[(TENANT, "booking-b-2")],
+                                               reads=[(TENANT, "employee-e-1"), (TENANT, "agreement-a-1")])
+    assert _locks([by_hand, plan]) == StreamLocks.of(
+        writes=[(TENANT, "booking-b-2"), (TENANT, "booking-plan-p-a-1"), (TENANT, "agreement-a-1")],
+        reads=[(TENANT, "employee-e-1")])
+
+
+def test_the_log_tells_of_linked_bookings_and_an_ordinary_append_checks_none() -> None:
+    news = LogNews()
+    row = {"r_kind": "linked", "r_tenant": TENANT, "r_name": "a-1", "r_stream": "booking-by-hand", "r_version": 1,
+           "r_type": "CourseBooked", "r_data": '{"booking_id": "by-hand", "agreement_id": "a-1"}'}
+    news.learn([row])  # type: ignore[list-item]
+    assert news.linked == {(TENANT, "a-1"): {"by-hand"}}
+    assert news.newer == {} and news.subject_keys == {}
+
+    ordinary = Attempt(events=[], outcomes=[], duplicates=[], unseen=[], expected=[], new_subject_keys={})
+    assert "linked" not in json.loads(ordinary.statement_args(StreamLocks.of([], []), "api")[3])
+    linking = replace(ordinary, linked=[(TENANT, "a-1", ["plan-p-a-1"])])
+    assert json.loads(linking.statement_args(StreamLocks.of([], []), "api")[3])["linked"] == [
+        [TENANT, "a-1", ["plan-p-a-1"]]]

@@ -3,9 +3,11 @@ KPIs they move, duplicates on a second acceptance, and refusal of a plan whose f
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from typing import Any
 
+import asyncpg
 import pytest
 from conftest import ingest
 from plan_scenario import END, START, TENANT, company, message
@@ -172,8 +174,12 @@ async def test_a_run_withdrawn_by_another_process_between_the_check_and_the_book
     assert set(await bookings(app)) == {by_agreement["a1"]}
 
 
-@pytest.mark.xfail(strict=True, reason="no state under the append's locks links an agreement to its bookings: the "
-                   "booking the other process made is invisible to the plan's booking, so the agreement gets two")
+def by_hand(booking_id: str = "by-hand", agreement_id: str = "a1") -> dict[str, Any]:
+    return message("CourseBooked", booking_id=booking_id, employee_id="e1", booked_on="2027-01-06",
+                   agreement_id=agreement_id, course={"title": "Welding", "kind": "amu", "hours": 7},
+                   starts_on="2027-03-01", ends_on="2027-03-01")
+
+
 async def test_an_agreement_booked_by_another_process_between_the_check_and_the_bookings_gets_no_second_booking(
     app: App, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -181,11 +187,111 @@ async def test_an_agreement_booked_by_another_process_between_the_check_and_the_
     booking for it must not go through as a second live booking of the agreement."""
     await ingest(app, company())
     document = await plan_of(app)
-    await accepted_while_another_process_writes(app, database_url, monkeypatch, document, [
-        message("CourseBooked", booking_id="by-hand", employee_id="e1", booked_on="2027-01-06",
-                agreement_id="a1", course={"title": "Welding", "kind": "amu", "hours": 7},
-                starts_on="2027-03-01", ends_on="2027-03-01"),
-    ])
+    acceptance = await accepted_while_another_process_writes(app, database_url, monkeypatch, document, [by_hand()])
 
+    on_a1 = [b for b in (await bookings(app)).values() if b["data"].get("agreement_id") == "a1"]
+    assert [b["data"]["booking_id"] for b in on_a1] == ["by-hand"]
+    assert acceptance.counts == {"accepted": 2, "duplicate": 0, "rejected": 1}
+    [refused] = [o for o in acceptance.outcomes if o["status"] == "rejected"]
+    assert refused["message_id"] == booking_id(document["plan_id"], "a1")
+    assert refused["reason"] == "invalid_state"
+    assert refused["detail"] == "agreement 'a1' was booked ('by-hand') after the plan was checked"
+
+
+async def test_an_agreement_booked_and_cancelled_by_another_process_after_the_check_gets_the_plans_booking(
+    app: App, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cancelled booking is not a live one: the agreement stays plannable."""
+    await ingest(app, company())
+    document = await plan_of(app)
+    acceptance = await accepted_while_another_process_writes(app, database_url, monkeypatch, document, [
+        by_hand(), message("CourseCancelled", booking_id="by-hand", cancelled_on="2027-01-07", reason="ill")])
+
+    assert acceptance.counts == {"accepted": 3, "duplicate": 0, "rejected": 0}
+    on_a1 = [b for b in (await bookings(app)).values() if b["data"].get("agreement_id") == "a1"]
+    assert sorted(b["data"]["booking_id"] for b in on_a1) == sorted(["by-hand", booking_id(document["plan_id"], "a1")])
+
+
+async def test_a_plan_booking_after_a_cancel_of_the_agreements_booking_in_its_batch_goes_through(
+    app: App, database_url: str
+) -> None:
+    """The log tells of a live booking of the agreement, which the batch itself cancels before the plan's booking:
+    that is decided as not booked, and the append, told which bookings it was decided against, writes it (rather
+    than being told of the same booking round after round)."""
+    from dataclasses import replace
+
+    from domain.aggregates.booking import fit_for_plan
+    from services.core.app import app_for_url
+    from services.core.intake import prepare
+
+    await ingest(app, company())
+    other = await app_for_url(database_url)  # this process's cache knows nothing of the booking
+    try:
+        assert [o["status"] for o in await other.intake.submit_many([by_hand()], door="test")] == ["accepted"]
+    finally:
+        await other.close()
+    planned = replace(prepare(by_hand("plan-x-a1")), guard=fit_for_plan, agreement_links=True)
+    cancel = prepare(message("CourseCancelled", booking_id="by-hand", cancelled_on="2027-01-07", reason="ill"))
+
+    outcomes = await app.intake.process([cancel, planned], door="test")
+
+    assert [o["status"] for o in outcomes] == ["accepted", "accepted"]
+    assert {"by-hand", "plan-x-a1"} <= set(await bookings(app))
+
+
+PAUSE = 8_020_160
+"""The advisory lock a paused by-hand booking waits for, inside its append (see ``paused_by_hand``)."""
+
+
+async def waiting_on_advisory_locks(conn: Any, count: int, *, unless: Any = None) -> None:
+    """Until ``count`` sessions wait for an advisory lock (or the ``unless`` task is done); at most 10 s."""
+    for _ in range(1000):
+        waiting = await conn.fetchval(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")
+        if waiting >= count or (unless is not None and unless.done()):
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"fewer than {count} sessions came to wait for an advisory lock")
+
+
+async def test_a_plan_booking_waits_for_a_concurrent_booking_of_its_agreement_and_then_is_refused(
+    app: App, database_url: str
+) -> None:
+    """Truly concurrent: another process's booking of a1 has taken its locks and written, but not committed, when
+    the plan is checked and its bookings are appended. The plan's booking of a1 must wait for that commit and then
+    see the booking; the others go through."""
+    from services.core.app import app_for_url
+
+    await ingest(app, company())
+    document = await plan_of(app)
+    holder = await asyncpg.connect(database_url)
+    other = await app_for_url(database_url)
+    try:
+        # The by-hand booking's event waits, inside its append (its stream locks held), for a lock the test holds.
+        await holder.execute(f"""
+            CREATE FUNCTION paused_by_hand() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF NEW.stream = 'booking-by-hand' THEN PERFORM pg_advisory_xact_lock_shared({PAUSE}); END IF;
+                RETURN NEW;
+            END $$;
+            CREATE TRIGGER a_paused_by_hand BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION paused_by_hand();
+            SELECT pg_advisory_lock({PAUSE});""")
+        booked = asyncio.create_task(other.intake.submit_many([by_hand()], door="test"))
+        await waiting_on_advisory_locks(holder, 1, unless=booked)
+        accepting = asyncio.create_task(accept(app, document["plan_id"], on=date(2027, 1, 5)))
+        # The plan's bookings wait for a1's agreement lock (the by-hand booking holds it shared).
+        await waiting_on_advisory_locks(holder, 2, unless=accepting)
+        await holder.execute(f"SELECT pg_advisory_unlock({PAUSE})")
+        outcomes = await asyncio.wait_for(booked, 10)
+        acceptance = await asyncio.wait_for(accepting, 10)
+    finally:
+        await holder.close()
+        await other.close()
+
+    assert [o["status"] for o in outcomes] == ["accepted"]
+    assert acceptance.counts == {"accepted": 2, "duplicate": 0, "rejected": 1}
+    [refused] = [o for o in acceptance.outcomes if o["status"] == "rejected"]
+    assert refused["detail"] == "agreement 'a1' was booked ('by-hand') after the plan was checked"
     on_a1 = [b for b in (await bookings(app)).values() if b["data"].get("agreement_id") == "a1"]
     assert [b["data"]["booking_id"] for b in on_a1] == ["by-hand"]

@@ -4,8 +4,9 @@ A plan is read from the KPI projection once it has caught up with everything com
 (read-your-writes), solved outside the event loop, stored with its facts' cut-off and solver, and logged.
 An acceptance first asks the projection what changed since; a plan whose runs were withdrawn or whose
 agreements stopped being plannable is refused, naming them; otherwise its bookings go through the intake, each
-refused there (``invalid_state``, naming the change) when its run or agreement was withdrawn after the check —
-another process may write those streams in between, and the intake decides under their locks.
+refused there (``invalid_state``, naming the change) when its run or agreement was withdrawn, or its agreement
+booked, after the check — another process may write those streams (or book the agreement) in between, and the
+intake decides under their locks.
 """
 
 from __future__ import annotations
@@ -120,8 +121,9 @@ async def accept(app: App, plan_id: str, *, tenant: str | None = None, on: date 
         bound.warning("plan_refused", changes=[change.detail for change in changes])
         raise StalePlan(plan_id, changes)
     messages = booking_messages(document, booked_on, datetime.now(UTC))
-    # What changed after the check above is decided with each booking, under its streams' locks.
-    prepared = [replace(prepare(message), guard=fit_for_plan) for message in messages]
+    # What changed after the check above is decided with each booking, under its streams' locks; its agreement's
+    # other bookings too, under the agreement's lock, which the append then takes exclusively.
+    prepared = [replace(prepare(message), guard=fit_for_plan, agreement_links=True) for message in messages]
     outcomes = await app.intake.process(prepared, door="plan")
     acceptance = Acceptance(plan_id, plan.tenant, booked_on, outcomes)
     await PlanStore(app.pool).record_acceptance(plan, booked_on, acceptance.counts)
