@@ -22,6 +22,11 @@
 -- sees it. A booking that waits for the plan booking's lock comes after it, and is no business of this check
 -- (other bookings are decided as before). Two plan bookings of one agreement are decided one after the other too.
 --
+-- The booking's cancellation is looked up as a subquery of its own, in version order (OFFSET 0 keeps it one): by
+-- the stream key, (tenant, stream, version), whatever plan the session keeps. As a join, planned while the log
+-- was small (no statistics yet), it could take the tenant as its only key and read the tenant's whole part of
+-- the log for every booking found (see 152_chain_lookup_by_key.sql).
+--
 -- events_agreement_bookings makes the check an index lookup. CREATE INDEX (not CONCURRENTLY: migrations run in a
 -- transaction) holds a SHARE lock on events while it is built: appends wait for it, readers do not. On a large log
 -- it can be built beforehand with CREATE INDEX CONCURRENTLY under this name; IF NOT EXISTS then skips it here.
@@ -90,7 +95,8 @@ BEGIN
               AND NOT ((linked_item->2) ? (x.data->>'booking_id'))
               AND NOT EXISTS (SELECT FROM events AS c
                               WHERE c.tenant = x.tenant AND c.stream = x.stream AND c.version > x.version
-                                AND c.type = 'CourseCancelled');
+                                AND c.type = 'CourseCancelled'
+                              ORDER BY c.version OFFSET 0);
             news := news OR FOUND;
         END LOOP;
     END IF;
