@@ -12,8 +12,9 @@
 -- such a row means nothing is written; the caller decides again (its booking is then refused, invalid_state).
 -- A caller whose batch holds no plan booking sends no 'linked': its append runs as before, but for one test of
 -- `checks ? 'linked'`. The check is a statement of its own per item, not a branch of the other checks' statement,
--- whose planner estimate it would raise past jit_above_cost on a large log (a hundred items assumed, each a
--- lookup): every append would then be JIT compiled, some 10-20 ms.
+-- whose planner estimate it would raise (a hundred items assumed, each a lookup) for every append, with or
+-- without plan bookings: past jit_above_cost on a large log, for a server or connection that has JIT on (the
+-- service's own pools turn it off, infra.db.SESSION_SETTINGS).
 --
 -- The lock: a plan booking takes its agreement stream's lock exclusively (services/core/checks.py,
 -- Prepared.exclusive_streams), every other booking of the agreement takes it shared (it reads that stream).
