@@ -74,7 +74,8 @@ def database_url(settings: Settings) -> str:
 
 
 SESSION_SETTINGS = {"jit": "off"}
-"""Every connection of the service's pools starts with these (a RESET on release returns to them). No JIT:
+"""Every connection of the service's pools starts with these (the read pool's RESET ALL on release returns to them; the
+write pool does not reset, and the intake sets nothing beyond its transactions). No JIT:
 PostgreSQL compiles a statement whose estimated cost passes jit_above_cost anew on every execution, cached
 plan or not — 40–50 ms, more than any of the service's statements runs. The append's estimate grows with
 the log (its checks are costed per key over the tables), so a bulk ingest crossed the line at a few hundred
