@@ -9,7 +9,6 @@ accepted last" is decided by the folds.
 from __future__ import annotations
 
 import asyncio
-import time
 from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
@@ -272,11 +271,6 @@ class Folder:
         self.pool, self.target, self.fixed = pool, target, batch_size
         self.size = batch_size or FIRST_BATCH
         self.ahead: asyncio.Task[_Open | None] | None = None
-        # While a batch is folded: when its fold is expected to end (from the seconds per event of the last
-        # fold), so the batch read ahead is staged meanwhile only if that fits (see _read_ahead).
-        self.fold_rate: float | None = None
-        self.stage_rate: float | None = None
-        self.fold_ends: float | None = None
         # Whether the version lacked some of its read indexes at the first batch this folder read (they are
         # built once it has caught up, see projections.indexes).
         self.unindexed = False
@@ -295,14 +289,7 @@ class Folder:
                 self.size = next_size(current.size, loaded.read, self.fixed)
                 if loaded.read >= current.size:  # not at the head of the log: read the next batch meanwhile
                     self.ahead = asyncio.create_task(self._read_ahead(loaded, self.size))
-                started = time.monotonic()
-                if self.fold_rate is not None:
-                    self.fold_ends = started + self.fold_rate * loaded.read
-                try:
-                    read = await fold(current.conn, self.target, loaded)
-                finally:
-                    self.fold_ends = None
-                self.fold_rate = (time.monotonic() - started) / read
+                read = await fold(current.conn, self.target, loaded)
                 await current.commit()
                 return read
             except CheckpointMoved:
@@ -351,26 +338,16 @@ class Folder:
             return None
         try:
             loaded = await load(opened.conn, self.target, after.end, after.batch.last_seq, size)
-            if loaded is not None and self.fold_ends is not None and self.fold_rate is not None:
-                # Staging takes a fraction of a fold (half, until measured): stage this batch while the current
-                # one is folded if that is expected to end in time (else its fold computes the rows as it goes).
-                rate = self.stage_rate if self.stage_rate is not None else self.fold_rate / 2
-                if time.monotonic() + rate * loaded.read <= self.fold_ends:
-                    loaded = await self._stage(opened.conn, loaded)
             if loaded is not None:
-                # Work its fold would do anyway: done meanwhile, even if the fold of this batch then waits for it.
-                loaded = await insert_early(opened.conn, self.target, loaded)
+                # Work its fold would do anyway, done meanwhile: the staged rows (with statistics, so the fold's
+                # plans are sized for them) and the early inserts. Should this outlast the current fold, the fold
+                # of this batch waits for it, but no longer than it would have taken to do the same work itself.
+                loaded = await insert_early(opened.conn, self.target, await stage(opened.conn, self.target, loaded))
             opened.loaded = loaded
             return opened
         except BaseException:
             await opened.discard()
             raise
-
-    async def _stage(self, conn: asyncpg.Connection, loaded: Loaded) -> Loaded:
-        started = time.monotonic()
-        staged = await stage(conn, self.target, loaded)
-        self.stage_rate = (time.monotonic() - started) / loaded.read
-        return staged
 
     async def _take_ahead(self) -> _Open | None:
         task, self.ahead = self.ahead, None

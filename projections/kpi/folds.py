@@ -368,6 +368,13 @@ GAPS = Step(
     on("CompetenceGapIdentified", "CompetenceGapClosed"),
 )
 
+# A large batch's bookings and agreements find their employee's department spells (and the employee) by hashing
+# the spells once, rather than by an index probe per row: set before their statements, and back after them.
+# (Correlated look-ups, as for the few stored rows a batch updates, are index probes either way.)
+HASHED_LOOKUPS_FROM = 50_000
+HASHED_LOOKUPS = Step("SET LOCAL enable_nestloop = off", frozenset(), min_events=HASHED_LOOKUPS_FROM)
+PROBED_LOOKUPS = Step("SET LOCAL enable_nestloop = on", frozenset(), min_events=HASHED_LOOKUPS_FROM)
+
 _BOOKED = Kind(
     "CourseBooked",
     (

@@ -12,6 +12,7 @@ from kpi_compare import assert_matches_reference
 from kpi_history import random_history, sample_dates
 
 from projections import catch_up
+from projections.model import Projection
 
 
 @pytest.mark.parametrize("seed", range(8))
@@ -31,3 +32,20 @@ async def test_any_history_matches_the_reference(pool, log, seed, size, days):
     await log.append_many([(tenant, kind, data) for kind, data in facts], per_transaction=3)
     await catch_up(pool, batch_size=16)
     await assert_matches_reference(pool, log, tenant, sorted(set(days)))
+
+
+@pytest.mark.parametrize("seed", range(2))
+async def test_random_history_folded_with_hashed_lookups_matches_the_reference(pool, log, seed, monkeypatch):
+    # A large batch looks the department spells and employees up by hash joins (folds.HASHED_LOOKUPS): the same
+    # statements planned that way for every batch of a small history must fold it the same.
+    original = Projection.apply
+
+    async def hashed(self, conn, schema, batch):
+        await conn.execute("SET LOCAL enable_nestloop = off")
+        await original(self, conn, schema, batch)
+
+    monkeypatch.setattr(Projection, "apply", hashed)
+    tenant = f"n{seed}"
+    await log.append_many([(tenant, kind, data) for kind, data in random_history(seed, events=300)])
+    await catch_up(pool, batch_size=97)
+    await assert_matches_reference(pool, log, tenant, sample_dates(seed), per_department_every=3)
