@@ -165,7 +165,7 @@ async def run_numbered(
                     break
                 item = queue.get_nowait()
             if batch:
-                outcomes = await intake.process([p for _, p, _, _ in batch], door)
+                outcomes = await intake.process([p for _, p, _, _ in batch], door, look_first=True)
                 for (index, _, size, line_number), outcome in zip(batch, outcomes, strict=True):
                     emit(index, {**outcome, "line": line_number})
                     if on_progress is not None:
