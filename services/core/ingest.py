@@ -26,6 +26,19 @@ messages' objects die before they are looked at; cycles (which reference countin
 collected, a young collection every 20,000 allocations."""
 
 
+BULK_CACHE_STREAMS = 25_000
+"""The stream states a bulk ingest's intake holds (the intake's default is 100,000). Its batches look first
+(:meth:`Intake.process`, ``look_first``): a stream that fell out of the cache costs a read of that stream's events
+in the batch's look, not a second decision of the batch, so a larger cache saves little time (≈ 5 % of the CPU time
+at 400 k lines of the bulk-ingest feed) and holds ≈ 40 MB more."""
+
+
+def for_bulk(intake: Intake) -> Intake:
+    """The intake of a bulk ingest process, with its cache held to BULK_CACHE_STREAMS."""
+    intake.cache_at_most(BULK_CACHE_STREAMS)
+    return intake
+
+
 _bulk: dict[str, Any] = {"running": 0, "before": None}
 
 

@@ -34,6 +34,10 @@ class Intake:
         self._states = StreamStateCache()
         self._group = GroupCommit(self.process)
 
+    def cache_at_most(self, streams: int) -> None:
+        """Hold the states of at most this many streams (the default: StreamStateCache's capacity)."""
+        self._states.hold_at_most(streams)
+
     async def submit(self, raw: bytes | str | Prepared | Any, door: str = "api",
                      may_write: TenantPolicy | None = None) -> dict[str, Any]:
         """One message and its outcome; concurrent submits share batches (group commit). A door may pass a
