@@ -31,7 +31,7 @@ from typing import Any, Generic, TypeVar
 import asyncpg
 import structlog
 
-from infra.append_data import Appended, Attempt, EventRef, LogNews, MessageKey, StreamLocks
+from infra.append_data import Appended, Attempt, EventRef, LogNews, Look, MessageKey, StreamLocks
 from infra.crypto import KeyRing
 
 log = structlog.get_logger(__name__)
@@ -60,6 +60,24 @@ _APPEND_SQL = (
     " $5::text::jsonb, $6)"
 )
 
+LOOK_SQL = (
+    "SELECT 'seen'::text AS r_kind, o.tenant AS r_tenant, o.message_id AS r_name, NULL::text AS r_stream,"
+    " NULL::int AS r_version, o.status AS r_type,"
+    " jsonb_build_object('reason', o.reason, 'detail', o.detail, 'events', o.events, 'type', o.message_type)::text"
+    " AS r_data"
+    " FROM jsonb_array_elements($1::text::jsonb->'seen') AS s(item)"
+    " CROSS JOIN LATERAL (SELECT x.tenant, x.message_id, x.status, x.reason, x.detail, x.events, x.message_type"
+    " FROM outcomes AS x WHERE x.tenant = s.item->>0 AND x.message_id = s.item->>1 LIMIT 1) AS o"
+    " UNION ALL"
+    " SELECT 'event', e.tenant, e.stream, e.stream, e.version, e.type, e.data::text"
+    " FROM jsonb_array_elements($1::text::jsonb->'streams') AS s(item)"
+    " CROSS JOIN LATERAL (SELECT x.tenant, x.stream, x.version, x.type, x.data FROM events AS x"
+    " WHERE x.tenant = s.item->>0 AND x.stream = s.item->>1 AND x.version > 0 ORDER BY x.version OFFSET 0) AS e"
+)
+"""A batch's look before its first decision (:class:`Look`): the same rows, read the same way, as the append
+statement's checks return as news (infra/migrations/160_agreement_links.sql), without locks — the append still
+checks every belief under them."""
+
 PlanT = TypeVar("PlanT")
 Decide = Callable[[LogNews], tuple[PlanT, Attempt]]
 
@@ -69,6 +87,7 @@ class _Rounds(Generic[PlanT]):
     decide: Decide[PlanT]
     locks: StreamLocks
     door: str
+    look: Look | None = None
     news: LogNews = field(default_factory=LogNews)
     count: int = 0
     plan: PlanT | None = None
@@ -82,15 +101,19 @@ class _Rounds(Generic[PlanT]):
 
 
 async def append_decided(
-    pool: asyncpg.Pool, keys: KeyRing, locks: StreamLocks, decide: Decide[PlanT], door: str
+    pool: asyncpg.Pool, keys: KeyRing, locks: StreamLocks, decide: Decide[PlanT], door: str,
+    look: Look | None = None,
 ) -> tuple[PlanT, Appended]:
-    """Decide and append until the log agrees; the final plan and what was appended."""
+    """Decide and append until the log agrees; the final plan and what was appended. With ``look``, what the log
+    holds of the batch's message ids and uncached streams is read first, on the same connection, so the first
+    decision already knows it (a bulk ingest: a batch then is decided once, not twice, when it repeats a message
+    id or reaches a stream that fell out of the cache)."""
     attempt = 0
     deadline = time.monotonic() + RECONNECT_FOR_SECONDS
     while True:
         attempt += 1
         try:
-            return await _append_once(pool, keys, _Rounds(decide, locks, door))
+            return await _append_once(pool, keys, _Rounds(decide, locks, door, look or None))
         except _CONFLICTS as error:
             if attempt >= MAX_ATTEMPTS or source_taken(error):
                 raise
@@ -113,6 +136,8 @@ async def _append_once(pool: asyncpg.Pool, keys: KeyRing, rounds: _Rounds[PlanT]
     locked = False
     async with pool.acquire() as conn:
         try:
+            if rounds.look is not None:
+                rounds.news.learn(await conn.fetch(LOOK_SQL, *rounds.look.statement_args()))
             rows = await rounds.run(conn)  # its own implicit transaction
             if not _written(rows) and not _contended(rows, rounds.attempt):
                 # Only what this process had not cached (or a repeated message id): once more, still optimistic.
@@ -170,4 +195,4 @@ def _discard(conn: Any) -> None:
         conn.terminate()
 
 
-__all__ = ["Decide", "PlanT", "append_decided"]
+__all__ = ["LOOK_SQL", "Decide", "PlanT", "append_decided"]

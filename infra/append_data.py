@@ -113,6 +113,22 @@ class LogNews:
                 self.subject_keys[(row["r_tenant"], row["r_name"])] = row["r_key"]
 
 
+@dataclass(frozen=True)
+class Look:
+    """What a batch asks the log before it is first decided (infra/append.py, LOOK_SQL): the stored outcomes of
+    its message ids and the events of the streams the caller holds no state of. Without it, whatever of these
+    the log holds comes back from the first append as news, and the whole batch is decided a second time."""
+
+    keys: list[MessageKey]
+    streams: list[StreamKey]
+
+    def statement_args(self) -> list[Any]:
+        return [_json({"seen": self.keys, "streams": self.streams})]
+
+    def __bool__(self) -> bool:
+        return bool(self.keys or self.streams)
+
+
 @dataclass
 class PendingEvent:
     tenant: str
@@ -219,6 +235,6 @@ def _json(value: Any) -> str:
 
 
 __all__ = [
-    "AgreementKey", "Appended", "Attempt", "EventRef", "LogNews", "LoggedEvent", "MessageKey", "PendingEvent",
+    "AgreementKey", "Appended", "Attempt", "EventRef", "LogNews", "LoggedEvent", "Look", "MessageKey", "PendingEvent",
     "PendingOutcome", "StoredOutcome", "StreamKey", "StreamLocks", "raw_lock_key", "stream_lock_key",
 ]

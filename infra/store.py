@@ -20,7 +20,7 @@ import asyncpg
 from domain.rules import DEFAULT_REJECTION_RETENTION_DAYS
 from infra import rejections as raw_rejections
 from infra.append import Decide, PlanT, append_decided
-from infra.append_data import Appended, StoredOutcome, StreamLocks
+from infra.append_data import Appended, Look, StoredOutcome, StreamLocks
 from infra.crypto import KeyRing, open_fields, subjects_in
 from infra.log_notify import NOTIFY_CHANNEL, LogNotifier
 from infra.rejections import Erasure, Sweep
@@ -108,10 +108,12 @@ class EventStore:
 
     # --- the write side ------------------------------------------------------------------------
 
-    async def append(self, locks: StreamLocks, decide: Decide[PlanT], door: str) -> tuple[PlanT, Appended]:
+    async def append(self, locks: StreamLocks, decide: Decide[PlanT], door: str,
+                     look: Look | None = None) -> tuple[PlanT, Appended]:
         """Append a batch ``decide`` plans, deciding again until the log agrees with what it was decided
-        against (infra/append.py); the final plan and what was appended. Wakes the log's followers."""
-        plan, appended = await append_decided(self.write_pool, self.keys, locks, decide, door)
+        against (infra/append.py; ``look``: what to read before the first decision); the final plan and what was
+        appended. Wakes the log's followers."""
+        plan, appended = await append_decided(self.write_pool, self.keys, locks, decide, door, look)
         if appended.events:
             for listener in self.on_appended:
                 listener(appended)

@@ -40,7 +40,7 @@ import orjson
 from domain.messages import readable_ids
 from domain.rules import MAX_MESSAGE_BYTES
 from infra.settings import Settings
-from services.core.ingest import IngestCounts, chunks_from, numbered, run_numbered
+from services.core.ingest import IngestCounts, chunks_from, for_bulk, numbered, run_numbered
 from services.core.intake import Intake
 
 SMALL_INPUT_LINES = 20_000
@@ -365,6 +365,7 @@ async def _serve(inbox: Connection, outbox: Connection, settings: Settings, pipe
     from services.core.app import open_app
 
     app = await open_app(settings, max_size=pipeline["workers"] + 2, sweep=False)
+    for_bulk(app.intake)
     try:
         loop = asyncio.get_running_loop()
         lines: asyncio.Queue[Any] = asyncio.Queue()

@@ -15,7 +15,7 @@ import asyncpg
 import structlog
 
 from infra.append import source_taken
-from infra.append_data import Attempt, LogNews, StoredOutcome, StreamLocks
+from infra.append_data import Attempt, LogNews, Look, StoredOutcome, StreamLocks
 from infra.store import EventStore
 from services.core.batch_plan import BatchPlan, batch_streams, duplicate, plan_batch
 from services.core.checks import Prepared, TenantPolicy, prepare
@@ -34,6 +34,10 @@ class Intake:
         self._states = StreamStateCache()
         self._group = GroupCommit(self.process)
 
+    def cache_at_most(self, streams: int) -> None:
+        """Hold the states of at most this many streams (the default: StreamStateCache's capacity)."""
+        self._states.hold_at_most(streams)
+
     async def submit(self, raw: bytes | str | Prepared | Any, door: str = "api",
                      may_write: TenantPolicy | None = None) -> dict[str, Any]:
         """One message and its outcome; concurrent submits share batches (group commit). A door may pass a
@@ -46,25 +50,30 @@ class Intake:
         """Messages as one batch, their outcomes in order."""
         return await self.process([prepare(raw, may_write) for raw in raws], door)
 
-    async def process(self, batch: Sequence[Prepared], door: str) -> list[dict[str, Any]]:
+    async def process(self, batch: Sequence[Prepared], door: str, *, look_first: bool = False) -> list[dict[str, Any]]:
         """Decide and store a batch; outcomes come back in the batch's order. A batch is one transaction, unless
         it needs more stream locks than MAX_LOCKS_PER_APPEND: then it is stored in consecutive parts, each one
         transaction (every message is still decided after the ones before it).
+
+        ``look_first`` (a bulk ingest): before a batch is decided, the log is asked what it holds of the batch's
+        message ids and of the streams this process holds no state of, so a repeated message id or a stream that
+        fell out of the cache does not make the whole batch be decided twice. It costs a round trip per batch, which
+        a single submit (the HTTP door's, one client) would wait for: without it those come back from the append.
 
         A message without an idempotency key whose source already has an outcome (its record read again) is a
         duplicate of that outcome; should another process store it meanwhile, the source's unique index fails
         the append, and the part is looked up and stored again."""
         outcomes: list[dict[str, Any]] = []
         for part in _parts(batch):
-            outcomes += await self._process_part(part, door)
+            outcomes += await self._process_part(part, door, look_first)
         return outcomes
 
-    async def _process_part(self, part: Sequence[Prepared], door: str) -> list[dict[str, Any]]:
+    async def _process_part(self, part: Sequence[Prepared], door: str, look_first: bool) -> list[dict[str, Any]]:
         for look in range(2):
             seen = await self._seen_sources(part)
             try:
                 decided = await self._process([p for p in part if p.stored_source not in seen] if seen else part,
-                                              door)
+                                              door, look_first)
             except asyncpg.UniqueViolationError as error:
                 if look or not source_taken(error):
                     raise
@@ -82,10 +91,12 @@ class Intake:
             return {}
         return {source: outcome for source, outcome in (await self.store.outcomes_by_source(sources)).items()}
 
-    async def _process(self, batch: Sequence[Prepared], door: str) -> list[dict[str, Any]]:
+    async def _process(self, batch: Sequence[Prepared], door: str, look_first: bool = False) -> list[dict[str, Any]]:
         if not batch:
             return []
         beliefs = self._states.beliefs(batch_streams(batch))
+        look = Look(keys=list(dict.fromkeys(p.key for p in batch if p.key is not None)),
+                    streams=[key for key, belief in beliefs.items() if belief is None]) if look_first else None
         # Any message may be rejected, and its raw body is kept sealed under the key it is stored under.
         raw_keys = await self.store.raw_keys({p.tenant if p.idempotent else None for p in batch})
 
@@ -98,7 +109,7 @@ class Intake:
                                  new_subject_keys=created,
                                  believed=frozenset(key for key, belief in beliefs.items() if belief is not None))
 
-        plan, appended = await self.store.append(_locks(batch), decide, door)
+        plan, appended = await self.store.append(_locks(batch), decide, door, look)
         self._states.update(plan.states)
         outcomes = plan.outcomes_json(batch, appended.events)
         _log_outcomes(outcomes, door)

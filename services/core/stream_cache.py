@@ -49,5 +49,11 @@ class StreamStateCache:
         while len(self._entries) > self._capacity:
             self._entries.popitem(last=False)
 
+    def hold_at_most(self, capacity: int) -> None:
+        """Keep at most ``capacity`` streams from now on (the least recently used go first)."""
+        self._capacity = capacity
+        while len(self._entries) > self._capacity:
+            self._entries.popitem(last=False)
+
     def __len__(self) -> int:
         return len(self._entries)

@@ -26,7 +26,7 @@ class EchoIntake:
         self.rng = random.Random(seed)
         self.seen: dict[str, list[str]] = {}
 
-    async def process(self, batch: Sequence[Prepared], door: str) -> list[dict[str, Any]]:
+    async def process(self, batch: Sequence[Prepared], door: str, *, look_first: bool = False) -> list[dict[str, Any]]:
         await asyncio.sleep(self.rng.random() / 500)
         out = []
         for p in batch:
@@ -37,7 +37,7 @@ class EchoIntake:
 
 
 class FailingIntake:
-    async def process(self, batch: Sequence[Prepared], door: str) -> list[dict[str, Any]]:
+    async def process(self, batch: Sequence[Prepared], door: str, *, look_first: bool = False) -> list[dict[str, Any]]:
         raise RuntimeError("the database went away")
 
 

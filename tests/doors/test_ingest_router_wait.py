@@ -18,7 +18,7 @@ SLOW_SECONDS = 0.6
 
 
 class _Intake:
-    async def process(self, batch: Sequence[Prepared], door: str) -> list[dict[str, Any]]:
+    async def process(self, batch: Sequence[Prepared], door: str, *, look_first: bool = False) -> list[dict[str, Any]]:
         return [{"status": "rejected", "tenant": p.tenant, "message_id": p.message_id} for p in batch]
 
 

@@ -9,11 +9,13 @@ statement writes nothing and the batch is decided again with what the log knows.
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 from message_samples import booking, check_in, company_with_bookings, employee, envelope, review
 
 from services.core.app import App, app_for_url
+from services.core.intake import prepare
 
 TENANT = "acme"
 
@@ -51,6 +53,34 @@ async def test_a_message_id_seen_by_another_process_is_a_duplicate(app: App, dat
         assert again["first"] == first
     finally:
         await other.close()
+
+
+async def test_a_batch_that_looks_first_is_decided_once_with_what_the_log_holds(app: App, database_url: str) -> None:
+    """A bulk ingest's batch (``look_first``) reads the log's outcomes of its message ids and the streams it holds no
+    state of before it is decided: one decision, and the outcomes the batch gets when the append tells it the same."""
+    for message in company_with_bookings(2):
+        assert (await app.intake.submit(message))["status"] == "accepted"
+    repeated = check_in("b-1", "2026-04-07")
+    first = await app.intake.submit(repeated)
+    outcomes: dict[bool, list[dict[str, Any]]] = {}
+    rounds: dict[bool, list[int]] = {}
+    for look_first, booking_id in ((False, "b-1"), (True, "b-2")):
+        other = await app_for_url(database_url)  # caches nothing: every stream of the batch is news to it
+        try:
+            rounds[look_first] = []
+            other.store.on_appended.append(lambda appended, seen=rounds[look_first]: seen.append(appended.rounds))
+            batch = [prepare(json.dumps(m)) for m in (check_in(booking_id, "2026-04-09"), repeated)]
+            outcomes[look_first] = await other.intake.process(batch, "file", look_first=look_first)
+        finally:
+            await other.close()
+    assert rounds == {False: [2], True: [1]}
+    for look_first, booking_id in ((False, "b-1"), (True, "b-2")):
+        accepted, again = outcomes[look_first]
+        assert accepted["status"] == "accepted"
+        assert accepted["events"][0]["stream"] == f"booking-{booking_id}"
+        assert accepted["events"][0]["version"] == (3 if booking_id == "b-1" else 2)
+        assert again == {"status": "duplicate", "tenant": TENANT, "message_id": repeated["message_id"],
+                         "first": first}
 
 
 async def test_a_key_created_by_another_process_is_used_not_replaced(app: App, database_url: str) -> None:

@@ -52,9 +52,12 @@ class ChainVerifier:
     (:attr:`starts`)."""
 
     def __init__(self, tenant: str, checkpoints: Sequence[Checkpoint] = (),
-                 *, partial: bool = False) -> None:
+                 *, partial: bool = False, tail: bool = True) -> None:
+        """``tail``: report the events past the last checkpoint (``unsigned_tail``, one problem per stream); a
+        caller about to sign them (write_checkpoint) asks for none, and no stream's tail is kept."""
         self.tenant = tenant
         self.partial = partial
+        self.tail = tail
         self.starts: list[tuple[str, int, str | None, int]] = []
         """with ``partial``: (stream, version, prev_hash, position) of streams first met past version 1"""
         self.checkpoints = list(checkpoints)
@@ -93,7 +96,7 @@ class ChainVerifier:
         elif not sound:
             self._mismatched.append(event)
         self._follow(event, stream, version, position, sound)
-        if self._next_checkpoint >= len(self.checkpoints):
+        if self.tail and self._next_checkpoint >= len(self.checkpoints):
             tail = self._tail.get(stream)
             if tail is None:
                 self._tail[stream] = [version, position, 1]

@@ -84,7 +84,7 @@ async def write_checkpoint(pool: asyncpg.Pool, tenant: str, keys: AuditKeys) -> 
             )
         before = json.loads(previous[0].body) if previous else None
         after = _cursor(before["cursor"]) if before else (0, 0)
-        verifier = ChainVerifier(tenant, partial=True)
+        verifier = ChainVerifier(tenant, partial=True, tail=False)  # the events to sign are the tail
         heads: dict[str, list[Any]] = {}
         last: dict[str, Any] | None = None
         async for event in log_audit.read_tenant_events(conn, tenant, after=after, below_horizon=True):

@@ -87,10 +87,11 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
 async def _ingest(source: Any, args: argparse.Namespace, total: int | None) -> Any:
     from services.core.app import open_app
     from services.core.audit import checkpoint_pending
-    from services.core.ingest import ingest_stream
+    from services.core.ingest import for_bulk, ingest_stream
     from services.doors.progress import ByteProgress
 
     app = await open_app(max_size=args.workers + 2)
+    for_bulk(app.intake)
     try:
         out = sys.stdout
 
