@@ -50,14 +50,18 @@ def _not_by(column: str) -> str:
 
 # The manager of an employee on D: their latest assignment that took effect by D (``windows.MANAGER_SPELLS``: by
 # assigned_on, else hired_on; equal dates: accepted last) — the spell that covers D, found without laying out
-# every assignment's spell.
+# every assignment's spell. Written as "no later one" rather than DISTINCT ON, so the planner still sees the
+# assignments' own statistics when a read asks for one manager.
 MANAGER_ON_D = f"""
 manager_on_d AS (
-    SELECT DISTINCT ON (a.employee_id) a.employee_id, a.manager_id
+    SELECT a.employee_id, a.manager_id
     FROM {{s}}.manager_assignments a
     JOIN {{s}}.employees e ON e.tenant = a.tenant AND e.employee_id = a.employee_id
     WHERE a.tenant = $1 AND coalesce(a.assigned_on, e.hired_on) <= {D}
-    ORDER BY a.employee_id, coalesce(a.assigned_on, e.hired_on) DESC, a.seq DESC
+      AND NOT EXISTS (SELECT FROM {{s}}.manager_assignments l
+                      WHERE l.tenant = a.tenant AND l.employee_id = a.employee_id
+                        AND coalesce(l.assigned_on, e.hired_on) <= {D}
+                        AND (coalesce(l.assigned_on, e.hired_on), l.seq) > (coalesce(a.assigned_on, e.hired_on), a.seq))
 )"""
 
 ACTIONS = f"""
