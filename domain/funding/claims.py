@@ -9,7 +9,7 @@ that warn before money is lost.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -120,10 +120,19 @@ class Placement:
     manager_id: str | None
 
 
+DETAILS_KEPT = 50_000
+"""At most this many details are kept in the ``details`` of ``funding_actions`` (emptied when full)."""
+
+
 def funding_actions(lines: Iterable[tuple[CourseFacts, ClaimLine]], people: Mapping[str, Placement],
-                    as_of: date) -> list[dict[str, Any]]:
+                    as_of: date, details: MutableMapping[tuple[int, str, str], tuple[Expected, str]] | None = None
+                    ) -> list[dict[str, Any]]:
     """``funding_deadline`` (a fund's deadline within 14 days, not applied for) and ``funding_unclaimed`` (VEU not
-    applied for since enrolment), in the workbench's action shape, for employees active on ``as_of``."""
+    applied for since enrolment), in the workbench's action shape, for employees active on ``as_of``.
+
+    ``details``: where the detail of a VEU line is kept between calls — it says only the scheme's name, the
+    expected amount and deadline and the course's title, and a VEU amount is one object for every course of the
+    same inputs (``expected.veu_expected``), so the bookings of one course run share it."""
     actions = []
     for course, line in lines:
         since = line.warns_from(course)
@@ -131,8 +140,16 @@ def funding_actions(lines: Iterable[tuple[CourseFacts, ClaimLine]], people: Mapp
         if since is None or since > as_of or person is None or not person.active:
             continue
         kind = "funding_unclaimed" if line.scheme == VEU_SCHEME else "funding_deadline"
-        expected = text(line.expected.amount) if line.expected.amount is not None else "an amount not yet known"
-        verb = "was not applied for at enrolment" if kind == "funding_unclaimed" else "must be applied for"
+        if details is None or kind != "funding_unclaimed":
+            detail = _detail(kind, line, course)
+        else:
+            key = (id(line.expected), line.name, course.title)
+            found = details.get(key)
+            if found is None or found[0] is not line.expected:  # the entry holds the amount: its id is not reused
+                if len(details) >= DETAILS_KEPT:
+                    details.clear()
+                found = details[key] = (line.expected, _detail(kind, line, course))
+            detail = found[1]
         actions.append({
             "kind": kind,
             "employee_id": course.employee_id,
@@ -140,7 +157,13 @@ def funding_actions(lines: Iterable[tuple[CourseFacts, ClaimLine]], people: Mapp
             "department": person.department,
             "ref": course.booking_id,
             "since": since.isoformat(),
-            "detail": f"{line.name} {verb} by {line.deadline.isoformat() if line.deadline else ''}:"
-                      f" {expected} kr expected for {course.title!r}",
+            "detail": detail,
         })
     return sorted(actions, key=lambda a: (a["since"], a["kind"], a["ref"], a["detail"]))
+
+
+def _detail(kind: str, line: ClaimLine, course: CourseFacts) -> str:
+    expected = text(line.expected.amount) if line.expected.amount is not None else "an amount not yet known"
+    verb = "was not applied for at enrolment" if kind == "funding_unclaimed" else "must be applied for"
+    return (f"{line.name} {verb} by {line.deadline.isoformat() if line.deadline else ''}:"
+            f" {expected} kr expected for {course.title!r}")

@@ -33,7 +33,6 @@ from domain.rules import (
 from projections.kpi.known import as_known
 from projections.kpi.reading import fetch_active
 from projections.kpi.sql import STRATEGY_SPELLS, active_on, covers, due_by, strategy_on_agreed
-from projections.kpi.windows import MANAGER_SPELLS
 
 D = "$2::date"
 _FAMILIES = ", ".join(f"'{family}'" for family in sorted(BUDDY_JOB_FAMILIES))
@@ -49,13 +48,29 @@ def _not_by(column: str) -> str:
     return f"({column} IS NULL OR {column} > {D})"
 
 
+# The manager of an employee on D: their latest assignment that took effect by D (``windows.MANAGER_SPELLS``: by
+# assigned_on, else hired_on; equal dates: accepted last) — the spell that covers D, found without laying out
+# every assignment's spell. Written as "no later one" rather than DISTINCT ON, so the planner still sees the
+# assignments' own statistics when a read asks for one manager.
+MANAGER_ON_D = f"""
+manager_on_d AS (
+    SELECT a.employee_id, a.manager_id
+    FROM {{s}}.manager_assignments a
+    JOIN {{s}}.employees e ON e.tenant = a.tenant AND e.employee_id = a.employee_id
+    WHERE a.tenant = $1 AND coalesce(a.assigned_on, e.hired_on) <= {D}
+      AND NOT EXISTS (SELECT FROM {{s}}.manager_assignments l
+                      WHERE l.tenant = a.tenant AND l.employee_id = a.employee_id
+                        AND coalesce(l.assigned_on, e.hired_on) <= {D}
+                        AND (coalesce(l.assigned_on, e.hired_on), l.seq) > (coalesce(a.assigned_on, e.hired_on), a.seq))
+)"""
+
 ACTIONS = f"""
-WITH {STRATEGY_SPELLS},{MANAGER_SPELLS},
+WITH {STRATEGY_SPELLS},{MANAGER_ON_D},
 placed AS (
     SELECT e.employee_id, e.hired_on, e.job_family, s.department, m.manager_id
     FROM {{s}}.employees e
     JOIN {{s}}.department_spells s ON s.tenant = e.tenant AND s.employee_id = e.employee_id AND {covers("s", D)}
-    LEFT JOIN manager_spells m ON m.employee_id = e.employee_id AND {covers("m", D)}
+    LEFT JOIN manager_on_d m ON m.employee_id = e.employee_id
     WHERE e.tenant = $1 AND {active_on("e", D)}
       AND ($3::text IS NULL OR m.manager_id = $3::text) AND ($4::text IS NULL OR s.department = $4::text)
 ), open_agreements AS (
@@ -69,6 +84,8 @@ placed AS (
            b.listed_buddies, b.first_paired_on, b.first_substitute_on
     FROM {{s}}.bookings b
     WHERE b.tenant = $1 AND {_live("b")} AND b.employee_id IN (SELECT employee_id FROM placed)
+      -- only those a branch below can name: in their check-in time, or starting within the lookahead
+      AND b.starts_on <= {D} + {LOOKAHEAD_DAYS} AND (b.starts_on > {D} OR {D} <= b.ends_on + {CHECK_IN_GRACE_DAYS})
 ), latest_review AS (
     SELECT DISTINCT ON (r.employee_id) r.employee_id, r.held_on, r.education_item, r.seq
     FROM {{s}}.reviews r

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 import asyncpg
 
+from infra.collector import leave_out
 from projections.model import in_schema
 from projections.registry import ensure_schema
 
@@ -62,6 +63,10 @@ JOIN projection_checkpoints c ON c.name = r.name AND c.version = r.active_versio
 WHERE r.name = 'kpi'"""
 """The state of the projection for one tenant: the active version and the tenant's last event it has folded."""
 
+SETTLE_AFTER = 1_000
+"""Once reads have derived this many new values from kept facts (``KeptFacts.grown``), the next read leaves what is
+kept out of the garbage collector's walks (``infra.collector.leave_out``), as it does facts just read."""
+
 DERIVED_LIMIT = 100_000
 """At most this many values derived from one state's facts are kept (``KeptFacts.derive``); emptied when full."""
 
@@ -81,6 +86,8 @@ class KeptFacts:
     claims: list[asyncpg.Record]
     managers: list[asyncpg.Record]
     derived: dict[Hashable, Any] = field(default_factory=dict)
+    grown: int = 0
+    """How many values reads derived from these facts since they were last left out of collections."""
 
     def derive(self, key: Hashable, compute: Callable[[], T]) -> T:
         """``compute()``, once per ``key`` while this state is kept: only what follows from these facts (and
@@ -210,10 +217,16 @@ async def funding_facts(pool: asyncpg.Pool, tenant: str, as_of: date) -> Funding
                 state = tuple(found)
                 schema = f"kpi_v{found['active_version']}"
                 kept = memory.find(tenant, state)
+                fresh = kept is None
                 if kept is None:
                     kept = await _undated(conn, schema, tenant, state)
                 placed = list(await conn.fetch(in_schema(_PLACED, schema), tenant, as_of))
             memory.keep(tenant, kept)
+            if fresh or kept.grown >= SETTLE_AFTER:
+                # Kept for many reads: not walked by every full collection (the pauses were most of the tail).
+                # What a replaced state held is freed as before (nothing there refers back to itself).
+                kept.grown = 0
+                leave_out()
             return on_date(kept, placed, as_of)
         except (asyncpg.UndefinedTableError, asyncpg.InvalidSchemaNameError, LookupError):
             if attempt == 2:

@@ -17,6 +17,7 @@ from typing import Any
 
 import asyncpg
 
+from infra.collector import deferred
 from projections.kpi.actions import action_rows, bookings_known_by
 from projections.kpi.funding_read import uses_funding
 
@@ -119,11 +120,12 @@ async def actions_of(pool: asyncpg.Pool, tenant: str, as_of: date, manager: str 
         known = await bookings_known_by(pool, tenant, known_at)
         funding = [action for action in funding if action["ref"] in known]
     details = _DETAILS_DA if lang == "da" else _DETAILS
-    found = [_action(row, details) for row in rows]
-    found += [
-        {field: action[field] for field in FIELDS}
-        for action in funding
-        if (manager is None or action["manager_id"] == manager)
-        and (department is None or action["department"] == department)
-    ]
-    return {"tenant": tenant, "as_of": as_of.isoformat(), "actions": sorted(found, key=_order)}
+    with deferred():  # many short-lived objects (see infra.collector)
+        found = [_action(row, details) for row in rows]
+        found += [
+            {field: action[field] for field in FIELDS}
+            for action in funding
+            if (manager is None or action["manager_id"] == manager)
+            and (department is None or action["department"] == department)
+        ]
+        return {"tenant": tenant, "as_of": as_of.isoformat(), "actions": sorted(found, key=_order)}

@@ -114,3 +114,21 @@ async def test_an_erasure_leaves_the_actions_a_read_with_nothing_kept_gives(core
     assert after == before  # the actions name no personal data: employee ids and course titles only
     assert after == await _with_nothing_kept(database_url, DAY)
     assert any(c.employee_id == erased for c in made)
+
+
+async def test_reads_back_and_forth_over_dates_give_what_reads_with_nothing_kept_give(
+        core: App, database_url: str) -> None:  # noqa: F811
+    """The kept course facts, claim lines and details are reused across dates: read out of order, on dates before,
+    during and after the courses and past their claims' lapse, each read equals one with nothing kept."""
+    await _scenario(core)
+    days = [DAY + timedelta(days=offset) for offset in (0, 60, -30, 150, 15, 90, 0, 30, -10, 200, 45, 60)]
+    found = [await funding_action_list(core.pool, TENANT, day) for day in days]
+    kinds = {action["kind"] for actions in found for action in actions}
+    assert kinds == {"funding_unclaimed", "funding_deadline"}, kinds
+    listed = [{action["ref"] for action in actions if action["kind"] == "funding_unclaimed"} for actions in found]
+    assert listed[0] - listed[3], "some claim open on DAY has lapsed 150 days later"
+    for day, actions in zip(days, found, strict=True):
+        assert actions == await _with_nothing_kept(database_url, day), day
+    for manager in {action["manager_id"] for action in found[0]} - {None}:
+        assert await funding_action_list(core.pool, TENANT, DAY, manager=manager) == \
+            await _with_nothing_kept(database_url, DAY, manager=manager)

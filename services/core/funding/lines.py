@@ -17,7 +17,7 @@ from domain.funding.facts import CourseFacts
 from domain.funding.hours import shifted
 from domain.funding.money import ZERO, kroner
 from domain.funding.rules import VEU_SCHEME, RuleBook
-from projections.kpi.funding_read import FundingFacts
+from projections.kpi.funding_read import FundingFacts, KeptFacts
 
 
 def _in_force(rows: Iterable[Any], day: date, dated: str) -> Any:
@@ -92,6 +92,8 @@ def course_facts(facts: FundingFacts, as_of: date) -> list[CourseFacts]:
             if len(known) >= _KNOWN_COURSES:
                 known.clear()
             course = known[key] = _course(b, grouped, booked_costs, completed, cancelled, exact)
+            if kept is not None:
+                kept.grown += 1
         courses.append(course)
     return courses
 
@@ -136,9 +138,14 @@ class BookingLines:
     lines: list[ClaimLine]
 
 
-def claim_lines(book: RuleBook, courses: list[CourseFacts], claims: Iterable[Any], as_of: date) -> list[BookingLines]:
+def claim_lines(book: RuleBook, courses: list[CourseFacts], claims: Iterable[Any], as_of: date,
+                kept: KeptFacts | None = None) -> list[BookingLines]:
     """Per booking: VEU (when configured), each fund of the employee's collective agreement, and any other
-    scheme the company claimed for it."""
+    scheme the company claimed for it.
+
+    With ``kept`` (the facts ``courses`` come from, kept between reads): the lines of a booking claimed from VEU
+    alone, with no claim step, are the same on every date until its claim lapses — they are kept too, per
+    course facts (by identity) and rules, and whether the claim has lapsed on ``as_of``."""
     steps: dict[tuple[str, str], list[ClaimStep]] = defaultdict(list)
     claimed: dict[str, set[str]] = defaultdict(set)
     for row in claims:
@@ -161,9 +168,26 @@ def claim_lines(book: RuleBook, courses: list[CourseFacts], claims: Iterable[Any
             funds[key] = fund_expected(book.funds[scheme], by_employee[course.employee_id], book.agreements, veu)
         return funds[key].get(course.booking_id)
 
+    reused: dict[int, tuple[CourseFacts, RuleBook, bool, BookingLines]] | None = None
+    if kept is not None and book.veu:
+        reused = kept.derive("claim lines: VEU alone", dict)
     result = []
     for course in courses:
-        schemes = ([VEU_SCHEME] if book.veu else []) + list(book.agreements.get(course.collective_agreement or "", ()))
+        agreed = book.agreements.get(course.collective_agreement or "", ())
+        if kept is not None and reused is not None and not agreed and course.booking_id not in claimed:
+            expected = veu[course.booking_id]
+            lapsed = expected.deadline is not None and as_of > expected.deadline
+            entry = reused.get(id(course))
+            # the entry holds the course: its id is not reused while it is there
+            if entry is None or entry[0] is not course or entry[1] is not book or entry[2] != lapsed:
+                if len(reused) >= _KNOWN_COURSES:
+                    reused.clear()
+                line = claim_line(book.scheme_name(VEU_SCHEME), expected, course, (), as_of)
+                entry = reused[id(course)] = (course, book, lapsed, BookingLines(course, [line]))
+                kept.grown += 1
+            result.append(entry[3])
+            continue
+        schemes = ([VEU_SCHEME] if book.veu else []) + list(agreed)
         schemes += sorted(claimed.get(course.booking_id, set()) - set(schemes))
         lines = []
         for scheme in schemes:
@@ -212,21 +236,42 @@ def claimable_courses(book: RuleBook, facts: FundingFacts, as_of: date,
     """
     active = {row["employee_id"] for row in facts.placed
               if row["active"] and (among is None or row["employee_id"] in among)}
-    rows = [b for b in facts.bookings if b["employee_id"] in active
-            and not (b["cancelled_on"] is not None and b["cancelled_on"] <= as_of)]
+    # (booked_on, employee_id, booking_id, cancelled_on, starts_on, ends_on, the row) of facts.bookings
+    dated = _booking_fields(facts, as_of)
+    rows = [b for b in dated if b[1] in active and not (b[3] is not None and b[3] <= as_of)]
     veu_open = set()
     if book.veu is not None:
         # ends_on + lapse >= as_of, for a lapse of no fewer than 0 days (the rules refuse negative numbers)
         last_open_end = shifted(as_of, -book.veu.deadline_days_after_end)
-        veu_open = {b["booking_id"] for b in rows if b["ends_on"] >= last_open_end}
+        veu_open = {b[2] for b in rows if b[5] >= last_open_end}
     terms = _rows_by_key(facts).terms
     whole: set[str] = set()
     for b in rows:
-        if b["starts_on"] >= as_of and b["employee_id"] not in whole:
+        if b[4] >= as_of and b[1] not in whole:
             # the terms in force on the course's first day, as in ``course_facts``
-            term = _in_force(terms.get(b["employee_id"], ()), b["starts_on"], "effective_from")
+            term = _in_force(terms.get(b[1], ()), b[4], "effective_from")
             agreement = term["collective_agreement"] if term else None
             if any(scheme in book.funds for scheme in book.agreements.get(agreement or "", ())):
-                whole.add(b["employee_id"])
-    chosen = [b for b in facts.bookings if b["employee_id"] in whole or b["booking_id"] in veu_open]
+                whole.add(b[1])
+    chosen = [b[6] for b in dated if b[1] in whole or b[2] in veu_open]
     return course_facts(replace(facts, bookings=chosen), as_of)
+
+
+_Fields = tuple[date, str, str, "date | None", date, date, Any]
+
+
+def _fields(b: Any) -> _Fields:
+    return b["booked_on"], b["employee_id"], b["booking_id"], b["cancelled_on"], b["starts_on"], b["ends_on"], b
+
+
+def _booking_fields(facts: FundingFacts, as_of: date) -> list[_Fields]:
+    """The fields ``claimable_courses`` reads of each of ``facts.bookings``, in their order. Of facts kept between
+    reads, taken once per state: ``facts.bookings`` are then the kept ones booked by ``as_of``
+    (``funding_read.on_date``) — when their number says otherwise, they are read from the rows."""
+    kept = facts.kept
+    if kept is not None:
+        every = kept.derive("claimable courses: fields", lambda: [_fields(b) for b in kept.bookings])
+        dated = [b for b in every if b[0] <= as_of]
+        if len(dated) == len(facts.bookings):
+            return dated
+    return [_fields(b) for b in facts.bookings]

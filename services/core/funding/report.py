@@ -14,8 +14,10 @@ from typing import Any
 import asyncpg
 
 from domain.funding.claims import ClaimLine, funding_actions
+from domain.funding.expected import Expected
 from domain.funding.money import ZERO, text
 from domain.funding.rules import RuleBook
+from infra.collector import deferred
 from projections.kpi.funding_read import funding_facts
 from services.core.funding.lines import (
     BookingLines,
@@ -53,14 +55,19 @@ async def funding_action_list(pool: asyncpg.Pool, tenant: str, as_of: date, book
     with ``manager`` / ``department``, only those of the employees with that manager / department on ``as_of``."""
     facts = await funding_facts(pool, tenant, as_of)
     rules = book or installed_rules()
-    people = placements(facts)
-    among = None if manager is None and department is None else {
-        employee for employee, placed in people.items()
-        if (manager is None or placed.manager_id == manager) and (department is None or placed.department == department)
-    }
-    bookings = claim_lines(rules, claimable_courses(rules, facts, as_of, among), facts.claims, as_of)
-    pairs = [(b.course, line) for b in bookings for line in b.lines]
-    return funding_actions(pairs, people, as_of)
+    with deferred():  # thousands of short-lived objects: freed as the read drops them, not walked by collections
+        people = placements(facts)
+        among = None if manager is None and department is None else {
+            employee for employee, placed in people.items()
+            if (manager is None or placed.manager_id == manager)
+            and (department is None or placed.department == department)
+        }
+        bookings = claim_lines(rules, claimable_courses(rules, facts, as_of, among), facts.claims, as_of,
+                               kept=facts.kept)
+        pairs = [(b.course, line) for b in bookings for line in b.lines]
+        details: dict[tuple[int, str, str], tuple[Expected, str]] | None = (
+            None if facts.kept is None else facts.kept.derive("funding actions: details", dict))
+        return funding_actions(pairs, people, as_of, details)
 
 
 def _line(line: ClaimLine) -> dict[str, Any]:
