@@ -33,8 +33,15 @@ def deferred() -> Iterator[None]:
             gc.enable()
 
 
-def leave_out() -> None:
+def leave_out(*, again: bool = False) -> None:
     """One full collection (the garbage cycles there are now are freed, not kept), then every object alive is left
-    out of later collections."""
+    out of later collections.
+
+    ``again``: first put back what earlier calls left out, so this collection walks it too. ``gc.freeze`` takes every
+    object alive at that instant, including what another request had in flight; a reference cycle among those that
+    became garbage since is freed now instead of staying for the process's life. Called this way whenever a
+    state's facts are read anew, it bounds such leftovers to what one state's reads left out."""
+    if again:
+        gc.unfreeze()
     gc.collect()
     gc.freeze()

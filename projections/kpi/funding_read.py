@@ -226,7 +226,7 @@ async def funding_facts(pool: asyncpg.Pool, tenant: str, as_of: date) -> Funding
                 # Kept for many reads: not walked by every full collection (the pauses were most of the tail).
                 # What a replaced state held is freed as before (nothing there refers back to itself).
                 kept.grown = 0
-                leave_out()
+                leave_out(again=fresh)
             return on_date(kept, placed, as_of)
         except (asyncpg.UndefinedTableError, asyncpg.InvalidSchemaNameError, LookupError):
             if attempt == 2:
