@@ -33,8 +33,10 @@ ANALYZE_AFTER_EVENTS = 5000
 async def drain(
     pool: asyncpg.Pool, chosen: list[Target], batch_size: int | None, stop: asyncio.Event | None = None
 ) -> int:
-    """Apply batches round-robin over the targets until none has anything left; events read.
+    """Apply batches round-robin over the targets until each has reached the head of the log; events read.
 
+    A target is done with its first batch that is not full: what was appended meanwhile waits for the caller's
+    next drain (the runner is woken by its NOTIFY), rather than costing an empty read and its transaction here.
     ``batch_size``: events per batch, or None for batches that grow while they come full (see batches).
     """
     total = 0
@@ -47,7 +49,7 @@ async def drain(
             for target in pending:
                 done = await folders[target].step()
                 applied[target] += done
-                if done:
+                if done and not folders[target].at_head:
                     still.append(target)
             pending = still
     finally:
