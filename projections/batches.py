@@ -125,16 +125,10 @@ _SETTINGS = (
 )
 
 
-_PREPARED: dict[str, str] = {}
-
-
 def _prepare(projection: Projection) -> str:
     """The statement that begins a batch: the session's tables (created when missing, then emptied), the settings."""
-    found = _PREPARED.get(projection.name)
-    if found is None:
-        ddl = f"{BATCH_DDL}; {projection.session_ddl}" if projection.session_ddl else BATCH_DDL
-        found = _PREPARED[projection.name] = f"{ddl}; {emptying(projection.session_tables)}; {_SETTINGS}"
-    return found
+    ddl = f"{BATCH_DDL}; {projection.session_ddl}" if projection.session_ddl else BATCH_DDL
+    return f"{ddl}; {emptying(projection.session_tables)}; {_SETTINGS}"
 
 
 async def load(

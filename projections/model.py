@@ -53,9 +53,11 @@ the rows it removes is not used again and the file grows with every batch; a TRU
 about 1 ms per relation, so it is paid only once the rows of many batches have piled up (and after a large batch)."""
 
 
-def emptying(tables: Sequence[str], truncate_from: int = TRUNCATE_FROM_BYTES) -> str:
+def emptying(tables: Sequence[str], truncate_from: int | None = None) -> str:
     """A statement that empties the session's temporary ``tables``: by TRUNCATE those whose file has reached
-    ``truncate_from`` bytes (0: all), by DELETE the others."""
+    ``truncate_from`` bytes (default TRUNCATE_FROM_BYTES; 0: all), by DELETE the others."""
+    if truncate_from is None:
+        truncate_from = TRUNCATE_FROM_BYTES
     names = ", ".join(f"'{table}'" for table in tables)
     return f"""
 DO $$
