@@ -47,14 +47,15 @@ $$"""
 
 
 TRUNCATE_FROM_BYTES = 1024 * 1024
-"""A session's table is emptied by TRUNCATE once its file has grown to this size, else by DELETE. A DELETE costs
-next to nothing for a live batch of a few rows, but no VACUUM ever runs on a temporary table, so the space of
-the rows it removes is not used again and the file grows with every batch; a TRUNCATE (a new, empty file) costs
-about 1 ms per relation, so it is paid only once the rows of many batches have piled up (and after a large batch)."""
+"""A session's table is emptied by TRUNCATE once its files (with its TOAST table and indexes) have grown to this
+size, else by DELETE. A DELETE costs next to nothing for a live batch of a few rows, but no VACUUM ever runs on a
+temporary table, so the space of the rows it removes is not used again and the files grow with every batch; a
+TRUNCATE (new, empty files) costs about 1 ms per relation, so it is paid only once the rows of many batches have
+piled up (and after a large batch)."""
 
 
 def emptying(tables: Sequence[str], truncate_from: int | None = None) -> str:
-    """A statement that empties the session's temporary ``tables``: by TRUNCATE those whose file has reached
+    """A statement that empties the session's temporary ``tables``: by TRUNCATE those whose files have reached
     ``truncate_from`` bytes (default TRUNCATE_FROM_BYTES; 0: all), by DELETE the others."""
     if truncate_from is None:
         truncate_from = TRUNCATE_FROM_BYTES
@@ -65,7 +66,7 @@ DECLARE
     t regclass;
 BEGIN
     FOREACH t IN ARRAY ARRAY[{names}]::regclass[] LOOP
-        IF pg_relation_size(t) >= {int(truncate_from)} THEN
+        IF pg_total_relation_size(t) >= {int(truncate_from)} THEN
             EXECUTE format('TRUNCATE %s', t);
         ELSE
             EXECUTE format('DELETE FROM %s', t);

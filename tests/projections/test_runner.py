@@ -242,7 +242,7 @@ async def _session_tables(conn: asyncpg.Connection) -> dict[str, tuple[int, int]
     names = [r["relname"] for r in await conn.fetch(
         "SELECT relname FROM pg_class WHERE relnamespace = pg_my_temp_schema() AND relkind = 'r'")]
     return {name: (await conn.fetchval(f"SELECT count(*) FROM pg_temp.{name}"),
-                   await conn.fetchval(f"SELECT pg_relation_size('pg_temp.{name}')")) for name in names}
+                   await conn.fetchval(f"SELECT pg_total_relation_size('pg_temp.{name}')")) for name in names}
 
 
 async def test_the_session_s_tables_are_emptied_by_each_batch_and_do_not_grow_without_bound(
