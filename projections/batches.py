@@ -18,7 +18,7 @@ from infra.aio import side_by_side
 from infra.store import HORIZON_SQL
 from projections.catalog import PROJECTIONS, by_name
 from projections.indexes import UNINDEXED_SQL, qualified
-from projections.model import BATCH_DDL, BATCH_TABLE, STATISTICS_TARGET, Batch, Projection
+from projections.model import BATCH_DDL, BATCH_TABLE, STATISTICS_TARGET, Batch, Projection, emptying
 
 # Below the horizon (infra.store.HORIZON_SQL, computed in an earlier statement) no transaction that could
 # still append to the log is running, so nothing can commit behind the cursor. The batch's events of the
@@ -112,17 +112,22 @@ class Loaded:
         return self.batch.size
 
 
-# The batch table stays from an earlier batch of this session; it is emptied at every commit, and here too,
-# for callers that fold several batches in one transaction. The log is read in index order: a scan of the
-# whole log, or a bitmap scan and a sort, would cost more with every batch. Losing the last batches in a
+# The session's tables stay from an earlier batch (or a transaction rolled back), so every batch empties them
+# first — also for callers that fold several batches in one transaction. The log is read in index order: a scan
+# of the whole log, or a bitmap scan and a sort, would cost more with every batch. Losing the last batches in a
 # server crash is harmless: the checkpoint goes with them and they are folded again, so the commit need not
 # wait for the disk.
-_PREPARE = (
-    f"{BATCH_DDL}; DELETE FROM {BATCH_TABLE};"
-    " SET LOCAL synchronous_commit = off; SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off;"
+_SETTINGS = (
+    "SET LOCAL synchronous_commit = off; SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off;"
     " SET LOCAL enable_mergejoin = off; SET LOCAL jit = off; SET LOCAL work_mem = '64MB';"
     f" SET LOCAL default_statistics_target = {STATISTICS_TARGET}"
 )
+
+
+def _prepare(projection: Projection) -> str:
+    """The statement that begins a batch: the session's tables (created when missing, then emptied), the settings."""
+    ddl = f"{BATCH_DDL}; {projection.session_ddl}" if projection.session_ddl else BATCH_DDL
+    return f"{ddl}; {emptying(projection.session_tables)}; {_SETTINGS}"
 
 
 async def load(
@@ -132,7 +137,7 @@ async def load(
     caller's transaction; None when there is nothing to read yet."""
     projection = target.projection
     horizon = await conn.fetchval(HORIZON_SQL)
-    await conn.execute(f"{_PREPARE}; {projection.session_ddl}" if projection.session_ddl else _PREPARE)
+    await conn.execute(_prepare(projection))
     last = await conn.fetchrow(_read(projection), *start, batch_size, sorted(projection.handles), horizon, base)
     if last is None:
         return None
@@ -171,6 +176,9 @@ async def fold(conn: asyncpg.Connection, target: Target, loaded: Loaded) -> int:
     )
     if moved != "UPDATE 1":
         raise CheckpointMoved(target.schema)
+    if loaded.read >= ANALYZE_BATCH_FROM:
+        # A large batch's rows do not wait in the session's files for its next batch.
+        await conn.execute(emptying(projection.session_tables, truncate_from=0))
     return loaded.read
 
 
@@ -274,6 +282,8 @@ class Folder:
         # Whether the version lacked some of its read indexes at the first batch this folder read (they are
         # built once it has caught up, see projections.indexes).
         self.unindexed = False
+        # Whether the last step reached the head of the log (its batch was not full, or there was nothing to read).
+        self.at_head = False
 
     async def step(self) -> int:
         """One batch; the events it read, 0 when there is nothing to read (or another applier won)."""
@@ -283,6 +293,7 @@ class Folder:
                 if current is None:
                     current = await self._begin()
                 loaded = current.loaded
+                self.at_head = loaded is None or loaded.read < current.size
                 if loaded is None:
                     await current.discard()
                     return 0

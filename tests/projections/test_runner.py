@@ -235,3 +235,41 @@ async def test_a_cancelled_wait_of_the_runner_leaves_no_task_running():
     with pytest.raises(asyncio.CancelledError):
         await waiting
     assert asyncio.all_tasks() - before == set()
+
+
+async def _session_tables(conn: asyncpg.Connection) -> dict[str, tuple[int, int]]:
+    """(rows, bytes) of each of the session's temporary tables."""
+    names = [r["relname"] for r in await conn.fetch(
+        "SELECT relname FROM pg_class WHERE relnamespace = pg_my_temp_schema() AND relkind = 'r'")]
+    return {name: (await conn.fetchval(f"SELECT count(*) FROM pg_temp.{name}"),
+                   await conn.fetchval(f"SELECT pg_total_relation_size('pg_temp.{name}')")) for name in names}
+
+
+async def test_the_session_s_tables_are_emptied_by_each_batch_and_do_not_grow_without_bound(
+    database_url, log, monkeypatch
+):
+    import projections.batches
+    import projections.model
+
+    facts = random_history(23, events=1200)
+    await log.append_many([(T, k, d) for k, d in facts], per_transaction=30)
+    monkeypatch.setattr(projections.model, "TRUNCATE_FROM_BYTES", 64 * 1024)
+    single = await asyncpg.create_pool(database_url, min_size=1, max_size=1)
+    try:
+        assert await catch_up(single, batch_size=25) == len(facts)  # 48 batches in one session
+        await assert_matches_reference(single, log, T, sample_dates(23), per_department_every=4)
+        async with single.acquire() as conn:
+            tables = await _session_tables(conn)
+        assert "projection_batch" in tables
+        # Only the last batch's rows are left, and the files were cut back once they reached the threshold.
+        assert tables["projection_batch"][0] <= 25
+        assert all(size < 64 * 1024 + 32 * 1024 for _, size in tables.values()), tables
+
+        # A large batch's rows do not wait for the session's next batch.
+        monkeypatch.setattr(projections.batches, "ANALYZE_BATCH_FROM", 100)
+        await log.append_many([(T, k, d) for k, d in random_history(24, events=300)], per_transaction=30)
+        assert await catch_up(single, batch_size=1000) == 300
+        async with single.acquire() as conn:
+            assert all(rows == 0 for rows, _ in (await _session_tables(conn)).values())
+    finally:
+        await single.close()
