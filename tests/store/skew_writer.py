@@ -1,8 +1,9 @@
 """A writer process for the write-skew tests (an OS process of its own, with its own intake and caches).
 
-    python skew_writer.py feed URL TENANT NAME WRITERS COUNT SEED
+    python skew_writer.py feed URL TENANT NAME WRITERS COUNT SEED [look]
         WRITERS concurrent tasks, each sending COUNT messages of skew_feed.feed in batches of 1 to 6;
-        prints one JSON line per batch: {"messages": [...], "statuses": [...]}.
+        prints one JSON line per batch: {"messages": [...], "statuses": [...]}. With "look", the batches are
+        decided as a bulk ingest's are (they look first) by an intake that holds the states of 3 streams.
     python skew_writer.py race URL TENANT ROLE EMPLOYEES
         ROLE "leave" sends EmployeeLeft(e-i), ROLE "book" CourseBooked(b-i, e-i), one per line "go"
         read from stdin, and answers each with a line holding the outcome's status. Before the first
@@ -29,11 +30,14 @@ def _envelope(tenant: str, message_id: str, kind: str, data: dict[str, Any]) -> 
             "data": data}
 
 
-async def run_feed(url: str, tenant: str, name: str, writers: int, count: int, seed: int) -> None:
+async def run_feed(url: str, tenant: str, name: str, writers: int, count: int, seed: int,
+                   look: bool = False) -> None:
     from services.core.app import app_for_url
     from services.core.intake import prepare
 
     app = await app_for_url(url, max_size=writers + 1)
+    if look:
+        app.intake.cache_at_most(3)
 
     async def write(index: int) -> list[dict[str, Any]]:
         rng = random.Random(seed * 100 + index)
@@ -42,7 +46,7 @@ async def run_feed(url: str, tenant: str, name: str, writers: int, count: int, s
         while at < len(messages):
             size = rng.randint(1, 6)
             chunk = messages[at:at + size]
-            outcomes = await app.intake.process([prepare(m) for m in chunk], "skew-test")
+            outcomes = await app.intake.process([prepare(m) for m in chunk], "skew-test", look_first=look)
             batches.append({"messages": chunk, "statuses": [o["status"] for o in outcomes]})
             at += size
         return batches
@@ -92,6 +96,6 @@ if __name__ == "__main__":
     configure_logging("WARNING")
     mode, url, tenant, *rest = sys.argv[1:]
     if mode == "feed":
-        asyncio.run(run_feed(url, tenant, rest[0], int(rest[1]), int(rest[2]), int(rest[3])))
+        asyncio.run(run_feed(url, tenant, rest[0], int(rest[1]), int(rest[2]), int(rest[3]), rest[4:] == ["look"]))
     else:
         asyncio.run(run_race(url, tenant, rest[0], int(rest[1])))

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from message_samples import department, employee
 from skew_feed import decisions, replay
 
@@ -80,13 +81,18 @@ async def test_a_departure_and_a_booking_racing_never_land_with_the_booking_afte
     assert [i for i in range(1, employees + 1) if f"booked-{i}" not in order] == rejected
 
 
-async def test_replaying_the_deciders_over_the_log_gives_back_every_outcome(app: App, database_url: str) -> None:
+@pytest.mark.parametrize("mode", ["", "look"])
+async def test_replaying_the_deciders_over_the_log_gives_back_every_outcome(app: App, database_url: str,
+                                                                            mode: str) -> None:
+    # "look": the writers' batches look first (as a bulk ingest's do) and their caches hold 3 streams, so most
+    # streams are read in a look, without locks, while the other writer moves them.
     setup = [department("rd", tenant=TENANT)] + [employee(f"e-{i}", tenant=TENANT) for i in range(3)]
     outcomes = await app.intake.submit_many(setup, door="test")
     batches: list[dict[str, Any]] = [{"messages": setup, "statuses": [o["status"] for o in outcomes]}]
 
     deadlocks_before = await _deadlocks(app)
-    writers = [await _start("feed", database_url, TENANT, f"p{n}", "4", "200", str(n + 1)) for n in range(2)]
+    writers = [await _start("feed", database_url, TENANT, f"p{n}", "4", "200", str(n + 1), *([mode] if mode else []))
+               for n in range(2)]
     for proc, (out, err) in zip(writers, await asyncio.gather(*(w.communicate() for w in writers)), strict=True):
         assert proc.returncode == 0, err.decode()[-3000:]
         batches += [json.loads(line) for line in out.decode().splitlines()]
